@@ -1,0 +1,30 @@
+# Two commands from a fresh machine: `make run` (set up + flagship scenario) and `make test`.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+STEPS  ?= 72
+SEED   ?= 42
+OUT    ?= runs/baseline
+
+.PHONY: run test venv clean
+
+$(PY):
+	@PYTHON=$$(scripts/find-python.sh) || exit 1; \
+	echo "creating $(VENV) with $$PYTHON"; \
+	$$PYTHON -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/compute-market run --scenario baseline --steps $(STEPS) --seed $(SEED) --out $(OUT)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache

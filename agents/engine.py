@@ -1,0 +1,298 @@
+"""The `agents` engine: the nine phases as plain Python loops in which each agent applies its own rule.
+
+It is the readable reference for the vectorized phases in `model/phases/`: same rules, same random draws,
+same order of sums, so the two give the same trajectories. Model-level bookkeeping that is no agent's
+decision (applying scenario events, lifecycle stamps, recounting commitments, metrics) is shared.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from model import kernels
+from model.calibration import compile_edges, is_captive
+from model.context import StepContext, holds, recount_commitments, regulator_by_provider
+from model.phases.booking import activate_approved
+from model.phases.demand import discovery_draws
+from model.phases.events import events
+from model.phases.metrics import metrics
+from model.phases.negotiation import propose_contracts
+from model.phases.regulation import market_quantities
+from model.phases.settlement import breach_labs, close_completed, delivery_ratio, idle_h100e, spot_price
+from model.phases.supply import shippable
+from model.records import ACTIVE, APPROVED, BLOCKED, NOT_SET, ORDER_FILLED, ORDER_OPEN, PROPOSED, UNDER_REVIEW
+from model.state import RIGHT_OF_FIRST_REFUSAL, MarketState
+from model.units import usd_bn
+
+
+def demand(state: MarketState, ctx: StepContext) -> None:
+    labs = ctx.agents["lab"]
+    demand_noise = ctx.streams.demand.standard_normal(len(labs))
+    revenue_noise = ctx.streams.demand.standard_normal(len(labs))
+    for lab in labs:
+        lab.grow(demand_noise[lab.row], revenue_noise[lab.row], ctx.params)
+    found_labs, found_providers = discovery_draws(state, ctx)
+    e = state.edges
+    known = set(zip(e.lab.tolist(), e.provider.tolist()))
+    new = [(lab, prov) for lab, prov in zip(found_labs.tolist(), found_providers.tolist()) if (lab, prov) not in known]
+    if new:
+        supply = {k: getattr(e, k) for k in ("supply_vendor", "supply_provider", "supply_weight", "supply_blocked")}
+        new_labs, new_providers = (np.array(x, dtype=np.int64) for x in zip(*new))
+        state.edges = compile_edges(np.concatenate([e.lab, new_labs]), np.concatenate([e.provider, new_providers]),
+                                    np.concatenate([e.relationship, np.zeros(len(new))]), len(state.labs), supply)
+        state.topology_version += 1
+
+
+def supply(state: MarketState, ctx: StepContext) -> None:
+    vendors, providers, o, month, params = ctx.agents["vendor"], ctx.agents["provider"], state.orders, state.month, ctx.params
+    available = [v.production_h100e_per_month + v.inventory_h100e for v in vendors]
+    for v in vendors:
+        v.shipped_h100e, v.revenue_usd_bn = 0.0, 0.0
+    state.providers.capex_spend_usd_bn[:] = 0.0
+    due = [i for i in range(o.n) if o.status[i] == ORDER_OPEN and o.ready_step[i] <= month
+           and shippable(state, np.array([o.vendor[i]]), np.array([o.provider[i]]))[0]]
+    shipped = {}
+    for v in vendors:
+        rows = [i for i in due if o.vendor[i] == v.row]
+        amounts = v.ship([float(o.remaining_h100e[i]) for i in rows],
+                         [v.priority(int(o.provider[i]), params) for i in rows])
+        shipped.update(zip(rows, amounts))
+    for i in due:
+        amount = shipped[i]
+        o.remaining_h100e[i] -= amount
+        if o.remaining_h100e[i] <= 1e-9 * max(o.quantity_h100e[i], 1.0):
+            o.remaining_h100e[i], o.status[i], o.filled_step[i] = 0.0, ORDER_FILLED, month
+        vendor, provider = vendors[o.vendor[i]], providers[o.provider[i]]
+        vendor.shipped_h100e += amount
+        vendor.revenue_usd_bn += amount * o.price_usd_per_h100e[i] / 1e9
+        provider.receive_chips(amount, amount * o.price_usd_per_h100e[i], params.site_capex_usd_per_h100e, month)
+    for provider in providers:
+        provider.install(month)
+    backlog, on_order = defaultdict(float), defaultdict(float)
+    for i in range(o.n):
+        if o.status[i] == ORDER_OPEN:
+            backlog[o.vendor[i]] += o.remaining_h100e[i]
+            on_order[o.provider[i]] += o.remaining_h100e[i]
+    for provider in providers:
+        provider.open_orders_h100e = on_order[provider.row]
+    for v in vendors:
+        v.backlog_h100e = backlog[v.row]
+        v.close_month(available[v.row], params)
+
+
+def pricing(state: MarketState, ctx: StepContext) -> None:
+    for provider in ctx.agents["provider"]:
+        provider.set_prices(ctx.params)
+
+
+def negotiation(state: MarketState, ctx: StepContext) -> None:
+    labs, providers, c, e, params = ctx.agents["lab"], ctx.agents["provider"], state.contracts, state.edges, ctx.params
+    held_terms, held_at = defaultdict(list), defaultdict(float)
+    for i in range(c.n):
+        if holds(c.status[i]) and c.buyer_lab[i] >= 0:
+            held_terms[c.buyer_lab[i]].append((c.quantity_h100e[i], c.price_usd_per_h100e_hour[i], c.end_step[i]))
+            held_at[(c.buyer_lab[i], c.seller[i])] += c.quantity_h100e[i]
+    remaining = asked_for = [lab.request(held_terms[lab.row], state.month, params) for lab in labs]
+    left = offered = [provider.offer_capacity(params) for provider in providers]
+    edges_of = [range(e.lab_start[lab.row], e.lab_start[lab.row + 1]) for lab in labs]
+    tradable = [labs[e.lab[k]].may_trade_with(providers[e.provider[k]]) for k in range(e.lab.size)]
+    price, reservation = [0.0] * e.lab.size, [0.0] * e.lab.size
+    for lab in labs:
+        n_options = max(sum(tradable[k] for k in edges_of[lab.row]), 1)
+        for k in edges_of[lab.row]:
+            provider = providers[e.provider[k]]
+            price[k] = provider.quote(lab, n_options, params)
+            own = lab.self_provider == provider.row
+            reservation[k] = lab.wtp_usd_per_h100e_hour if own else provider.reservation_for(lab)
+    alloc = [0.0] * e.lab.size
+    for round_ in range(params.negotiation_rounds):
+        live = [tradable[k] and remaining[e.lab[k]] > 0 and left[e.provider[k]] > 0
+                and not (round_ == 0 and first_refusal_wait(labs[e.lab[k]], e.provider[k])) for k in range(e.lab.size)]
+        if not any(live):
+            continue
+        asked = [0.0] * e.lab.size
+        for lab in labs:
+            held = lab.contracted_h100e
+            for k in edges_of[lab.row]:
+                held += alloc[k]
+            mine = [k for k in edges_of[lab.row] if live[k]]
+            if not mine:
+                continue
+            offers = [(price[k], reservation[k], providers[e.provider[k]].reliability, e.relationship[k],
+                       (held_at[(lab.row, e.provider[k])] + alloc[k]) / held if held > 0 else 0.0) for k in mine]
+            for k, amount in zip(mine, lab.split(offers, remaining[lab.row], params)):
+                asked[k] = amount
+        asked_of = defaultdict(list)
+        for k in range(e.lab.size):
+            if asked[k] > 0:
+                asked_of[e.provider[k]].append(asked[k])
+        scale = {row: providers[row].scale_requests(amounts, left[row]) for row, amounts in asked_of.items()}
+        got_of_lab, got_of_provider = defaultdict(float), defaultdict(float)
+        for k in range(e.lab.size):
+            got = asked[k] * scale.get(e.provider[k], 1.0)
+            alloc[k] += got
+            got_of_lab[e.lab[k]] += got
+            got_of_provider[e.provider[k]] += got
+        remaining = [float(kernels.snap_to_zero(remaining[row] - got_of_lab[row], asked_for[row]))
+                     for row in range(len(labs))]
+        left = [float(kernels.snap_to_zero(left[row] - got_of_provider[row], offered[row]))
+                for row in range(len(providers))]
+    signed = [k for k in range(e.lab.size) if alloc[k] >= params.min_contract_share * labs[e.lab[k]].demand_h100e
+              and alloc[k] > 0]
+    propose_contracts(state, ctx, e.provider[signed], e.lab[signed], np.array([alloc[k] for k in signed]),
+                      np.array([price[k] for k in signed]))
+
+
+def first_refusal_wait(lab, provider_row: int) -> bool:
+    """In the first round a lab under a right of first refusal asks only the holder."""
+    return lab.exclusivity_mode == RIGHT_OF_FIRST_REFUSAL and provider_row != lab.exclusive_provider
+
+
+def regulation(state: MarketState, ctx: StepContext) -> None:
+    c, month, regulators = state.contracts, state.month, ctx.agents["regulator"]
+    regulator_of = regulator_by_provider(state)
+    for i in range(c.n):
+        if c.status[i] != PROPOSED:
+            continue
+        reg = regulator_of[c.seller[i]]
+        captive = is_captive(state, c.seller[i], c.buyer_lab[i])
+        if reg >= 0 and not captive and regulators[reg].wants_review(c.value_usd_bn[i], c.exclusive[i]):
+            c.status[i], c.regulator[i] = UNDER_REVIEW, reg
+            c.review_due_step[i] = month + regulators[reg].review_lag_months
+            regulators[reg].reviews += 1
+        else:
+            c.status[i], c.decided_step[i] = APPROVED, month
+    due = [i for i in range(c.n) if c.status[i] == UNDER_REVIEW and c.review_due_step[i] <= month]
+    draws = ctx.streams.regulator.random(len(due))
+    if not due:
+        return
+    market = market_quantities(state)
+    for i, draw in zip(due, draws):
+        regulator = regulators[c.regulator[i]]
+        outcome, quantity = regulator.decide(market, int(c.seller[i]), float(c.quantity_h100e[i]), float(draw),
+                                             ctx.params.regulator_strictness_scale)
+        c.decided_step[i] = month
+        if outcome == "blocked":
+            c.status[i], c.closed_step[i] = BLOCKED, month
+            regulator.blocks += 1
+        else:
+            c.status[i] = APPROVED
+        if outcome == "capped":
+            c.quantity_h100e[i] = quantity
+            c.value_usd_bn[i] = usd_bn(quantity, c.price_usd_per_h100e_hour[i],
+                                       kernels.scheduled_months(c.duration_months[i], c.ramp_months[i]))
+            regulator.caps += 1
+        words = {"blocked": "blocked", "capped": "approved with a cap", "approved": "approved"}[outcome]
+        ctx.log.append((month, f"review of contract {i}: {words}"))
+
+
+def booking(state: MarketState, ctx: StepContext) -> None:
+    activate_approved(state)
+    recount_commitments(state)
+    c, e, providers, vendors = state.contracts, state.edges, ctx.agents["provider"], ctx.agents["vendor"]
+    leased_in = defaultdict(float)
+    for i in range(c.n):
+        if c.status[i] == ACTIVE and c.buyer_provider[i] >= 0:
+            leased_in[c.buyer_provider[i]] += c.quantity_h100e[i]
+    need = [provider.chip_need(leased_in[provider.row], ctx.params) for provider in providers]
+    total_weight = defaultdict(float)
+    for k in range(e.supply_vendor.size):
+        total_weight[e.supply_provider[k]] += 0.0 if e.supply_blocked[k] else e.supply_weight[k]
+    for k in range(e.supply_vendor.size):
+        provider, vendor = providers[e.supply_provider[k]], vendors[e.supply_vendor[k]]
+        total = total_weight[provider.row]
+        share = (0.0 if e.supply_blocked[k] else e.supply_weight[k]) / total if total > 0 else 0.0
+        quantity = need[provider.row] * share
+        if quantity > 0:
+            state.orders.append(provider=provider.row, vendor=vendor.row, quantity_h100e=quantity,
+                                remaining_h100e=quantity, price_usd_per_h100e=vendor.price_usd_per_h100e,
+                                placed_step=state.month, ready_step=state.month + vendor.lead_time_months,
+                                filled_step=NOT_SET, status=ORDER_OPEN)
+            provider.open_orders_h100e += quantity
+
+
+def settlement(state: MarketState, ctx: StepContext) -> None:
+    c, month, params = state.contracts, state.month, ctx.params
+    labs, providers = ctx.agents["lab"], ctx.agents["provider"]
+    scheduled = [0.0] * c.n
+    scheduled_of, leased_in = defaultdict(float), defaultdict(float)
+    for i in range(c.n):
+        if c.status[i] == ACTIVE and c.start_step[i] <= month < c.end_step[i]:
+            scheduled[i] = c.quantity_h100e[i] * float(kernels.ramp_share(month - c.start_step[i], c.ramp_months[i]))
+        scheduled_of[c.seller[i]] += scheduled[i]
+    available = [provider.available_h100e() for provider in providers]
+    first = [float(delivery_ratio(available[p.row], scheduled_of[p.row])) for p in providers]
+    for i in range(c.n):
+        if c.buyer_provider[i] >= 0:
+            leased_in[c.buyer_provider[i]] += scheduled[i] * first[c.seller[i]]
+    ratio = [float(delivery_ratio(available[p.row] + leased_in[p.row], scheduled_of[p.row]))
+             if leased_in[p.row] > 0 else first[p.row] for p in providers]
+    lab_got, lab_paid = defaultdict(float), defaultdict(float)
+    sold, earned, leased_cost = defaultdict(float), defaultdict(float), defaultdict(float)
+    for i in range(c.n):
+        delivered = scheduled[i] * ratio[c.seller[i]]
+        payment = usd_bn(delivered, c.price_usd_per_h100e_hour[i])
+        c.this_month_h100e[i] = delivered
+        c.delivered_h100e_months[i] += delivered
+        c.paid_usd_bn[i] += payment
+        if c.buyer_lab[i] >= 0:
+            lab_got[c.buyer_lab[i]] += delivered
+            lab_paid[c.buyer_lab[i]] += payment
+        else:
+            leased_cost[c.buyer_provider[i]] += payment
+        sold[c.seller[i]] += delivered
+        earned[c.seller[i]] += payment
+    p = state.providers
+    for provider in providers:
+        row = provider.row
+        p.delivered_h100e[row], p.contract_revenue_usd_bn[row] = sold[row], earned[row]
+        p.wholesale_cost_usd_bn[row], p.leased_in_h100e[row] = leased_cost[row], leased_in[row]
+    for lab in labs:
+        lab.delivered_h100e, lab.spend_usd_bn = lab_got[lab.row], lab_paid[lab.row]
+    spot_market(state, ctx, available)
+    breaching = [lab.row for lab in labs if lab.settle(params)]
+    for provider in providers:
+        opex = provider.capacity_h100e * provider.opex_usd_per_h100e_hour * 730.0 / 1e9
+        row = provider.row
+        provider.cash_usd_bn = provider.cash_usd_bn + (
+            p.contract_revenue_usd_bn[row] + p.spot_revenue_usd_bn[row] - p.wholesale_cost_usd_bn[row]
+            + params.non_ai_margin * provider.non_ai_revenue_usd_bn_per_month - opex)
+        provider.non_ai_revenue_usd_bn_per_month = provider.non_ai_revenue_usd_bn_per_month * (
+            1.0 + params.non_ai_growth_per_month)
+    breach_labs(state, ctx, np.array(breaching, dtype=np.int64))
+    close_completed(state)
+    recount_commitments(state)
+
+
+def spot_market(state: MarketState, ctx: StepContext, available: list[float]) -> None:
+    """Unmet demand of labs with cash buys the idle capacity of clouds at one clearing price."""
+    labs, providers, p = ctx.agents["lab"], ctx.agents["provider"], state.providers
+    idle = np.array([0.0 if provider.is_self_builder else
+                     float(idle_h100e(available[provider.row] + p.leased_in_h100e[provider.row],
+                                      p.delivered_h100e[provider.row])) for provider in providers])
+    residual = np.array([max(lab.demand_h100e - lab.delivered_h100e, 0.0)
+                         if not lab.defaulted and lab.cash_usd_bn > 0 else 0.0 for lab in labs])
+    price = spot_price(idle, p.unit_cost_usd_per_h100e_hour, p.list_price_usd_per_h100e_hour, residual.sum(),
+                       ctx.params)
+    wanted = offered = 0.0
+    for lab in labs:
+        wanted += residual[lab.row] if lab.wtp_usd_per_h100e_hour >= price else 0.0
+    for provider in providers:
+        offered += idle[provider.row]
+    served = min(1.0, offered / wanted) if wanted > 0 else 0.0
+    sold = min(1.0, wanted / offered) if offered > 0 else 0.0
+    for lab in labs:
+        lab.spot_h100e = (residual[lab.row] if lab.wtp_usd_per_h100e_hour >= price else 0.0) * served
+        lab.spend_usd_bn = lab.spend_usd_bn + usd_bn(lab.spot_h100e, price)
+    for provider in providers:
+        row = provider.row
+        p.spot_sold_h100e[row] = idle[row] * sold
+        p.spot_revenue_usd_bn[row] = usd_bn(p.spot_sold_h100e[row], price)
+        base = provider.capacity_h100e + p.leased_in_h100e[row]
+        provider.utilisation = (p.delivered_h100e[row] + p.spot_sold_h100e[row]) / base if base > 0 else 0.0
+    state.spot_price_usd_per_h100e_hour = price
+
+
+AGENT_PHASES = (events, demand, supply, pricing, negotiation, regulation, booking, settlement, metrics)

@@ -1,0 +1,97 @@
+"""AILab: grows its demand, asks for capacity ahead, splits requests over offers, pays, and may breach."""
+
+from __future__ import annotations
+
+import math
+
+from model import kernels
+from model.units import usd_bn
+
+from .base import MarketAgent
+from .fields import ArrayField, NameField
+
+
+class AILab(MarketAgent):
+    """An AI lab (OpenAI, Anthropic, ... or a generated smaller lab). Demand in h100e, money in USD bn."""
+
+    kind = "lab"
+    name = NameField("labs")
+    demand_h100e = ArrayField("labs", "compute it wants to use this month")
+    demand_growth_per_month = ArrayField("labs")
+    revenue_usd_bn_per_month = ArrayField("labs")
+    revenue_growth_per_month = ArrayField("labs")
+    cash_usd_bn = ArrayField("labs")
+    wtp_usd_per_h100e_hour = ArrayField("labs", "willingness to pay")
+    diversification_aversion = ArrayField("labs", "utility lost per unit of its supply at one provider")
+    contract_months = ArrayField("labs", "preferred contract length")
+    exclusivity_mode = ArrayField("labs", "0 none, 1 right of first refusal, 2 exclusive")
+    exclusive_provider = ArrayField("labs")
+    arrears_months = ArrayField("labs")
+    defaulted = ArrayField("labs")
+    contracted_h100e = ArrayField("labs")
+    delivered_h100e = ArrayField("labs")
+    spot_h100e = ArrayField("labs")
+    spend_usd_bn = ArrayField("labs")
+    self_provider = ArrayField("labs", "provider row of its own fleet, or -1")
+    frontier = ArrayField("labs")
+
+    def grow(self, demand_noise: float, revenue_noise: float, params) -> None:
+        """Demand and revenue grow at the lab's rates, with log-normal noise."""
+        if self.defaulted:
+            return
+        self.demand_h100e = self.demand_h100e * math.exp(
+            params.demand_growth_scale * self.demand_growth_per_month + params.demand_noise_sd * demand_noise)
+        self.revenue_usd_bn_per_month = self.revenue_usd_bn_per_month * math.exp(
+            self.revenue_growth_per_month + params.revenue_noise_sd * revenue_noise)
+
+    def request(self, contracts: list[tuple[float, float, int]], month: int, params) -> float:
+        """h100e to ask for: projected demand over the horizon not covered by lasting contracts, within means.
+
+        `contracts` are (quantity, price, end month) of the contracts it holds.
+        """
+        if self.defaulted:
+            return 0.0
+        horizon = params.planning_horizon_months
+        projected = self.demand_h100e * math.exp(params.demand_growth_scale * self.demand_growth_per_month * horizon)
+        covered = bill = 0.0
+        for quantity, price, end in contracts:
+            if end > month + horizon // 2:
+                covered += quantity
+            bill += usd_bn(quantity, price)
+        gap = max(projected - covered, 0.0)
+        if not gap > params.request_threshold_share * self.demand_h100e:
+            return 0.0
+        means = self.revenue_usd_bn_per_month + max(self.cash_usd_bn, 0.0) / params.funding_runway_months
+        affordable = max(means - bill, 0.0) / usd_bn(1.0, self.wtp_usd_per_h100e_hour)
+        return min(gap, affordable)
+
+    def may_trade_with(self, provider) -> bool:
+        """Exclusivity allows it, and the provider is its own fleet or can beat its cost floor."""
+        from model.state import EXCLUSIVE
+        if self.defaulted:
+            return False
+        if self.exclusivity_mode == EXCLUSIVE and provider.row != self.exclusive_provider:
+            return False
+        if self.self_provider == provider.row:
+            return True
+        return provider.reservation_for(self) > provider.unit_cost_usd_per_h100e_hour
+
+    def split(self, offers: list[tuple[float, float, float, float, float]], remaining: float, params) -> list[float]:
+        """Logit split of `remaining` over offers (price, reservation, reliability, relationship, own share)."""
+        weights = (params.price_weight, params.reliability_weight, params.relationship_weight)
+        aversion = self.diversification_aversion * params.diversification_aversion_scale
+        utilities = [kernels.offer_utility(price, reservation, reliability, relationship, share, aversion, weights)
+                     for price, reservation, reliability, relationship, share in offers]
+        best = max(utilities)
+        exps = [math.exp((u - best) / params.logit_temperature) for u in utilities]
+        total = 0.0
+        for x in exps:
+            total += x
+        return [remaining * x / total for x in exps]
+
+    def settle(self, params) -> bool:
+        """Add revenue, pay this month's bills; True when unpaid long enough to breach."""
+        self.cash_usd_bn = self.cash_usd_bn + self.revenue_usd_bn_per_month - self.spend_usd_bn
+        short = self.cash_usd_bn < 0 and not self.defaulted
+        self.arrears_months = self.arrears_months + 1 if short else 0
+        return self.arrears_months >= params.breach_after_months

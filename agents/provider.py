@@ -1,0 +1,126 @@
+"""CloudProvider: a cloud or self-builder that installs chips, prices capacity, quotes and delivers contracts."""
+
+from __future__ import annotations
+
+from model import kernels
+
+from .base import MarketAgent
+from .fields import ArrayField, NameField
+
+
+class CloudProvider(MarketAgent):
+    """A hyperscaler, neocloud, other cloud or self-builder. Capacity in h100e, prices in USD per h100e-hour."""
+
+    kind = "provider"
+    name = NameField("providers")
+    capacity_h100e = ArrayField("providers", "installed capacity")
+    waiting_power_h100e = ArrayField("providers")
+    power_limit_h100e = ArrayField("providers")
+    power_growth_h100e_per_month = ArrayField("providers")
+    capex_usd_per_h100e = ArrayField("providers", "blended all-in capex of the fleet")
+    cost_of_capital = ArrayField("providers")
+    useful_life_years = ArrayField("providers")
+    opex_usd_per_h100e_hour = ArrayField("providers")
+    markup = ArrayField("providers")
+    reliability = ArrayField("providers")
+    site_lead_time_months = ArrayField("providers")
+    outage_share = ArrayField("providers")
+    cash_usd_bn = ArrayField("providers")
+    non_ai_revenue_usd_bn_per_month = ArrayField("providers")
+    unit_cost_usd_per_h100e_hour = ArrayField("providers")
+    list_price_usd_per_h100e_hour = ArrayField("providers")
+    utilisation = ArrayField("providers")
+    committed_h100e = ArrayField("providers")
+    open_orders_h100e = ArrayField("providers")
+    captive_lab = ArrayField("providers")
+
+    @property
+    def pipeline_h100e(self) -> float:
+        """Chips delivered whose sites are not finished, plus those waiting for power."""
+        return float(self.model.state.providers.pipeline_h100e[self.row].sum()) + self.waiting_power_h100e
+
+    @property
+    def region(self) -> str:
+        return self.model.state.providers.region[self.row]
+
+    @property
+    def is_self_builder(self) -> bool:
+        from model.state import PROVIDER_KINDS
+        return int(self.model.state.providers.kind[self.row]) == PROVIDER_KINDS.index("self_builder")
+
+    # --- supply
+    def receive_chips(self, quantity_h100e: float, chip_cost_usd: float, site_capex_usd_per_h100e: float,
+                      month: int) -> None:
+        """Pay for delivered chips and their site, blend the fleet's capex, start the site's build."""
+        spend = chip_cost_usd + quantity_h100e * site_capex_usd_per_h100e
+        fleet = self.capacity_h100e + self.pipeline_h100e
+        if quantity_h100e > 0:
+            self.capex_usd_per_h100e = (self.capex_usd_per_h100e * fleet + spend) / (fleet + quantity_h100e)
+        p = self.model.state.providers
+        p.capex_spend_usd_bn[self.row] += spend / 1e9
+        self.cash_usd_bn = self.cash_usd_bn - spend / 1e9
+        ring = p.pipeline_h100e.shape[1]
+        p.pipeline_h100e[self.row, (month + self.site_lead_time_months) % ring] += quantity_h100e
+
+    def install(self, month: int) -> None:
+        """Finish this month's sites and install them up to the power limit, which grows each month."""
+        p = self.model.state.providers
+        ring = p.pipeline_h100e.shape[1]
+        finished = float(p.pipeline_h100e[self.row, month % ring])
+        p.pipeline_h100e[self.row, month % ring] = 0.0
+        self.power_limit_h100e = self.power_limit_h100e + self.power_growth_h100e_per_month
+        ready = self.waiting_power_h100e + finished
+        installed = min(ready, max(self.power_limit_h100e - self.capacity_h100e, 0.0))
+        self.capacity_h100e = self.capacity_h100e + installed
+        self.waiting_power_h100e = ready - installed
+
+    # --- pricing
+    def set_prices(self, params) -> None:
+        """Unit cost from annuitised capex plus opex; list price = cost x (1 + markup) x utilisation factor."""
+        self.unit_cost_usd_per_h100e_hour = float(kernels.unit_cost_usd_per_h100e_hour(
+            self.capex_usd_per_h100e, self.cost_of_capital, self.useful_life_years, self.opex_usd_per_h100e_hour))
+        self.list_price_usd_per_h100e_hour = float(kernels.list_price(
+            self.unit_cost_usd_per_h100e_hour, self.markup, self.utilisation, params.reference_utilisation,
+            params.markup_utilisation_slope))
+
+    # --- negotiation
+    def offer_capacity(self, params) -> float:
+        """h100e it can still promise: installed x (1 + expansion share) + pipeline + on order - committed."""
+        promise = (self.capacity_h100e * (1.0 + params.quote_expansion_share) + self.pipeline_h100e
+                   + self.open_orders_h100e)
+        return max(promise - self.committed_h100e, 0.0)
+
+    def reservation_for(self, lab) -> float:
+        """What `lab` would pay this provider on demand, capped by its willingness to pay."""
+        return min(lab.wtp_usd_per_h100e_hour, self.list_price_usd_per_h100e_hour)
+
+    def quote(self, lab, n_options: int, params) -> float:
+        """Committed price for `lab`: at cost for its own lab, else a Nash bargain discounted for commitment."""
+        if lab.self_provider == self.row:
+            return self.unit_cost_usd_per_h100e_hour
+        power = kernels.bargaining_power(params.provider_bargaining_power, self.utilisation,
+                                         params.reference_utilisation, params.bargaining_utilisation_slope,
+                                         n_options, params.bargaining_options_slope)
+        discount = kernels.commitment_discount(lab.contract_months, params.commitment_discount_max,
+                                               params.commitment_discount_half_months)
+        return float(kernels.nash_price(self.unit_cost_usd_per_h100e_hour, self.reservation_for(lab), power,
+                                        discount))
+
+    @staticmethod
+    def scale_requests(asked: list[float], left: float) -> float:
+        """Share of this round's requests it can accept: min(1, capacity left / total asked)."""
+        total = 0.0
+        for x in asked:
+            total += x
+        return left / total if total > left else 1.0
+
+    # --- booking
+    def chip_need(self, leased_in_h100e: float, params) -> float:
+        """h100e to order: committed x (1 + reserve margin) - (installed + pipeline + on order + leased)."""
+        have = self.capacity_h100e + self.pipeline_h100e + self.open_orders_h100e + leased_in_h100e
+        wanted = self.committed_h100e * (1.0 + params.reserve_margin)
+        return float(kernels.snap_to_zero(wanted - have, wanted))
+
+    # --- settlement
+    def available_h100e(self) -> float:
+        return self.capacity_h100e * (1.0 - self.outage_share)

@@ -1,0 +1,44 @@
+"""Regulator: screens large or exclusive compute contracts in its region after the 2023 US Merger Guidelines."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model import kernels
+
+from .base import MarketAgent
+from .fields import ArrayField, NameField
+
+
+class Regulator(MarketAgent):
+    """A competition authority (US FTC/DOJ, EU Commission, UK CMA). Thresholds in HHI points and USD bn."""
+
+    kind = "regulator"
+    name = NameField("regulators")
+    value_threshold_usd_bn = ArrayField("regulators")
+    hhi_threshold = ArrayField("regulators")
+    delta_hhi_threshold = ArrayField("regulators")
+    share_threshold = ArrayField("regulators")
+    strictness = ArrayField("regulators", "probability that a presumptive deal is blocked, not capped")
+    review_lag_months = ArrayField("regulators")
+    reviews = ArrayField("regulators")
+    blocks = ArrayField("regulators")
+    caps = ArrayField("regulators")
+
+    def wants_review(self, value_usd_bn: float, exclusive: bool) -> bool:
+        return value_usd_bn >= self.value_threshold_usd_bn or bool(exclusive)
+
+    def decide(self, market_h100e: np.ndarray, provider: int, quantity: float, draw: float,
+               strictness_scale: float) -> tuple[str, float]:
+        """("blocked" | "capped" | "approved", approved quantity) for a deal adding `quantity` at `provider`."""
+        from model.phases.regulation import capped_quantity, post_deal_hhi
+        before, after, share = post_deal_hhi(market_h100e, provider, quantity)
+        presumptive = bool(kernels.merger_presumption(after, after - before, share, self.hhi_threshold,
+                                                      self.delta_hhi_threshold, self.share_threshold))
+        if not presumptive:
+            return "approved", quantity
+        if draw < min(max(self.strictness * strictness_scale, 0.0), 1.0):
+            return "blocked", 0.0
+        capped = capped_quantity(market_h100e, np.array([provider]), np.array([quantity]),
+                                 np.array([self.delta_hhi_threshold]))
+        return "capped", float(capped[0])

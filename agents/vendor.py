@@ -1,0 +1,43 @@
+"""HardwareVendor: makes accelerators, ships scarce output to provider orders, prices from its backlog."""
+
+from __future__ import annotations
+
+from model import kernels
+
+from .base import MarketAgent
+from .fields import ArrayField, NameField
+
+
+class HardwareVendor(MarketAgent):
+    """A chip vendor (NVIDIA, AMD, custom silicon, captive TPU/Trainium). Quantities in h100e."""
+
+    kind = "vendor"
+    name = NameField("vendors")
+    production_h100e_per_month = ArrayField("vendors", "output this month")
+    production_growth_per_month = ArrayField("vendors")
+    price_usd_per_h100e = ArrayField("vendors", "price of one h100e of accelerators")
+    base_price_usd_per_h100e = ArrayField("vendors")
+    lead_time_months = ArrayField("vendors", "months from order to earliest shipment")
+    inventory_h100e = ArrayField("vendors")
+    shipped_h100e = ArrayField("vendors")
+    revenue_usd_bn = ArrayField("vendors")
+    backlog_h100e = ArrayField("vendors")
+    captive_owner = ArrayField("vendors", "provider row it serves first, or -1")
+    export_blocked = ArrayField("vendors")
+
+    def priority(self, provider_row: int, params) -> float:
+        """Allocation weight of an order from `provider_row`: captive owners first."""
+        return params.strategic_priority if provider_row == self.captive_owner else 1.0
+
+    def ship(self, remaining: list[float], priorities: list[float]) -> list[float]:
+        """Split this month's output plus inventory over due orders (weighted pro rata, none above its order)."""
+        available = self.production_h100e_per_month + self.inventory_h100e
+        return list(kernels.weighted_pro_rata(remaining, priorities, available))
+
+    def close_month(self, available: float, params) -> None:
+        """Keep unsold output (up to a month's production), reprice from backlog, grow output."""
+        from model.phases.supply import vendor_price
+        self.inventory_h100e = min(available - self.shipped_h100e, self.production_h100e_per_month)
+        self.price_usd_per_h100e = float(vendor_price(self.price_usd_per_h100e, self.base_price_usd_per_h100e,
+                                                      self.backlog_h100e, self.production_h100e_per_month, params))
+        self.production_h100e_per_month = self.production_h100e_per_month * (1.0 + self.production_growth_per_month)

@@ -1,0 +1,48 @@
+"""What a phase needs besides the state: parameters, random streams, the event timeline, and scratch results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .params import Params
+from .records import ACTIVE, APPROVED, PROPOSED, UNDER_REVIEW
+from .state import MarketState
+from .streams import RandomStreams
+from .kernels import sum_by
+
+PENDING_OR_ACTIVE = (PROPOSED, UNDER_REVIEW, APPROVED, ACTIVE)
+
+
+@dataclass
+class StepContext:
+    params: Params
+    streams: RandomStreams
+    timeline: dict = field(default_factory=dict)     # month index -> list of events
+    metrics: dict = field(default_factory=dict)      # written by the metrics phase
+    per_agent: dict = field(default_factory=dict)    # written by the metrics phase: kind -> {column: array}
+    log: list = field(default_factory=list)          # plain-words event log: (month, text)
+    agents: dict = field(default_factory=dict)       # kind -> Mesa agents in row order (the `agents` engine)
+
+
+def holds(status) -> np.ndarray:
+    """True for contracts that hold capacity: proposed, under review, approved or active."""
+    return np.isin(status, PENDING_OR_ACTIVE)
+
+
+def recount_commitments(state: MarketState) -> None:
+    """Recompute providers' committed and labs' contracted quantities from the contract records."""
+    c = state.contracts
+    held = holds(c.status)
+    state.providers.committed_h100e[:] = sum_by(c.seller[held], weights=c.quantity_h100e[held],
+                                                     minlength=len(state.providers))
+    to_lab = held & (c.buyer_lab >= 0)
+    state.labs.contracted_h100e[:] = sum_by(c.buyer_lab[to_lab], weights=c.quantity_h100e[to_lab],
+                                                 minlength=len(state.labs))
+
+
+def regulator_by_provider(state: MarketState) -> np.ndarray:
+    """Row of the regulator whose jurisdiction covers each provider's region, or -1."""
+    region_of = {region: row for row, region in enumerate(state.regulators.region)}
+    return np.array([region_of.get(region, -1) for region in state.providers.region], dtype=np.int64)

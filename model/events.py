@@ -1,0 +1,194 @@
+"""Scenario events: resolved against the start state once (names -> rows), applied by the events phase.
+
+Each event type has one `apply_<type>` function; `APPLY` maps the type name to it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import kernels
+from .records import NOT_SET, ORIGIN_SCRIPTED, PROPOSED
+from .scenario import Scenario, ScenarioError
+from .state import EXCLUSIVITY_MODES, MarketState
+from .units import index_to_month, month_to_index, usd_bn
+
+ALL = "all"
+# Which field of each event type names which kind of agent.
+NAMED_FIELDS = {"lab": "lab", "provider": "provider", "vendor": "vendor", "regulator": "regulator",
+                "seller": "provider", "buyer": "lab_or_provider", "investor": "node", "investee": "node"}
+
+
+@dataclass(frozen=True)
+class ResolvedEvent:
+    """An event with its agent names turned into rows (-1 for "all"), and its month index."""
+    index: int
+    month: int
+    event: object
+    rows: dict
+
+
+def compile_timeline(scenario: Scenario, state: MarketState, start_month: str) -> dict[int, list[ResolvedEvent]]:
+    """{month index: events of that month, in file order}; unknown names are refused naming the event."""
+    lookup = {
+        "lab": {n: i for i, n in enumerate(state.labs.name)},
+        "provider": {n: i for i, n in enumerate(state.providers.name)},
+        "vendor": {n: i for i, n in enumerate(state.vendors.name)},
+        "regulator": {n: i for i, n in enumerate(state.regulators.name)},
+        "node": {n: i for i, n in enumerate(state.node_names())},
+    }
+    timeline = defaultdict(list)
+    for index, event in enumerate(scenario.events):
+        month = month_to_index(start_month, event.date)
+        where = f"{scenario.source or scenario.name}: event {event.id!r}"
+        if month < 0:
+            raise ScenarioError(f"{where}: field 'date' has value {event.date!r}, before the start {start_month}")
+        rows = {}
+        for field, kind in NAMED_FIELDS.items():
+            name = getattr(event, field, None)
+            if name is None or (name == "" and field == "provider"):
+                continue
+            if name == ALL and field in ("lab", "vendor", "regulator"):
+                rows[field] = -1
+            elif kind == "lab_or_provider":
+                rows.update(_buyer(name, lookup, where))
+            elif name in lookup[kind]:
+                rows[field] = lookup[kind][name]
+            else:
+                raise ScenarioError(f"{where}: field {field!r} has value {name!r}, which is not a known {kind}")
+        timeline[month].append(ResolvedEvent(index, month, event, rows))
+    return dict(timeline)
+
+
+def _buyer(name, lookup, where) -> dict:
+    if name in lookup["lab"]:
+        return {"buyer_lab": lookup["lab"][name], "buyer_provider": -1}
+    if name in lookup["provider"]:
+        return {"buyer_lab": -1, "buyer_provider": lookup["provider"][name]}
+    raise ScenarioError(f"{where}: field 'buyer' has value {name!r}, which is not a known lab or provider")
+
+
+def _rows(row: int, n: int) -> np.ndarray:
+    return np.arange(n) if row < 0 else np.array([row])
+
+
+def apply_exclusivity(state, ctx, ev: ResolvedEvent) -> str:
+    lab, mode = ev.rows["lab"], EXCLUSIVITY_MODES.index(ev.event.mode)
+    state.labs.exclusivity_mode[lab] = mode
+    state.labs.exclusive_provider[lab] = ev.rows.get("provider", -1) if mode else -1
+    return f"{state.labs.name[lab]} exclusivity: {ev.event.mode}"
+
+
+def apply_outage(state, ctx, ev: ResolvedEvent) -> str:
+    p = state.providers
+    row = ev.rows["provider"]
+    p.outage_share[row] = ev.event.share
+    p.outage_months_left[row] = ev.event.months
+    return f"{p.name[row]} outage: {ev.event.share:.0%} of capacity for {ev.event.months} months"
+
+
+def tick_outages(state: MarketState) -> None:
+    """Count down running outages; capacity comes back when the count reaches zero."""
+    p = state.providers
+    running = p.outage_months_left > 0
+    p.outage_months_left[running] -= 1
+    p.outage_share[p.outage_months_left == 0] = 0.0
+
+
+def apply_demand_shock(state, ctx, ev: ResolvedEvent) -> str:
+    rows = _rows(ev.rows["lab"], len(state.labs))
+    state.labs.demand_h100e[rows] *= ev.event.factor
+    return f"demand shock x{ev.event.factor:g} for {ev.event.lab}"
+
+
+def apply_revenue_shock(state, ctx, ev: ResolvedEvent) -> str:
+    rows = _rows(ev.rows["lab"], len(state.labs))
+    state.labs.revenue_usd_bn_per_month[rows] *= ev.event.factor
+    if ev.event.growth_per_month is not None:
+        state.labs.revenue_growth_per_month[rows] = ev.event.growth_per_month
+    return f"revenue shock x{ev.event.factor:g} for {ev.event.lab}"
+
+
+def apply_chip_supply_shock(state, ctx, ev: ResolvedEvent) -> str:
+    rows = _rows(ev.rows["vendor"], len(state.vendors))
+    state.vendors.production_h100e_per_month[rows] *= ev.event.factor
+    return f"chip supply shock x{ev.event.factor:g} for {ev.event.vendor}"
+
+
+def apply_export_control(state, ctx, ev: ResolvedEvent) -> str:
+    v, e = state.vendors, state.edges
+    rows = _rows(ev.rows["vendor"], len(v))
+    v.export_blocked[rows] = ev.event.active
+    vendor_region = np.array(v.region, dtype=object)[e.supply_vendor]
+    provider_region = np.array(state.providers.region, dtype=object)[e.supply_provider]
+    e.supply_blocked[:] = v.export_blocked[e.supply_vendor] & (vendor_region != provider_region)
+    state.topology_version += 1
+    return f"export control on {ev.event.vendor}: {'on' if ev.event.active else 'off'}"
+
+
+def apply_policy(state, ctx, ev: ResolvedEvent) -> str:
+    r = state.regulators
+    rows = _rows(ev.rows["regulator"], len(r))
+    changed = []
+    for field in ("value_threshold_usd_bn", "hhi_threshold", "delta_hhi_threshold", "share_threshold",
+                  "strictness", "review_lag_months"):
+        value = getattr(ev.event, field)
+        if value is not None:
+            getattr(r, field)[rows] = value
+            changed.append(f"{field}={value:g}")
+    return f"policy change at {ev.event.regulator}: {', '.join(changed) or 'nothing'}"
+
+
+def apply_lab_default(state, ctx, ev: ResolvedEvent) -> str:
+    from .phases.settlement import breach_labs
+    breach_labs(state, ctx, np.array([ev.rows["lab"]]))
+    return f"{state.labs.name[ev.rows['lab']]} defaults"
+
+
+def apply_equity(state, ctx, ev: ResolvedEvent) -> str:
+    investor, investee, value = ev.rows["investor"], ev.rows["investee"], ev.event.value_usd_bn
+    state.equity.append(investor=investor, investee=investee, value_usd_bn=value, step=state.month)
+    lab = investee - state.node_offset("lab")
+    if 0 <= lab < len(state.labs):
+        state.labs.cash_usd_bn[lab] += value
+    provider = investor - state.node_offset("provider")
+    if 0 <= provider < len(state.providers):
+        state.providers.cash_usd_bn[provider] -= value
+    return f"{ev.event.investor} invests ${value:g}B in {ev.event.investee}"
+
+
+def apply_contract(state, ctx, ev: ResolvedEvent) -> str:
+    e = ev.event
+    months = float(kernels.scheduled_months(e.duration_months, e.ramp_months))
+    quantity, price, value = e.quantity_h100e, e.price_usd_per_h100e_hour, e.value_usd_bn
+    if value is None:
+        value = usd_bn(quantity, price, months)
+    elif price is None:
+        price = value / usd_bn(quantity, 1.0, months)
+    else:
+        quantity = value / usd_bn(1.0, price, months)
+    month = state.month
+    state.contracts.append(
+        seller=ev.rows["seller"], buyer_lab=ev.rows["buyer_lab"], buyer_provider=ev.rows["buyer_provider"],
+        quantity_h100e=quantity, price_usd_per_h100e_hour=price, value_usd_bn=value, start_step=month,
+        duration_months=e.duration_months, ramp_months=e.ramp_months, end_step=month + e.duration_months,
+        exclusive=e.exclusive, status=PROPOSED, origin=ORIGIN_SCRIPTED, regulator=NOT_SET, event=ev.index,
+        proposed_step=month, review_due_step=NOT_SET, decided_step=NOT_SET, active_step=NOT_SET,
+        closed_step=NOT_SET, delivered_h100e_months=0.0, paid_usd_bn=0.0, this_month_h100e=0.0)
+    years = e.duration_months / 12
+    return f"{e.buyer}–{e.seller}, ${value:,.1f}B over {years:g} years ({quantity:,.0f} H100e at ${price:.2f}/h)"
+
+
+APPLY = {
+    "exclusivity": apply_exclusivity, "outage": apply_outage, "demand_shock": apply_demand_shock,
+    "revenue_shock": apply_revenue_shock, "chip_supply_shock": apply_chip_supply_shock,
+    "export_control": apply_export_control, "policy": apply_policy, "lab_default": apply_lab_default,
+    "equity": apply_equity, "contract": apply_contract,
+}
+
+
+def month_label(ctx, month: int) -> str:
+    return index_to_month(ctx.params.start_month, month)

@@ -1,0 +1,196 @@
+"""Pure formulas of the model, written so they work on scalars and on numpy arrays alike.
+
+Both engines call these: the `agents` engine one agent at a time, the `vectorized` engine on whole arrays.
+What differs between the engines is how they loop, gather and sum, never the formula.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+HOURS_PER_YEAR = 8760.0
+
+
+def capital_recovery_factor(rate, years):
+    """Share of an investment to recover each year over `years` at interest `rate` (annuity factor)."""
+    rate = np.asarray(rate, dtype=float)
+    return np.where(rate > 0, rate / (1.0 - (1.0 + rate) ** (-np.asarray(years, dtype=float))), 1.0 / years)
+
+
+def unit_cost_usd_per_h100e_hour(capex_usd_per_h100e, cost_of_capital, useful_life_years, opex_usd_per_h100e_hour):
+    """Full cost of one H100e-hour: capex annuitised over its useful life at the cost of capital, plus opex."""
+    annual = capex_usd_per_h100e * capital_recovery_factor(cost_of_capital, useful_life_years)
+    return annual / HOURS_PER_YEAR + opex_usd_per_h100e_hour
+
+
+def list_price(unit_cost, markup, utilisation, reference_utilisation, utilisation_slope):
+    """On-demand price: cost x (1 + markup) x (1 + slope x (utilisation - reference)), never below cost."""
+    price = unit_cost * (1.0 + markup) * (1.0 + utilisation_slope * (utilisation - reference_utilisation))
+    return np.maximum(price, unit_cost)
+
+
+def commitment_discount(duration_months, discount_max, half_months):
+    """Share of the provider's surplus given up for a commitment of `duration_months` (0 at 0, -> max)."""
+    return discount_max * duration_months / (duration_months + half_months)
+
+
+def bargaining_power(base, utilisation, reference_utilisation, utilisation_slope, n_options, options_slope):
+    """Provider's Nash bargaining power in [0.05, 0.95]: rises with its utilisation, falls with the lab's options."""
+    power = base + utilisation_slope * (utilisation - reference_utilisation) - options_slope * (1.0 - 1.0 / n_options)
+    return np.clip(power, 0.05, 0.95)
+
+
+def nash_price(cost_floor, reservation_price, power, discount):
+    """Committed price: the provider takes `power` x (1 - discount) of the surplus between floor and reservation.
+
+    Lies in [cost_floor, reservation_price] whenever reservation >= floor; rises with power, falls with discount.
+    """
+    return cost_floor + power * (1.0 - discount) * (reservation_price - cost_floor)
+
+
+def offer_utility(price, reservation_price, reliability, relationship, own_share, aversion, weights):
+    """A lab's utility of an offer: cheap, reliable, familiar, and not adding to its own concentration."""
+    price_weight, reliability_weight, relationship_weight = weights
+    return (-price_weight * price / reservation_price + reliability_weight * reliability
+            + relationship_weight * relationship - aversion * own_share)
+
+
+def ramp_share(months_since_start, ramp_months):
+    """Share of a contract's quantity due in its month `months_since_start` (linear ramp, 1 after the ramp)."""
+    months = np.asarray(months_since_start, dtype=float)
+    ramp = np.asarray(ramp_months, dtype=float)
+    return np.where(ramp > 0, np.clip((months + 1.0) / np.maximum(ramp, 1.0), 0.0, 1.0), 1.0)
+
+
+def scheduled_months(duration_months, ramp_months):
+    """Full-quantity months in a contract with a linear ramp: duration - ramp + (ramp + 1) / 2, for ramp <= duration."""
+    ramp = np.minimum(ramp_months, duration_months)
+    return np.where(ramp > 0, duration_months - ramp + (ramp + 1.0) / 2.0, duration_months)
+
+
+def hhi(shares):
+    """Herfindahl-Hirschman index in points (0-10,000) of shares given as fractions summing to 1."""
+    shares = np.asarray(shares, dtype=float)
+    return float(np.sum((100.0 * shares) ** 2))
+
+
+def shares_of(values):
+    """Fractions of the total (all zeros when the total is zero)."""
+    values = np.asarray(values, dtype=float)
+    total = values.sum()
+    return values / total if total > 0 else np.zeros_like(values)
+
+
+def concentration_ratio(shares, k=3):
+    """CRk: the sum of the k largest shares (a fraction)."""
+    shares = np.sort(np.asarray(shares, dtype=float))[::-1]
+    return float(shares[:k].sum())
+
+
+def hhi_after_adding(quantities, provider, added):
+    """(HHI before, HHI after, provider's share after) when `added` is contracted with `provider`."""
+    before = np.asarray(quantities, dtype=float)
+    after = before.copy()
+    after[provider] += added
+    shares_after = shares_of(after)
+    return hhi(shares_of(before)), hhi(shares_after), float(shares_after[provider])
+
+
+def merger_presumption(hhi_post, delta_hhi, share_post, hhi_threshold=1800.0, delta_threshold=100.0,
+                       share_threshold=0.30):
+    """2023 US Merger Guidelines structural presumption: (HHI > 1,800 and ΔHHI > 100) or (share > 30% and ΔHHI > 100)."""
+    return (delta_hhi > delta_threshold) & ((hhi_post > hhi_threshold) | (share_post > share_threshold))
+
+
+def pro_rata(requested, available):
+    """Scale requests down to what is available: each gets requested x min(1, available / total requested)."""
+    requested = np.asarray(requested, dtype=float)
+    total = requested.sum()
+    return requested * (min(1.0, available / total) if total > 0 else 0.0)
+
+
+def weighted_pro_rata(requested, weights, available):
+    """Allocate `available` to requests in proportion to weight x request, none above its request.
+
+    Water-filling: fill everyone at the common rate, cap the satisfied, repeat with what is left.
+    """
+    requested = np.asarray(requested, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    alloc = np.zeros_like(requested)
+    left = float(available)
+    open_ = requested > 0
+    while left > 1e-9 * max(1.0, available) and open_.any():
+        demand = weights[open_] * (requested[open_] - alloc[open_])
+        total = demand.sum()
+        if total <= 0:
+            break
+        rate = left / total
+        give = np.minimum(demand * rate, requested[open_] - alloc[open_])
+        alloc[open_] += give
+        left -= give.sum()
+        open_ = open_ & (alloc < requested * (1.0 - 1e-12))
+    return alloc
+
+
+def weighted_pro_rata_segments(requested, weights, segment, available, n_segments):
+    """`weighted_pro_rata` run for every segment at once: requests i of segment[i] share available[segment]."""
+    requested = np.asarray(requested, dtype=float)
+    alloc = np.zeros_like(requested)
+    left = np.asarray(available, dtype=float).copy()
+    scale = np.maximum(left, 1.0)
+    open_ = requested > 0
+    for _ in range(requested.size + 1):
+        active = open_ & (left[segment] > 1e-9 * scale[segment])
+        if not active.any():
+            break
+        demand = np.where(active, weights * (requested - alloc), 0.0)
+        total = sum_by(segment, weights=demand, minlength=n_segments)
+        rate = np.divide(left, total, out=np.zeros_like(left), where=total > 0)
+        give = np.minimum(demand * rate[segment], requested - alloc) * active
+        alloc += give
+        left -= sum_by(segment, weights=give, minlength=n_segments)
+        open_ = open_ & (alloc < requested * (1.0 - 1e-12))
+    return alloc
+
+
+def scheduled_months_elapsed(months_elapsed, ramp_months):
+    """Full-quantity months already due after `months_elapsed` months of a contract with a linear ramp."""
+    k = np.asarray(months_elapsed, dtype=float)
+    ramp = np.asarray(ramp_months, dtype=float)
+    safe = np.maximum(ramp, 1.0)
+    in_ramp = k * (k + 1.0) / (2.0 * safe)
+    after = (ramp + 1.0) / 2.0 + (k - ramp)
+    return np.where(ramp > 0, np.where(k <= ramp, in_ramp, after), k)
+
+
+def grouped_sum(group_a, group_b, values, n_b):
+    """Sums of `values` by pair (a, b): returns (a, b, sum) for each pair present (sorted by a, then b)."""
+    key = np.asarray(group_a, dtype=np.int64) * n_b + np.asarray(group_b, dtype=np.int64)
+    unique, inverse = np.unique(key, return_inverse=True)
+    sums = sum_by(inverse, weights=values, minlength=unique.size)
+    return unique // n_b, unique % n_b, sums
+
+
+def hhi_by_group(group_a, group_b, values, n_a, n_b):
+    """(HHI in points, largest share) of each a over its b's, weighted by values (0 where a has none)."""
+    a, _, sums = grouped_sum(group_a, group_b, values, n_b)
+    totals = sum_by(a, weights=sums, minlength=n_a)
+    shares = np.divide(sums, totals[a], out=np.zeros_like(sums), where=totals[a] > 0)
+    index = sum_by(a, weights=(100.0 * shares) ** 2, minlength=n_a)
+    largest = np.zeros(n_a)
+    np.maximum.at(largest, a, shares)
+    return index, largest
+
+
+def snap_to_zero(values, reference, tolerance: float = 1e-9):
+    """max(values, 0), with rounding residue (below tolerance x reference) set to exactly zero."""
+    values = np.asarray(values, dtype=float)
+    return np.where(values > tolerance * np.asarray(reference, dtype=float), values, 0.0)
+
+
+def sum_by(index, weights=None, minlength: int = 0) -> np.ndarray:
+    """np.bincount that always returns floats (bincount of an empty index returns integers)."""
+    index = np.asarray(index, dtype=np.int64)
+    if weights is not None:
+        weights = np.asarray(weights, dtype=float)
+    return np.bincount(index, weights=weights, minlength=minlength).astype(float, copy=False)

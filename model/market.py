@@ -1,0 +1,213 @@
+"""`ComputeMarket`: the Mesa model of the AI compute market.
+
+Build it from a scenario (name, path or `Scenario`), a seed (`rng=`) and parameter overrides; step it with
+`model.step()` (one month). The state lives in numpy arrays (`model.state`); the Mesa agents
+(`model.agents_by_type`) are views onto their rows. Two engines step the same rules: `vectorized` (array
+phases, the default) and `agents` (each agent applies its own rule in a Python loop, the readable reference).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from functools import partial
+
+import mesa
+import numpy as np
+import pandas as pd
+from mesa.discrete_space import Network
+
+from agents import AILab, CloudProvider, HardwareVendor, Regulator
+from agents.engine import AGENT_PHASES
+
+from . import network
+from .calibration import build_start_state
+from .context import StepContext
+from .events import compile_timeline
+from .params import Params
+from .phases import PHASES
+from .phases.metrics import compute as compute_metrics
+from .records import CONTRACT_ORIGIN, CONTRACT_STATUS, NOT_SET
+from .scenario import load_scenario
+from .streams import RandomStreams
+from .units import index_to_month
+
+ENGINES = ("vectorized", "agents")
+
+
+def resolve_seed(rng) -> int:
+    """One integer seed for the run, whatever form `rng` takes (None draws one from the OS)."""
+    if rng is None:
+        return int(np.random.SeedSequence().entropy % (2**63))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63 - 1))
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"seed must not be negative, got {rng}")
+        return int(rng)
+    if isinstance(rng, str) and rng.strip().isdigit():  # SolaraViz text inputs arrive as strings
+        return int(rng.strip())
+    raise ValueError(f"rng must be an integer seed, a numpy Generator or None, got {rng!r}")
+
+
+def read_metric(model: "ComputeMarket", name: str):
+    """DataCollector reporter: the latest value of metric `name` (module-level so batch runs can pickle it)."""
+    return model.metrics.get(name)
+
+
+class ComputeMarket(mesa.Model):
+    """The AI compute market, one step per month from the scenario's start (default 2025-01).
+
+    Args:
+        scenario: a library name ("baseline"), a TOML path, or a `Scenario`.
+        engine: "vectorized" (array phases) or "agents" (per-agent reference rules); same results.
+        rng: the run's seed (int), a numpy Generator, or None for a fresh one; recorded as `model.seed`.
+        horizon_months: steps after which `running` turns False (default: the scenario's `steps`).
+        **parameters: overrides of `Params` fields by name (units in the names), e.g. n_small_labs=100.
+    """
+
+    def __init__(self, *, scenario="baseline", engine: str = "vectorized", rng=None,
+                 horizon_months: int | None = None, **parameters):
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
+        self.seed = resolve_seed(rng)
+        super().__init__(rng=self.seed)
+        self.spec = load_scenario(scenario)
+        self.params = Params().replace(**self.spec.parameters).replace(**parameters)
+        self.engine = engine
+        self.horizon_months = int(horizon_months or self.spec.steps)
+        if self.horizon_months < 1:
+            raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
+        self.streams = RandomStreams(self.seed)
+        self.state = build_start_state(self.params, self.streams.calibration)
+        self.ctx = StepContext(params=self.params, streams=self.streams,
+                               timeline=compile_timeline(self.spec, self.state, self.params.start_month))
+        self._graph = network.build_graph(self.state)
+        self.state.edges = network.compile_edges_from_graph(self._graph, self.state)
+        self._graph_version = (self.state.topology_version, len(self.state.contracts), self.state.month)
+        self._place_agents()
+        self.phases = AGENT_PHASES if engine == "agents" else PHASES
+        self.phase_seconds = defaultdict(float)
+        self.metrics, self.ctx.per_agent = compute_metrics(self.state, self.ctx)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: partial(read_metric, name=name) for name in self.metrics})
+        self._agent_records: list[pd.DataFrame] = []
+        self._record()
+
+    # --- agents and space
+    def _place_agents(self) -> None:
+        self.grid = Network(network.relationship_graph(self._graph), random=self.random,
+                            layout=network.layered_layout(self.state))
+        s = self.state
+        for cls, names in ((HardwareVendor, s.vendors.name), (CloudProvider, s.providers.name),
+                           (AILab, s.labs.name), (Regulator, s.regulators.name)):
+            created = cls.create_agents(self, len(names), row=np.arange(len(names)), cell=[self.grid[n] for n in names])
+            self.ctx.agents[cls.kind] = sorted(created, key=lambda agent: agent.row)
+
+    def agent(self, name: str):
+        """The agent called `name` (any kind)."""
+        for agent in self.agents:
+            if agent.name == name:
+                return agent
+        raise KeyError(f"no agent named {name!r}")
+
+    # --- stepping
+    @property
+    def month_index(self) -> int:
+        """Index of the last simulated month (-1 before the first step)."""
+        return self.state.month
+
+    @property
+    def date(self) -> str:
+        """The last simulated month as YYYY-MM (the month before the start, before the first step)."""
+        return index_to_month(self.params.start_month, self.state.month)
+
+    def step(self) -> None:
+        """Simulate one month: the nine phases in order, each timed, then record."""
+        self.state.month += 1
+        for phase in self.phases:
+            started = time.perf_counter()
+            phase(self.state, self.ctx)
+            self.phase_seconds[phase.__name__] += time.perf_counter() - started
+        self.metrics = self.ctx.metrics
+        self._record()
+        if self.state.month + 1 >= self.horizon_months:
+            self.running = False
+
+    def _record(self) -> None:
+        self.datacollector.collect(self)
+        every = max(self.params.agent_record_every, 1)
+        if (self.state.month + 1) % every == 0 or self.state.month < 0:
+            self._agent_records.append(self._agent_frame())
+
+    def _agent_frame(self) -> pd.DataFrame:
+        frames = []
+        s = self.state
+        names = {"vendor": s.vendors.name, "provider": s.providers.name, "lab": s.labs.name,
+                 "regulator": s.regulators.name}
+        for kind, columns in self.ctx.per_agent.items():
+            frame = pd.DataFrame({k: np.array(v, copy=True) for k, v in columns.items()})
+            frame.insert(0, "name", names[kind])
+            frame.insert(0, "kind", kind)
+            frames.append(frame)
+        out = pd.concat(frames, ignore_index=True)
+        out.insert(0, "date", self.date)
+        out.insert(0, "month_index", s.month)
+        return out
+
+    # --- records as DataFrames
+    def timeseries(self) -> pd.DataFrame:
+        """Model-level metrics, one row per month (the first row is the start state)."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+    def agent_table(self) -> pd.DataFrame:
+        """Per-agent panel: one row per agent per recorded month."""
+        return pd.concat(self._agent_records, ignore_index=True)
+
+    def contract_table(self) -> pd.DataFrame:
+        """Every contract with its terms, parties and lifecycle stamps (months as YYYY-MM; absent stamps empty)."""
+        s = self.state
+        frame = s.contracts.to_frame()
+        frame.insert(0, "contract_id", np.arange(len(frame)))
+        frame["seller_name"] = [s.providers.name[i] for i in frame["seller"]]
+        frame["buyer_name"] = [s.labs.name[l] if l >= 0 else s.providers.name[p]
+                               for l, p in zip(frame["buyer_lab"], frame["buyer_provider"])]
+        frame["status"] = [CONTRACT_STATUS[i] for i in frame["status"]]
+        frame["origin"] = [CONTRACT_ORIGIN[i] for i in frame["origin"]]
+        frame["event_id"] = [self.spec.events[i].id if i >= 0 else "" for i in frame["event"]]
+        frame["regulator_name"] = [s.regulators.name[i] if i >= 0 else "" for i in frame["regulator"]]
+        for stamp in ("start_step", "end_step", "proposed_step", "review_due_step", "decided_step", "active_step",
+                      "closed_step"):
+            frame[stamp.replace("_step", "_month")] = [
+                index_to_month(self.params.start_month, m) if m != NOT_SET else "" for m in frame[stamp]]
+        return frame
+
+    def order_table(self) -> pd.DataFrame:
+        """Vendor orders (provider -> vendor) with quantities, prices and stamps."""
+        frame = self.state.orders.to_frame()
+        frame["provider_name"] = [self.state.providers.name[i] for i in frame["provider"]]
+        frame["vendor_name"] = [self.state.vendors.name[i] for i in frame["vendor"]]
+        return frame
+
+    def equity_table(self) -> pd.DataFrame:
+        """Equity stakes (investor -> investee, USD bn)."""
+        frame = self.state.equity.to_frame()
+        names = self.state.node_names()
+        frame["investor_name"] = [names[i] for i in frame["investor"]]
+        frame["investee_name"] = [names[i] for i in frame["investee"]]
+        return frame
+
+    def event_log(self) -> pd.DataFrame:
+        """What happened, in plain words, month by month."""
+        rows = [(index_to_month(self.params.start_month, m), text) for m, text in self.ctx.log]
+        return pd.DataFrame(rows, columns=["date", "event"])
+
+    # --- the graph of record
+    @property
+    def graph(self):
+        """The networkx MultiDiGraph of record, refreshed from the arrays when they have changed."""
+        version = (self.state.topology_version, len(self.state.contracts), self.state.month)
+        if version != self._graph_version:
+            network.refresh_graph(self._graph, self.state)
+            self._graph_version = version
+        return self._graph

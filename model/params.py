@@ -1,0 +1,104 @@
+"""Model parameters with units in their names, defaults, and where each default comes from.
+
+Every field carries `source` metadata: a citation, or ESTIMATE and how it was chosen. Scenarios and the
+ComputeMarket constructor override fields by name; an unknown name or a value of the wrong kind is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+
+
+def p(default, source: str):
+    """A parameter field with its source."""
+    return field(default=default, metadata={"source": source})
+
+
+@dataclass(frozen=True)
+class Params:
+    """The model's parameters (see docs/ODD.md for the formulas they enter)."""
+
+    start_month: str = p("2025-01", "DESIGN: start 2025-01 with the end-2024 state")
+    # --- labs
+    n_small_labs: int = p(40, "ESTIMATE: enough generated labs to stand for enterprise and smaller-lab demand")
+    small_labs_total_demand_h100e: float = p(
+        1_200_000.0, "ESTIMATE: non-frontier AI demand so the start market runs at ~85% utilisation")
+    small_lab_eligible_providers: int = p(5, "ESTIMATE: a smaller lab knows about five clouds")
+    demand_growth_scale: float = p(1.0, "multiplier on every lab's demand growth rate (1 = calibrated)")
+    demand_noise_sd: float = p(0.02, "ESTIMATE: month-to-month noise of demand growth (log sd)")
+    revenue_noise_sd: float = p(0.02, "ESTIMATE: month-to-month noise of revenue growth (log sd)")
+    diversification_aversion_scale: float = p(1.0, "multiplier on labs' aversion to supplier concentration")
+    planning_horizon_months: int = p(12, "ESTIMATE: labs contract for demand a year ahead")
+    request_threshold_share: float = p(0.05, "ESTIMATE: a gap below 5% of demand does not trigger a request")
+    funding_runway_months: float = p(24.0, "ESTIMATE: labs commit cash reserves over two years")
+    discovery_probability_per_month: float = p(0.01, "ESTIMATE: a smaller lab finds a new provider every ~8 years")
+    breach_after_months: int = p(3, "ESTIMATE: three months of unpaid bills before a breach")
+    # --- negotiation
+    negotiation_rounds: int = p(3, "ESTIMATE: three rounds of requests per month")
+    provider_bargaining_power: float = p(
+        0.7, "ESTIMATE: chosen with the options slope so start quotes for 3-year terms are $2-3/h (issue #2 target)")
+    bargaining_utilisation_slope: float = p(0.5, "ESTIMATE: power rises with the provider's utilisation")
+    bargaining_options_slope: float = p(0.1, "ESTIMATE: power falls as the lab has more outside options")
+    commitment_discount_max: float = p(0.5, "30-50% reserved vs on-demand discount (Mercatus AI, 2026)")
+    commitment_discount_half_months: float = p(
+        24.0, "ESTIMATE: half the maximum discount at a two-year commitment (1-3 yr reservations, Mercatus AI)")
+    price_weight: float = p(3.0, "ESTIMATE: logit weight on price relative to the lab's reservation price")
+    reliability_weight: float = p(5.0, "ESTIMATE: logit weight on provider reliability")
+    relationship_weight: float = p(0.5, "ESTIMATE: logit weight on an existing relationship")
+    logit_temperature: float = p(0.5, "ESTIMATE: spread of the logit split")
+    min_contract_share: float = p(0.02, "ESTIMATE: allocations under 2% of the lab's demand are not signed")
+    quote_expansion_share: float = p(0.5, "ESTIMATE: providers promise up to 50% of installed capacity beyond it")
+    ramp_months: int = p(3, "ESTIMATE: new contracts ramp to full quantity over three months")
+    # --- supply and pricing
+    reference_utilisation: float = p(0.8, "ESTIMATE: markups are calibrated at 80% utilisation")
+    markup_utilisation_slope: float = p(1.0, "ESTIMATE: list price rises 10% per 10 points of utilisation")
+    reserve_margin: float = p(0.15, "ESTIMATE: providers build 15% beyond contracted load for on-demand use")
+    strategic_priority: float = p(3.0, "ESTIMATE: a vendor serves captive owners with three times the weight")
+    vendor_price_sensitivity: float = p(0.05, "ESTIMATE: vendor price change per month per unit of excess backlog")
+    vendor_target_backlog_months: float = p(3.0, "ESTIMATE: vendors plan for three months of backlog")
+    site_capex_usd_per_h100e: float = p(
+        7000.0, "ESTIMATE: $32k all-in capex per H100e (providers.csv) minus ~$25k for the accelerator")
+    power_headroom_share: float = p(0.25, "ESTIMATE: sites can power 25% more than installed at start")
+    power_growth_share_per_month: float = p(0.04, "ESTIMATE: power added each month, share of start capacity")
+    non_ai_growth_per_month: float = p(
+        0.0170, "(330.4/270)^(1/12)-1: cloud infrastructure spend 2023 to 2024 (Synergy; market-to-2024.csv)")
+    non_ai_margin: float = p(0.3, "ESTIMATE: operating margin on non-AI cloud revenue")
+    spot_markup: float = p(0.5, "ESTIMATE: spot price over unit cost when demand equals idle supply")
+    spot_elasticity: float = p(1.0, "ESTIMATE: spot price elasticity to the demand/idle ratio")
+    # --- regulation
+    regulator_strictness_scale: float = p(1.0, "multiplier on every regulator's strictness")
+    # --- records
+    agent_record_every: int = p(1, "record the per-agent table every N steps")
+
+    def replace(self, **overrides) -> "Params":
+        """A copy with `overrides`, checked by name and kind."""
+        return dataclasses.replace(self, **check_overrides(overrides))
+
+
+def check_overrides(overrides: dict) -> dict:
+    """Refuse unknown parameter names and values of the wrong kind, naming the field and the value."""
+    kinds = {f.name: f.type for f in fields(Params)}
+    checked = {}
+    for name, value in overrides.items():
+        if name not in kinds:
+            raise ValueError(f"unknown parameter {name!r} (known: {', '.join(sorted(kinds))})")
+        kind = kinds[name]
+        if kind == "str":
+            ok = isinstance(value, str)
+        elif kind == "int":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            value = float(value) if ok else value
+        if not ok:
+            raise ValueError(f"parameter {name!r} must be {kind}, got {value!r}")
+        if kind != "str" and value < 0:
+            raise ValueError(f"parameter {name!r} must not be negative, got {value!r}")
+        checked[name] = value
+    return checked
+
+
+def param_sources() -> dict[str, str]:
+    """{parameter name: source} for documentation and manifests."""
+    return {f.name: f.metadata["source"] for f in fields(Params)}

@@ -1,0 +1,49 @@
+"""Phase 2, demand: labs' compute demand and revenue grow at their own rates with noise from the `demand` stream;
+smaller labs discover new providers (the `discovery` stream), which changes the graph's topology."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..calibration import compile_edges
+from ..context import StepContext
+from ..state import PROVIDER_KINDS, MarketState
+
+
+def demand(state: MarketState, ctx: StepContext) -> None:
+    labs, params = state.labs, ctx.params
+    n = len(labs)
+    demand_noise = ctx.streams.demand.standard_normal(n)
+    revenue_noise = ctx.streams.demand.standard_normal(n)
+    alive = ~labs.defaulted
+    labs.demand_h100e[alive] *= np.exp(params.demand_growth_scale * labs.demand_growth_per_month[alive]
+                                       + params.demand_noise_sd * demand_noise[alive])
+    labs.revenue_usd_bn_per_month[alive] *= np.exp(labs.revenue_growth_per_month[alive]
+                                                   + params.revenue_noise_sd * revenue_noise[alive])
+    discover_providers(state, ctx)
+
+
+def discovery_draws(state: MarketState, ctx: StepContext):
+    """(labs that discover a provider this month, the cloud each discovers): same draws on every engine."""
+    n = len(state.labs)
+    clouds = np.flatnonzero(state.providers.kind != PROVIDER_KINDS.index("self_builder"))
+    found = ctx.streams.discovery.random(n) < ctx.params.discovery_probability_per_month
+    pick = clouds[ctx.streams.discovery.integers(0, clouds.size, n)]
+    found &= ~state.labs.frontier & ~state.labs.defaulted
+    return np.flatnonzero(found), pick[found]
+
+
+def discover_providers(state: MarketState, ctx: StepContext) -> None:
+    labs_found, providers_found = discovery_draws(state, ctx)
+    if labs_found.size == 0:
+        return
+    e = state.edges
+    n_providers = len(state.providers)
+    known = np.isin(labs_found * n_providers + providers_found, e.lab * n_providers + e.provider)
+    labs_found, providers_found = labs_found[~known], providers_found[~known]
+    if labs_found.size == 0:
+        return
+    supply = {k: getattr(e, k) for k in ("supply_vendor", "supply_provider", "supply_weight", "supply_blocked")}
+    state.edges = compile_edges(np.concatenate([e.lab, labs_found]), np.concatenate([e.provider, providers_found]),
+                                np.concatenate([e.relationship, np.zeros(labs_found.size)]), len(state.labs), supply)
+    state.topology_version += 1

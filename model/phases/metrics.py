@@ -1,0 +1,177 @@
+"""Phase 9, metrics: the quantities of DESIGN §5 for this month, as model-level scalars and per-agent arrays.
+
+Flows (deliveries, payments) are this month's; at the start (before any step) contracts in force count at
+their scheduled quantity, so the start state has shares, prices and utilisation too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import kernels
+from ..calibration import is_captive
+from ..context import StepContext, holds
+from ..records import ACTIVE, BLOCKED, UNDER_REVIEW
+from ..state import PROVIDER_KINDS, VENDOR_KINDS, MarketState
+from ..units import index_to_month, usd_bn
+from ..kernels import sum_by
+
+NAMED_SERIES_LIMIT = 30  # per-provider / per-lab columns only for markets this small
+
+
+def flows(state: MarketState) -> dict[str, np.ndarray]:
+    """This month's contract deliveries (h100e) per contract, and spot sold per provider."""
+    c, p = state.contracts, state.providers
+    if state.month >= 0:
+        return {"delivered": c.this_month_h100e.copy(), "spot_sold": p.spot_sold_h100e.copy(),
+                "spot_bought": state.labs.spot_h100e.copy(), "spot_price": state.spot_price_usd_per_h100e_hour}
+    live = (c.status == ACTIVE) & (c.start_step <= 0) & (c.end_step > 0)
+    scheduled = np.where(live, c.quantity_h100e * kernels.ramp_share(0 - c.start_step, c.ramp_months), 0.0)
+    zeros = np.zeros(len(p))
+    return {"delivered": scheduled, "spot_sold": zeros, "spot_bought": np.zeros(len(state.labs)), "spot_price": 0.0}
+
+
+def remaining_value_usd_bn(state: MarketState) -> np.ndarray:
+    """Per contract: value still to be delivered after this month (0 unless active or awaiting start)."""
+    c = state.contracts
+    elapsed = np.clip(state.month + 1 - c.start_step, 0, c.duration_months)
+    left = kernels.scheduled_months(c.duration_months, c.ramp_months) - kernels.scheduled_months_elapsed(
+        elapsed, c.ramp_months)
+    return np.where(holds(c.status), usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour, np.maximum(left, 0.0)), 0.0)
+
+
+def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
+    """(model-level metrics, per-agent arrays by kind) for the current month."""
+    v, p, labs, c = state.vendors, state.providers, state.labs, state.contracts
+    n_p, n_l = len(p), len(labs)
+    f = flows(state)
+    delivered = f["delivered"]
+    captive = is_captive(state, c.seller, c.buyer_lab)
+    payment = usd_bn(delivered, c.price_usd_per_h100e_hour)
+    spot_revenue = usd_bn(f["spot_sold"], f["spot_price"])
+    external_revenue = sum_by(c.seller[~captive], weights=payment[~captive], minlength=n_p)
+    cloud_revenue = p.non_ai_revenue_usd_bn_per_month + external_revenue + spot_revenue
+    revenue_share = kernels.shares_of(cloud_revenue)
+
+    active_market = (c.status == ACTIVE) & (c.buyer_lab >= 0) & ~captive
+    contracted = sum_by(c.seller[active_market], weights=c.quantity_h100e[active_market], minlength=n_p)
+    contracted_share = kernels.shares_of(contracted)
+
+    through = sum_by(c.seller, weights=delivered, minlength=n_p) + f["spot_sold"]
+    to_labs = delivered[c.buyer_lab >= 0].sum() + f["spot_bought"].sum()
+    at_risk = through / to_labs if to_labs > 0 else np.zeros(n_p)
+
+    n_nodes = n_p + n_l
+    buyer_node = np.where(c.buyer_lab >= 0, n_p + c.buyer_lab, c.buyer_provider)
+    sellers, _, per_customer = kernels.grouped_sum(c.seller[~captive], buyer_node[~captive], payment[~captive],
+                                                   n_nodes)
+    top_customer = np.zeros(n_p)
+    np.maximum.at(top_customer, sellers, per_customer)
+    largest_customer_share = np.divide(top_customer, cloud_revenue, out=np.zeros(n_p), where=cloud_revenue > 0)
+
+    lab_contracts = (c.status == ACTIVE) & (c.buyer_lab >= 0)
+    supplier_hhi, largest_provider_share = kernels.hhi_by_group(
+        c.buyer_lab[lab_contracts], c.seller[lab_contracts], c.quantity_h100e[lab_contracts], n_l, n_p)
+    remaining = remaining_value_usd_bn(state)
+    to_lab = c.buyer_lab >= 0
+    lab_commitments = sum_by(c.buyer_lab[to_lab], weights=remaining[to_lab], minlength=n_l)
+    commitments_over_revenue = np.divide(lab_commitments, 12.0 * labs.revenue_usd_bn_per_month,
+                                         out=np.zeros(n_l), where=labs.revenue_usd_bn_per_month > 0)
+    backlog = sum_by(c.seller, weights=remaining, minlength=n_p)
+
+    shipped = v.shipped_h100e if state.month >= 0 else v.production_h100e_per_month
+    merchant = v.kind == VENDOR_KINDS.index("merchant")
+    used = through - p.leased_in_h100e  # leased capacity is used at its owner, not counted twice
+    capacity_total = p.capacity_h100e.sum()
+    available = p.capacity_h100e * (1.0 - p.outage_share) + p.leased_in_h100e
+    idle = np.maximum(available - through, 0.0)
+    idle[p.kind == PROVIDER_KINDS.index("self_builder")] = 0.0
+    sells = p.kind != PROVIDER_KINDS.index("self_builder")
+    hyperscaler = p.kind == PROVIDER_KINDS.index("hyperscaler")
+    neocloud = p.kind == PROVIDER_KINDS.index("neocloud")
+    market_q = c.quantity_h100e[active_market]
+    new = (c.active_step == state.month) & active_market
+
+    m = {
+        "date": index_to_month(ctx.params.start_month, state.month),
+        "month_index": state.month,
+        "provider_hhi_contracted": kernels.hhi(contracted_share),
+        "provider_cr3_contracted": kernels.concentration_ratio(contracted_share),
+        "provider_hhi_revenue": kernels.hhi(revenue_share),
+        "provider_cr3_revenue": kernels.concentration_ratio(revenue_share),
+        "largest_provider_share_revenue": float(revenue_share.max(initial=0.0)),
+        "vendor_hhi_shipments": kernels.hhi(kernels.shares_of(shipped)),
+        "merchant_leader_share": float(kernels.shares_of(shipped[merchant]).max(initial=0.0)),
+        "lab_supplier_hhi_mean": _weighted_mean(supplier_hhi, labs.contracted_h100e),
+        "largest_customer_share_max": float(largest_customer_share.max(initial=0.0)),
+        "compute_at_risk_max": float(at_risk.max(initial=0.0)),
+        "committed_price_usd_per_h100e_hour": _weighted_mean(c.price_usd_per_h100e_hour[active_market], market_q),
+        "new_contract_price_usd_per_h100e_hour": _weighted_mean(c.price_usd_per_h100e_hour[new],
+                                                                c.quantity_h100e[new]),
+        "list_price_usd_per_h100e_hour": _weighted_mean(p.list_price_usd_per_h100e_hour[sells],
+                                                        p.capacity_h100e[sells]),
+        "list_price_hyperscaler_usd_per_h100e_hour": _weighted_mean(p.list_price_usd_per_h100e_hour[hyperscaler],
+                                                                    p.capacity_h100e[hyperscaler]),
+        "list_price_neocloud_usd_per_h100e_hour": _weighted_mean(p.list_price_usd_per_h100e_hour[neocloud],
+                                                                 p.capacity_h100e[neocloud]),
+        "spot_price_usd_per_h100e_hour": float(f["spot_price"]),
+        "utilisation": float(used.sum() / capacity_total) if capacity_total > 0 else 0.0,
+        "idle_capacity_h100e": float(idle.sum()),
+        "idle_share": float(idle.sum() / p.capacity_h100e[sells].sum()) if sells.any() else 0.0,
+        "capacity_h100e": float(capacity_total),
+        "demand_h100e": float(labs.demand_h100e.sum()),
+        "delivered_h100e": float(to_labs),
+        "unmet_demand_h100e": float(np.maximum(labs.demand_h100e - labs.delivered_h100e - labs.spot_h100e,
+                                               0.0).sum()) if state.month >= 0 else 0.0,
+        "backlog_usd_bn": float(backlog.sum()),
+        "capex_usd_bn": float(p.capex_spend_usd_bn.sum()),
+        "vendor_revenue_usd_bn": float(v.revenue_usd_bn.sum()),
+        "vendor_backlog_h100e": float(v.backlog_h100e.sum()),
+        "breaches": int(state.breaches),
+        "stranded_usd_bn": float(p.stranded_usd_bn.sum()),
+        "contracts_active": int(np.sum(c.status == ACTIVE)),
+        "contracts_signed": int(np.sum(c.active_step == state.month)) if state.month >= 0 else 0,
+        "contracts_under_review": int(np.sum(c.status == UNDER_REVIEW)),
+        "contracts_blocked": int(np.sum(c.status == BLOCKED)),
+        "commitments_over_revenue_max": float(commitments_over_revenue.max(initial=0.0)),
+    }
+    if n_p <= NAMED_SERIES_LIMIT:
+        for row, name in enumerate(p.name):
+            m[f"revenue_share[{name}]"] = float(revenue_share[row])
+            m[f"contracted_share[{name}]"] = float(contracted_share[row])
+            m[f"backlog_usd_bn[{name}]"] = float(backlog[row])
+    for row in np.flatnonzero(labs.frontier)[:NAMED_SERIES_LIMIT]:
+        m[f"supplier_hhi[{labs.name[row]}]"] = float(supplier_hhi[row])
+        m[f"largest_provider_share[{labs.name[row]}]"] = float(largest_provider_share[row])
+    per_agent = {
+        "vendor": {"production_h100e_per_month": v.production_h100e_per_month, "shipped_h100e": shipped,
+                   "price_usd_per_h100e": v.price_usd_per_h100e, "backlog_h100e": v.backlog_h100e,
+                   "revenue_usd_bn": v.revenue_usd_bn, "shipment_share": kernels.shares_of(shipped)},
+        "provider": {"capacity_h100e": p.capacity_h100e, "committed_h100e": p.committed_h100e,
+                     "delivered_h100e": sum_by(c.seller, weights=delivered, minlength=n_p),
+                     "spot_sold_h100e": f["spot_sold"], "utilisation": p.utilisation,
+                     "unit_cost_usd_per_h100e_hour": p.unit_cost_usd_per_h100e_hour,
+                     "list_price_usd_per_h100e_hour": p.list_price_usd_per_h100e_hour,
+                     "cloud_revenue_usd_bn": cloud_revenue, "revenue_share": revenue_share,
+                     "contracted_share": contracted_share, "cash_usd_bn": p.cash_usd_bn, "backlog_usd_bn": backlog,
+                     "largest_customer_share": largest_customer_share, "compute_at_risk_share": at_risk,
+                     "stranded_usd_bn": p.stranded_usd_bn, "outage_share": p.outage_share},
+        "lab": {"demand_h100e": labs.demand_h100e, "contracted_h100e": labs.contracted_h100e,
+                "delivered_h100e": labs.delivered_h100e, "spot_h100e": labs.spot_h100e,
+                "spend_usd_bn": labs.spend_usd_bn, "cash_usd_bn": labs.cash_usd_bn,
+                "revenue_usd_bn_per_month": labs.revenue_usd_bn_per_month, "supplier_hhi": supplier_hhi,
+                "largest_provider_share": largest_provider_share,
+                "commitments_over_revenue": commitments_over_revenue, "defaulted": labs.defaulted},
+        "regulator": {"reviews": state.regulators.reviews, "blocks": state.regulators.blocks,
+                      "caps": state.regulators.caps},
+    }
+    return m, per_agent
+
+
+def _weighted_mean(values, weights) -> float:
+    total = float(np.sum(weights))
+    return float(np.sum(values * weights) / total) if total > 0 else 0.0
+
+
+def metrics(state: MarketState, ctx: StepContext) -> None:
+    ctx.metrics, ctx.per_agent = compute(state, ctx)

@@ -1,0 +1,138 @@
+"""Phase 5, negotiation: labs with a coverage gap request capacity along their eligible edges; providers quote
+a Nash-bargained committed price; labs split their request by a logit over offers; oversubscribed providers
+scale allocations down; what is left goes to the next round. Allocations become proposed contracts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import kernels
+from ..context import StepContext, holds
+from ..records import NOT_SET, ORIGIN_NEGOTIATED, PROPOSED
+from ..state import EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL, MarketState
+from ..units import usd_bn
+from ..kernels import sum_by
+
+
+def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
+    """h100e each lab asks for: its projected demand not covered by lasting contracts, limited by its means.
+
+    Projected demand is today's grown over the planning horizon; a contract counts as cover while more than
+    half a horizon of it remains; means are revenue plus cash spread over the funding runway.
+    """
+    labs, c, params = state.labs, state.contracts, ctx.params
+    n = len(labs)
+    horizon = params.planning_horizon_months
+    projected = labs.demand_h100e * np.exp(params.demand_growth_scale * labs.demand_growth_per_month * horizon)
+    held = holds(c.status) & (c.buyer_lab >= 0)
+    lasting = held & (c.end_step > state.month + horizon // 2)
+    covered = sum_by(c.buyer_lab[lasting], weights=c.quantity_h100e[lasting], minlength=n)
+    monthly_bill = sum_by(c.buyer_lab[held], weights=usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour)[held],
+                               minlength=n)
+    means = labs.revenue_usd_bn_per_month + np.maximum(labs.cash_usd_bn, 0.0) / params.funding_runway_months
+    affordable = np.maximum(means - monthly_bill, 0.0) / usd_bn(1.0, labs.wtp_usd_per_h100e_hour)
+    gap = np.maximum(projected - covered, 0.0)
+    asks = ~labs.defaulted & (gap > params.request_threshold_share * labs.demand_h100e)
+    return np.where(asks, np.minimum(gap, affordable), 0.0)
+
+
+def provider_offer_capacity(state: MarketState, ctx: StepContext) -> np.ndarray:
+    """h100e a provider can still promise: installed + pipeline + on order + expansion share - committed."""
+    p = state.providers
+    promise = (p.capacity_h100e * (1.0 + ctx.params.quote_expansion_share) + p.pipeline_total_h100e
+               + p.open_orders_h100e)
+    return np.maximum(promise - p.committed_h100e, 0.0)
+
+
+def edge_quotes(state: MarketState, ctx: StepContext):
+    """Per eligible edge: (committed price, the lab's reservation price for utility, tradable mask)."""
+    e, p, labs, params = state.edges, state.providers, state.labs, ctx.params
+    captive = labs.self_provider[e.lab] == e.provider
+    cost = p.unit_cost_usd_per_h100e_hour[e.provider]
+    reservation = np.minimum(labs.wtp_usd_per_h100e_hour[e.lab], p.list_price_usd_per_h100e_hour[e.provider])
+    holder = labs.exclusive_provider[e.lab]
+    allowed = (labs.exclusivity_mode[e.lab] != EXCLUSIVE) | (e.provider == holder)
+    tradable = allowed & (captive | (reservation > cost)) & ~labs.defaulted[e.lab]
+    n_options = np.maximum(sum_by(e.lab[tradable], minlength=len(labs)), 1)[e.lab]
+    power = kernels.bargaining_power(params.provider_bargaining_power, p.utilisation[e.provider],
+                                     params.reference_utilisation, params.bargaining_utilisation_slope,
+                                     n_options, params.bargaining_options_slope)
+    discount = kernels.commitment_discount(labs.contract_months[e.lab], params.commitment_discount_max,
+                                           params.commitment_discount_half_months)
+    price = np.where(captive, cost, kernels.nash_price(cost, reservation, power, discount))
+    return price, np.where(captive, labs.wtp_usd_per_h100e_hour[e.lab], reservation), tradable
+
+
+def edge_contracted(state: MarketState) -> np.ndarray:
+    """h100e each lab holds at each eligible provider (contracts proposed, under review, approved or active)."""
+    e, c = state.edges, state.contracts
+    n_providers = len(state.providers)
+    held = holds(c.status) & (c.buyer_lab >= 0)
+    edge_key = e.lab * n_providers + e.provider
+    contract_key = c.buyer_lab[held] * n_providers + c.seller[held]
+    at = np.minimum(np.searchsorted(edge_key, contract_key), max(edge_key.size - 1, 0))
+    match = edge_key[at] == contract_key if edge_key.size else np.zeros(0, dtype=bool)
+    return sum_by(at[match], weights=c.quantity_h100e[held][match], minlength=edge_key.size)
+
+
+def segment_max(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Maximum of values[starts[i]:starts[i+1]] for each segment i (-inf when empty)."""
+    out = np.full(starts.size - 1, -np.inf)
+    nonempty = starts[:-1] < starts[1:]
+    if nonempty.any():
+        out[nonempty] = np.maximum.reduceat(values, starts[:-1][nonempty])
+    return out
+
+
+def negotiation(state: MarketState, ctx: StepContext) -> None:
+    e, p, labs, params = state.edges, state.providers, state.labs, ctx.params
+    n_labs, n_providers = len(labs), len(p)
+    remaining = asked_for = lab_requests(state, ctx)
+    left = offered = provider_offer_capacity(state, ctx)
+    price, reservation, tradable = edge_quotes(state, ctx)
+    contracted = edge_contracted(state)
+    first_refusal_wait = ((labs.exclusivity_mode[e.lab] == RIGHT_OF_FIRST_REFUSAL)
+                          & (e.provider != labs.exclusive_provider[e.lab]))
+    aversion = labs.diversification_aversion[e.lab] * params.diversification_aversion_scale
+    weights = (params.price_weight, params.reliability_weight, params.relationship_weight)
+    alloc = np.zeros(e.lab.size)
+    for round_ in range(params.negotiation_rounds):
+        live = tradable & (remaining[e.lab] > 0) & (left[e.provider] > 0)
+        if round_ == 0:
+            live &= ~first_refusal_wait
+        if not live.any():
+            continue
+        held_lab = labs.contracted_h100e + sum_by(e.lab, weights=alloc, minlength=n_labs)
+        own_share = np.divide(contracted + alloc, held_lab[e.lab], out=np.zeros_like(alloc),
+                              where=held_lab[e.lab] > 0)
+        utility = kernels.offer_utility(price, reservation, p.reliability[e.provider], e.relationship, own_share,
+                                        aversion, weights)
+        best = segment_max(np.where(live, utility, -np.inf), e.lab_start)
+        with np.errstate(invalid="ignore", over="ignore"):
+            weight = np.where(live, np.exp((utility - best[e.lab]) / params.logit_temperature), 0.0)
+        total = sum_by(e.lab, weights=weight, minlength=n_labs)
+        asked = np.where(live, remaining[e.lab] * weight / np.where(total > 0, total, 1.0)[e.lab], 0.0)
+        asked_of = sum_by(e.provider, weights=asked, minlength=n_providers)
+        scale = np.where(asked_of > left, left / np.where(asked_of > 0, asked_of, 1.0), 1.0)
+        got = asked * scale[e.provider]
+        alloc += got
+        remaining = kernels.snap_to_zero(remaining - sum_by(e.lab, weights=got, minlength=n_labs), asked_for)
+        left = kernels.snap_to_zero(left - sum_by(e.provider, weights=got, minlength=n_providers), offered)
+    alloc[alloc < params.min_contract_share * labs.demand_h100e[e.lab]] = 0.0
+    signed = np.flatnonzero(alloc > 0)
+    propose_contracts(state, ctx, e.provider[signed], e.lab[signed], alloc[signed], price[signed])
+
+
+def propose_contracts(state: MarketState, ctx: StepContext, seller, lab, quantity, price) -> None:
+    """Append negotiated contracts in `proposed` status, starting this month for the lab's preferred term."""
+    duration = state.labs.contract_months[lab]
+    ramp = ctx.params.ramp_months
+    month = state.month
+    state.contracts.append(
+        seller=seller, buyer_lab=lab, buyer_provider=NOT_SET, quantity_h100e=quantity,
+        price_usd_per_h100e_hour=price,
+        value_usd_bn=usd_bn(quantity, price, kernels.scheduled_months(duration, ramp)),
+        start_step=month, duration_months=duration, ramp_months=ramp, end_step=month + duration,
+        exclusive=False, status=PROPOSED, origin=ORIGIN_NEGOTIATED, regulator=NOT_SET, event=NOT_SET,
+        proposed_step=month, review_due_step=NOT_SET, decided_step=NOT_SET, active_step=NOT_SET,
+        closed_step=NOT_SET, delivered_h100e_months=0.0, paid_usd_bn=0.0, this_month_h100e=0.0)

@@ -1,0 +1,96 @@
+"""Phase 6, regulation: proposed contracts above a regulator's value threshold, or exclusive, go under review;
+after the review lag the post-deal HHI of contracted AI capacity is screened (2023 US Merger Guidelines by
+default); a presumptive deal is blocked with probability = strictness, otherwise capped so ΔHHI stays within
+the threshold. Everything else is approved."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import kernels
+from ..calibration import is_captive
+from ..context import StepContext, regulator_by_provider
+from ..records import ACTIVE, APPROVED, BLOCKED, PROPOSED, UNDER_REVIEW
+from ..state import MarketState
+from ..units import usd_bn
+from ..kernels import sum_by
+
+
+def market_quantities(state: MarketState) -> np.ndarray:
+    """Contracted AI capacity per provider: active, lab-facing, non-captive contracts (the screened market)."""
+    c = state.contracts
+    counted = (c.status == ACTIVE) & (c.buyer_lab >= 0) & ~is_captive(state, c.seller, c.buyer_lab)
+    return sum_by(c.seller[counted], weights=c.quantity_h100e[counted], minlength=len(state.providers))
+
+
+def post_deal_hhi(quantities: np.ndarray, provider, added):
+    """(HHI before, HHI after, share after) of adding `added` at `provider` (arrays of deals, shared base)."""
+    total = quantities.sum()
+    sum_squares = np.sum(quantities ** 2)
+    before = 1e4 * sum_squares / total ** 2 if total > 0 else 0.0
+    at = quantities[provider]
+    new_total = total + added
+    after_squares = sum_squares - at ** 2 + (at + added) ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        after = np.where(new_total > 0, 1e4 * after_squares / new_total ** 2, 0.0)
+        share = np.where(new_total > 0, (at + added) / new_total, 0.0)
+    return before, after, share
+
+
+def capped_quantity(quantities, provider, quantity, delta_threshold, iterations: int = 60):
+    """Largest q <= quantity whose ΔHHI stays at or below the threshold (bisection, vectorized over deals)."""
+    low, high = np.zeros_like(quantity), quantity.copy()
+    for _ in range(iterations):
+        mid = 0.5 * (low + high)
+        before, after, _ = post_deal_hhi(quantities, provider, mid)
+        ok = after - before <= delta_threshold
+        low, high = np.where(ok, mid, low), np.where(ok, high, mid)
+    return low
+
+
+def regulation(state: MarketState, ctx: StepContext) -> None:
+    c, r, month = state.contracts, state.regulators, state.month
+    proposed = np.flatnonzero(c.status == PROPOSED)
+    regulator = regulator_by_provider(state)[c.seller[proposed]]
+    safe_reg = np.maximum(regulator, 0)
+    reviewed = ((regulator >= 0) & ~is_captive(state, c.seller[proposed], c.buyer_lab[proposed])
+                & ((c.value_usd_bn[proposed] >= r.value_threshold_usd_bn[safe_reg]) | c.exclusive[proposed]))
+    to_review, to_approve = proposed[reviewed], proposed[~reviewed]
+    c.status[to_review] = UNDER_REVIEW
+    c.regulator[to_review] = regulator[reviewed]
+    c.review_due_step[to_review] = month + r.review_lag_months[regulator[reviewed]]
+    np.add.at(r.reviews, regulator[reviewed], 1)
+    c.status[to_approve] = APPROVED
+    c.decided_step[to_approve] = month
+    decide_reviews(state, ctx)
+
+
+def decide_reviews(state: MarketState, ctx: StepContext) -> None:
+    c, r, month = state.contracts, state.regulators, state.month
+    due = np.flatnonzero((c.status == UNDER_REVIEW) & (c.review_due_step <= month))
+    draws = ctx.streams.regulator.random(due.size)
+    if due.size == 0:
+        return
+    reg = c.regulator[due]
+    quantities = market_quantities(state)
+    before, after, share = post_deal_hhi(quantities, c.seller[due], c.quantity_h100e[due])
+    presumption = kernels.merger_presumption(after, after - before, share, r.hhi_threshold[reg],
+                                             r.delta_hhi_threshold[reg], r.share_threshold[reg])
+    strictness = np.clip(r.strictness[reg] * ctx.params.regulator_strictness_scale, 0.0, 1.0)
+    block = presumption & (draws < strictness)
+    cap = presumption & ~block
+    c.status[due[block]] = BLOCKED
+    c.closed_step[due[block]] = month
+    np.add.at(r.blocks, reg[block], 1)
+    capped = due[cap]
+    if capped.size:
+        q = capped_quantity(quantities, c.seller[capped], c.quantity_h100e[capped], r.delta_hhi_threshold[reg[cap]])
+        c.quantity_h100e[capped] = q
+        c.value_usd_bn[capped] = usd_bn(q, c.price_usd_per_h100e_hour[capped],
+                                        kernels.scheduled_months(c.duration_months[capped], c.ramp_months[capped]))
+        np.add.at(r.caps, reg[cap], 1)
+    approved = due[~block]
+    c.status[approved] = APPROVED
+    c.decided_step[due] = month
+    for row, outcome in zip(due, np.where(block, "blocked", np.where(cap, "approved with a cap", "approved"))):
+        ctx.log.append((month, f"review of contract {row}: {outcome}"))

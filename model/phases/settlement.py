@@ -1,0 +1,132 @@
+"""Phase 8, settlement: active contracts deliver (pro rata when a provider's available capacity falls short,
+outages included; leased capacity flows first), labs pay for what is delivered, unmet demand buys idle
+capacity at a spot price that clears the residual, and labs that cannot pay for `breach_after_months` breach."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import kernels
+from ..context import StepContext, holds, recount_commitments
+from ..records import ACTIVE, COMPLETED, TERMINATED
+from ..state import PROVIDER_KINDS, MarketState
+from ..units import USD_PER_BN, usd_bn
+from ..kernels import sum_by
+
+
+def delivery_ratio(available: np.ndarray, scheduled: np.ndarray) -> np.ndarray:
+    """Share of scheduled delivery a provider can honour: min(1, available / scheduled)."""
+    return np.where(scheduled > available, available / np.where(scheduled > 0, scheduled, 1.0), 1.0)
+
+
+def idle_h100e(available, delivered):
+    """Capacity left over after contract deliveries; rounding residue (below 1e-9 of available) is zero."""
+    idle = np.asarray(available, dtype=float) - delivered
+    return np.where(idle > 1e-9 * np.asarray(available), idle, 0.0)
+
+
+def spot_price(idle, unit_cost, list_price, residual_demand, params) -> float:
+    """Spot price: idle-weighted cost x (1 + markup) x (demand / idle)^elasticity, within [min cost, max list]."""
+    supply = idle.sum()
+    if supply <= 0:
+        return float(list_price.max())
+    floor, cap = float(unit_cost[idle > 0].min()), float(list_price[idle > 0].max())
+    cost = float((idle * unit_cost).sum() / supply)
+    ratio = residual_demand / supply
+    return float(np.clip(cost * (1.0 + params.spot_markup) * ratio ** params.spot_elasticity, floor, max(cap, floor)))
+
+
+def settlement(state: MarketState, ctx: StepContext) -> None:
+    deliver_contracts(state)
+    clear_spot_market(state, ctx)
+    pay_and_breach(state, ctx)
+    close_completed(state)
+    recount_commitments(state)
+
+
+def deliver_contracts(state: MarketState) -> None:
+    c, p, labs, month = state.contracts, state.providers, state.labs, state.month
+    n_providers, n_labs = len(p), len(labs)
+    live = (c.status == ACTIVE) & (c.start_step <= month) & (month < c.end_step)
+    scheduled = np.where(live, c.quantity_h100e * kernels.ramp_share(month - c.start_step, c.ramp_months), 0.0)
+    available = p.capacity_h100e * (1.0 - p.outage_share)
+    scheduled_of = sum_by(c.seller, weights=scheduled, minlength=n_providers)
+    # Leased capacity (a provider buying from another) is delivered first and adds to the buyer's capacity.
+    leased = c.buyer_provider >= 0
+    first = delivery_ratio(available, scheduled_of)
+    leased_in = sum_by(c.buyer_provider[leased], weights=(scheduled * first[c.seller])[leased],
+                            minlength=n_providers)
+    available_with_leases = available + leased_in
+    ratio = np.where(leased_in > 0, delivery_ratio(available_with_leases, scheduled_of), first)
+    delivered = scheduled * ratio[c.seller]
+    payment = usd_bn(delivered, c.price_usd_per_h100e_hour)
+    c.this_month_h100e[:] = delivered
+    c.delivered_h100e_months += delivered
+    c.paid_usd_bn += payment
+    to_lab = c.buyer_lab >= 0
+    labs.delivered_h100e[:] = sum_by(c.buyer_lab[to_lab], weights=delivered[to_lab], minlength=n_labs)
+    labs.spend_usd_bn[:] = sum_by(c.buyer_lab[to_lab], weights=payment[to_lab], minlength=n_labs)
+    p.delivered_h100e[:] = sum_by(c.seller, weights=delivered, minlength=n_providers)
+    p.contract_revenue_usd_bn[:] = sum_by(c.seller, weights=payment, minlength=n_providers)
+    p.wholesale_cost_usd_bn[:] = sum_by(c.buyer_provider[leased], weights=payment[leased],
+                                             minlength=n_providers)
+    p.spot_sold_h100e[:] = idle_h100e(available_with_leases, p.delivered_h100e)  # idle, until the spot clears
+    p.leased_in_h100e[:] = leased_in
+
+
+def clear_spot_market(state: MarketState, ctx: StepContext) -> None:
+    p, labs = state.providers, state.labs
+    idle = np.where(p.kind == PROVIDER_KINDS.index("self_builder"), 0.0, p.spot_sold_h100e)
+    residual = np.where(~labs.defaulted & (labs.cash_usd_bn > 0),
+                        np.maximum(labs.demand_h100e - labs.delivered_h100e, 0.0), 0.0)
+    price = spot_price(idle, p.unit_cost_usd_per_h100e_hour, p.list_price_usd_per_h100e_hour, residual.sum(),
+                       ctx.params)
+    buyers = residual * (labs.wtp_usd_per_h100e_hour >= price)
+    wanted, offered = buyers.sum(), idle.sum()
+    served = min(1.0, offered / wanted) if wanted > 0 else 0.0
+    sold = min(1.0, wanted / offered) if offered > 0 else 0.0
+    labs.spot_h100e[:] = buyers * served
+    labs.spend_usd_bn += usd_bn(labs.spot_h100e, price)
+    p.spot_sold_h100e[:] = idle * sold
+    p.spot_revenue_usd_bn[:] = usd_bn(p.spot_sold_h100e, price)
+    p.utilisation[:] = np.divide(p.delivered_h100e + p.spot_sold_h100e, p.capacity_h100e + p.leased_in_h100e,
+                                 out=np.zeros(len(p)), where=(p.capacity_h100e + p.leased_in_h100e) > 0)
+    state.spot_price_usd_per_h100e_hour = price
+
+
+def pay_and_breach(state: MarketState, ctx: StepContext) -> None:
+    c, p, labs, month, params = state.contracts, state.providers, state.labs, state.month, ctx.params
+    labs.cash_usd_bn += labs.revenue_usd_bn_per_month - labs.spend_usd_bn
+    opex = p.capacity_h100e * p.opex_usd_per_h100e_hour * 730.0 / USD_PER_BN
+    p.cash_usd_bn += (p.contract_revenue_usd_bn + p.spot_revenue_usd_bn - p.wholesale_cost_usd_bn
+                      + params.non_ai_margin * p.non_ai_revenue_usd_bn_per_month - opex)
+    p.non_ai_revenue_usd_bn_per_month *= 1.0 + params.non_ai_growth_per_month
+    short = (labs.cash_usd_bn < 0) & ~labs.defaulted
+    labs.arrears_months[:] = np.where(short, labs.arrears_months + 1, 0)
+    breach_labs(state, ctx, np.flatnonzero(labs.arrears_months >= params.breach_after_months))
+
+
+def breach_labs(state: MarketState, ctx: StepContext, breaching: np.ndarray) -> None:
+    """Labs in `breaching` default: their contracts terminate and the sellers strand the remaining value."""
+    c, p, labs, month = state.contracts, state.providers, state.labs, state.month
+    breaching = breaching[~labs.defaulted[breaching]]
+    if breaching.size == 0:
+        return
+    labs.defaulted[breaching] = True
+    labs.demand_h100e[breaching] = 0.0
+    state.breaches += int(breaching.size)
+    lost = np.flatnonzero(np.isin(c.buyer_lab, breaching) & holds(c.status))
+    months_left = np.maximum(c.end_step[lost] - np.maximum(c.start_step[lost], month + 1), 0)
+    p.stranded_usd_bn += sum_by(c.seller[lost], weights=usd_bn(c.quantity_h100e[lost],
+                                     c.price_usd_per_h100e_hour[lost], months_left), minlength=len(p))
+    c.status[lost] = TERMINATED
+    c.closed_step[lost] = month
+    for lab in breaching:
+        ctx.log.append((month, f"{labs.name[lab]} breaches: {int(np.sum(c.buyer_lab[lost] == lab))} contracts end"))
+
+
+def close_completed(state: MarketState) -> None:
+    c, month = state.contracts, state.month
+    done = np.flatnonzero((c.status == ACTIVE) & (c.end_step <= month + 1))
+    c.status[done] = COMPLETED
+    c.closed_step[done] = month

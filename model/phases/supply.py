@@ -1,0 +1,96 @@
+"""Phase 3, supply: vendors ship to open orders (weighted pro rata, captive owners first), price follows backlog,
+delivered chips enter the provider's build pipeline and are installed after the site lead time, up to power."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import kernels
+from ..context import StepContext
+from ..records import ORDER_FILLED, ORDER_OPEN
+from ..state import MarketState
+from ..units import USD_PER_BN
+from ..kernels import sum_by
+
+
+def order_priority(state: MarketState, ctx: StepContext, vendor, provider) -> np.ndarray:
+    """Allocation weight of an order: `strategic_priority` for the vendor's captive owner, 1 otherwise."""
+    return np.where(state.vendors.captive_owner[vendor] == provider, ctx.params.strategic_priority, 1.0)
+
+
+def shippable(state: MarketState, vendor, provider) -> np.ndarray:
+    """False where an export control stops the vendor shipping to the provider's region."""
+    v, p = state.vendors, state.providers
+    vendor_region = np.array(v.region, dtype=object)[vendor]
+    provider_region = np.array(p.region, dtype=object)[provider]
+    return ~(v.export_blocked[vendor] & (vendor_region != provider_region))
+
+
+def supply(state: MarketState, ctx: StepContext) -> None:
+    v, p, o, month = state.vendors, state.providers, state.orders, state.month
+    n_vendors, n_providers = len(v), len(p)
+    available = v.production_h100e_per_month + v.inventory_h100e
+    due = (o.status == ORDER_OPEN) & (o.ready_step <= month)
+    due &= shippable(state, o.vendor, o.provider)
+    rows = np.flatnonzero(due)
+    shipped = kernels.weighted_pro_rata_segments(
+        o.remaining_h100e[rows], order_priority(state, ctx, o.vendor[rows], o.provider[rows]), o.vendor[rows],
+        available, n_vendors)
+    record_shipments(state, rows, shipped, ctx.params.site_capex_usd_per_h100e)
+    install_and_reprice(state, ctx, available)
+
+
+def record_shipments(state: MarketState, rows: np.ndarray, shipped: np.ndarray, site_capex_usd_per_h100e: float) -> None:
+    """Fill the orders `rows` with `shipped` h100e: pay the vendor, start the provider's sites, blend its capex."""
+    v, p, o, month = state.vendors, state.providers, state.orders, state.month
+    n_vendors, n_providers = len(v), len(p)
+    o.remaining_h100e[rows] -= shipped
+    filled = rows[o.remaining_h100e[rows] <= 1e-9 * np.maximum(o.quantity_h100e[rows], 1.0)]
+    o.remaining_h100e[filled] = 0.0
+    o.status[filled] = ORDER_FILLED
+    o.filled_step[filled] = month
+    chip_cost = shipped * o.price_usd_per_h100e[rows]
+    v.shipped_h100e[:] = sum_by(o.vendor[rows], weights=shipped, minlength=n_vendors)
+    v.revenue_usd_bn[:] = sum_by(o.vendor[rows], weights=chip_cost, minlength=n_vendors) / USD_PER_BN
+    delivered = sum_by(o.provider[rows], weights=shipped, minlength=n_providers)
+    spend = sum_by(o.provider[rows], weights=chip_cost, minlength=n_providers)
+    spend += delivered * site_capex_usd_per_h100e
+    fleet = p.capacity_h100e + p.pipeline_total_h100e
+    with np.errstate(invalid="ignore", divide="ignore"):
+        blended = (p.capex_usd_per_h100e * fleet + spend) / (fleet + delivered)
+    p.capex_usd_per_h100e[:] = np.where(delivered > 0, blended, p.capex_usd_per_h100e)
+    p.capex_spend_usd_bn[:] = spend / USD_PER_BN
+    p.cash_usd_bn -= spend / USD_PER_BN
+    ring = p.pipeline_h100e.shape[1]
+    p.pipeline_h100e[np.arange(n_providers), (month + p.site_lead_time_months) % ring] += delivered
+
+
+def install_and_reprice(state: MarketState, ctx: StepContext, available: np.ndarray) -> None:
+    """Sites finishing this month are installed up to the power limit; vendor prices follow backlog; output grows."""
+    v, p, o, month, params = state.vendors, state.providers, state.orders, state.month, ctx.params
+    ring = p.pipeline_h100e.shape[1]
+    finished = p.pipeline_h100e[:, month % ring].copy()
+    p.pipeline_h100e[:, month % ring] = 0.0
+    p.power_limit_h100e += p.power_growth_h100e_per_month
+    ready = p.waiting_power_h100e + finished
+    installed = np.minimum(ready, np.maximum(p.power_limit_h100e - p.capacity_h100e, 0.0))
+    p.capacity_h100e += installed
+    p.waiting_power_h100e[:] = ready - installed
+    # Unsold output is kept up to one month of production.
+    v.inventory_h100e[:] = np.minimum(available - v.shipped_h100e, v.production_h100e_per_month)
+    still_open = o.status == ORDER_OPEN
+    v.backlog_h100e[:] = sum_by(o.vendor[still_open], weights=o.remaining_h100e[still_open],
+                                     minlength=len(v))
+    p.open_orders_h100e[:] = sum_by(o.provider[still_open], weights=o.remaining_h100e[still_open],
+                                         minlength=len(p))
+    v.price_usd_per_h100e[:] = vendor_price(v.price_usd_per_h100e, v.base_price_usd_per_h100e, v.backlog_h100e,
+                                            v.production_h100e_per_month, params)
+    v.production_h100e_per_month *= 1.0 + v.production_growth_per_month
+
+
+def vendor_price(price, base_price, backlog_h100e, production_h100e_per_month, params):
+    """Price moves by `sensitivity` x (backlog / target backlog - 1), at most 10% a month, within 0.5-2x base."""
+    target = production_h100e_per_month * params.vendor_target_backlog_months
+    pressure = np.clip(backlog_h100e / np.maximum(target, 1.0) - 1.0, -2.0, 2.0)
+    change = np.clip(params.vendor_price_sensitivity * pressure, -0.1, 0.1)
+    return np.clip(price * (1.0 + change), 0.5 * base_price, 2.0 * base_price)

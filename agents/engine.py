@@ -215,7 +215,7 @@ def booking(state: MarketState, ctx: StepContext) -> None:
 
 def settlement(state: MarketState, ctx: StepContext) -> None:
     c, month, params = state.contracts, state.month, ctx.params
-    labs, providers = ctx.agents["lab"], ctx.agents["provider"]
+    labs, providers, p = ctx.agents["lab"], ctx.agents["provider"], state.providers
     scheduled = [0.0] * c.n
     scheduled_of, leased_in = defaultdict(float), defaultdict(float)
     for i in range(c.n):
@@ -223,55 +223,61 @@ def settlement(state: MarketState, ctx: StepContext) -> None:
             scheduled[i] = c.quantity_h100e[i] * float(kernels.ramp_share(month - c.start_step[i], c.ramp_months[i]))
         scheduled_of[c.seller[i]] += scheduled[i]
     available = [provider.available_h100e() for provider in providers]
-    first = [float(delivery_ratio(available[p.row], scheduled_of[p.row])) for p in providers]
+    first = [float(delivery_ratio(available[row], scheduled_of[row])) for row in range(len(providers))]
     for i in range(c.n):
         if c.buyer_provider[i] >= 0:
             leased_in[c.buyer_provider[i]] += scheduled[i] * first[c.seller[i]]
-    ratio = [float(delivery_ratio(available[p.row] + leased_in[p.row], scheduled_of[p.row]))
-             if leased_in[p.row] > 0 else first[p.row] for p in providers]
-    lab_got, lab_paid = defaultdict(float), defaultdict(float)
-    sold, earned, leased_cost = defaultdict(float), defaultdict(float), defaultdict(float)
+    ratio = [float(delivery_ratio(available[row] + leased_in[row], scheduled_of[row])) if leased_in[row] > 0
+             else first[row] for row in range(len(providers))]
+    bill = [0.0] * c.n
+    lab_got, sold = defaultdict(float), defaultdict(float)
     for i in range(c.n):
         delivered = scheduled[i] * ratio[c.seller[i]]
-        payment = usd_bn(delivered, c.price_usd_per_h100e_hour[i])
+        bill[i] = usd_bn(delivered, c.price_usd_per_h100e_hour[i])
         c.this_month_h100e[i] = delivered
         c.delivered_h100e_months[i] += delivered
-        c.paid_usd_bn[i] += payment
         if c.buyer_lab[i] >= 0:
             lab_got[c.buyer_lab[i]] += delivered
-            lab_paid[c.buyer_lab[i]] += payment
-        else:
-            leased_cost[c.buyer_provider[i]] += payment
         sold[c.seller[i]] += delivered
-        earned[c.seller[i]] += payment
-    p = state.providers
     for provider in providers:
         row = provider.row
-        p.delivered_h100e[row], p.contract_revenue_usd_bn[row] = sold[row], earned[row]
-        p.wholesale_cost_usd_bn[row], p.leased_in_h100e[row] = leased_cost[row], leased_in[row]
+        p.delivered_h100e[row], p.leased_in_h100e[row] = sold[row], leased_in[row]
+        p.spot_sold_h100e[row] = idle_h100e(available[row] + leased_in[row], sold[row])
     for lab in labs:
-        lab.delivered_h100e, lab.spend_usd_bn = lab_got[lab.row], lab_paid[lab.row]
-    spot_market(state, ctx, available)
-    breaching = [lab.row for lab in labs if lab.settle(params)]
+        lab.delivered_h100e = lab_got[lab.row]
+    spot_bill = spot_market(state, ctx)
+    due = defaultdict(float)
+    for i in range(c.n):
+        if c.buyer_lab[i] >= 0:
+            due[c.buyer_lab[i]] += bill[i]
+    share = {lab.row: lab.pay(due[lab.row] + spot_bill[lab.row]) for lab in labs}
+    earned, leased_cost = defaultdict(float), defaultdict(float)
+    for i in range(c.n):
+        paid = bill[i] * (share[c.buyer_lab[i]] if c.buyer_lab[i] >= 0 else 1.0)
+        c.paid_usd_bn[i] += paid
+        earned[c.seller[i]] += paid
+        if c.buyer_provider[i] >= 0:
+            leased_cost[c.buyer_provider[i]] += paid
+    spot_paid = sold_total = 0.0
+    for lab in labs:
+        spot_paid += spot_bill[lab.row] * share[lab.row]
     for provider in providers:
-        opex = provider.capacity_h100e * provider.opex_usd_per_h100e_hour * 730.0 / 1e9
+        sold_total += p.spot_sold_h100e[provider.row]
+    for provider in providers:
         row = provider.row
-        provider.cash_usd_bn = provider.cash_usd_bn + (
-            p.contract_revenue_usd_bn[row] + p.spot_revenue_usd_bn[row] - p.wholesale_cost_usd_bn[row]
-            + params.non_ai_margin * provider.non_ai_revenue_usd_bn_per_month - opex)
-        provider.non_ai_revenue_usd_bn_per_month = provider.non_ai_revenue_usd_bn_per_month * (
-            1.0 + params.non_ai_growth_per_month)
-    breach_labs(state, ctx, np.array(breaching, dtype=np.int64))
+        p.contract_revenue_usd_bn[row], p.wholesale_cost_usd_bn[row] = earned[row], leased_cost[row]
+        p.spot_revenue_usd_bn[row] = spot_paid * p.spot_sold_h100e[row] / sold_total if sold_total > 0 else 0.0
+        provider.settle(params)
+    breach_labs(state, ctx, np.array([lab.row for lab in labs if lab.arrears_months >= params.breach_after_months],
+                                     dtype=np.int64))
     close_completed(state)
     recount_commitments(state)
 
 
-def spot_market(state: MarketState, ctx: StepContext, available: list[float]) -> None:
-    """Unmet demand of labs with cash buys the idle capacity of clouds at one clearing price."""
+def spot_market(state: MarketState, ctx: StepContext) -> list[float]:
+    """Unmet demand of labs with cash buys the idle capacity of clouds at one clearing price; returns spot bills."""
     labs, providers, p = ctx.agents["lab"], ctx.agents["provider"], state.providers
-    idle = np.array([0.0 if provider.is_self_builder else
-                     float(idle_h100e(available[provider.row] + p.leased_in_h100e[provider.row],
-                                      p.delivered_h100e[provider.row])) for provider in providers])
+    idle = np.array([0.0 if provider.is_self_builder else p.spot_sold_h100e[provider.row] for provider in providers])
     residual = np.array([max(lab.demand_h100e - lab.delivered_h100e, 0.0)
                          if not lab.defaulted and lab.cash_usd_bn > 0 else 0.0 for lab in labs])
     price = spot_price(idle, p.unit_cost_usd_per_h100e_hour, p.list_price_usd_per_h100e_hour, residual.sum(),
@@ -285,14 +291,13 @@ def spot_market(state: MarketState, ctx: StepContext, available: list[float]) ->
     sold = min(1.0, wanted / offered) if offered > 0 else 0.0
     for lab in labs:
         lab.spot_h100e = (residual[lab.row] if lab.wtp_usd_per_h100e_hour >= price else 0.0) * served
-        lab.spend_usd_bn = lab.spend_usd_bn + usd_bn(lab.spot_h100e, price)
     for provider in providers:
         row = provider.row
         p.spot_sold_h100e[row] = idle[row] * sold
-        p.spot_revenue_usd_bn[row] = usd_bn(p.spot_sold_h100e[row], price)
         base = provider.capacity_h100e + p.leased_in_h100e[row]
         provider.utilisation = (p.delivered_h100e[row] + p.spot_sold_h100e[row]) / base if base > 0 else 0.0
     state.spot_price_usd_per_h100e_hour = price
+    return [usd_bn(lab.spot_h100e, price) for lab in labs]
 
 
 AGENT_PHASES = (events, demand, supply, pricing, negotiation, regulation, booking, settlement, metrics)

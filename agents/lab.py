@@ -31,7 +31,8 @@ class AILab(MarketAgent):
     contracted_h100e = ArrayField("labs")
     delivered_h100e = ArrayField("labs")
     spot_h100e = ArrayField("labs")
-    spend_usd_bn = ArrayField("labs")
+    spend_usd_bn = ArrayField("labs", "paid this month")
+    unpaid_usd_bn = ArrayField("labs", "bills it could not pay, cumulative")
     self_provider = ArrayField("labs", "provider row of its own fleet, or -1")
     frontier = ArrayField("labs")
 
@@ -89,9 +90,14 @@ class AILab(MarketAgent):
             total += x
         return [remaining * x / total for x in exps]
 
-    def settle(self, params) -> bool:
-        """Add revenue, pay this month's bills; True when unpaid long enough to breach."""
-        self.cash_usd_bn = self.cash_usd_bn + self.revenue_usd_bn_per_month - self.spend_usd_bn
-        short = self.cash_usd_bn < 0 and not self.defaulted
+    def pay(self, due_usd_bn: float) -> float:
+        """Pay this month's bills from cash plus revenue; what it cannot pay accrues as arrears. Returns the
+        share paid."""
+        means = self.cash_usd_bn + self.revenue_usd_bn_per_month
+        share = float(kernels.paid_share(means, due_usd_bn))
+        self.spend_usd_bn = due_usd_bn * share
+        self.cash_usd_bn = max(means - self.spend_usd_bn, 0.0)
+        self.unpaid_usd_bn = self.unpaid_usd_bn + (due_usd_bn - self.spend_usd_bn)
+        short = self.spend_usd_bn < due_usd_bn and not self.defaulted
         self.arrears_months = self.arrears_months + 1 if short else 0
-        return self.arrears_months >= params.breach_after_months
+        return share

@@ -16,7 +16,7 @@ class CloudProvider(MarketAgent):
     capacity_h100e = ArrayField("providers", "installed capacity")
     waiting_power_h100e = ArrayField("providers")
     power_limit_h100e = ArrayField("providers")
-    power_growth_h100e_per_month = ArrayField("providers")
+    power_growth_per_month = ArrayField("providers")
     capex_usd_per_h100e = ArrayField("providers", "blended all-in capex of the fleet")
     cost_of_capital = ArrayField("providers")
     useful_life_years = ArrayField("providers")
@@ -26,6 +26,7 @@ class CloudProvider(MarketAgent):
     site_lead_time_months = ArrayField("providers")
     outage_share = ArrayField("providers")
     cash_usd_bn = ArrayField("providers")
+    debt_usd_bn = ArrayField("providers")
     non_ai_revenue_usd_bn_per_month = ArrayField("providers")
     unit_cost_usd_per_h100e_hour = ArrayField("providers")
     list_price_usd_per_h100e_hour = ArrayField("providers")
@@ -58,7 +59,7 @@ class CloudProvider(MarketAgent):
             self.capex_usd_per_h100e = (self.capex_usd_per_h100e * fleet + spend) / (fleet + quantity_h100e)
         p = self.model.state.providers
         p.capex_spend_usd_bn[self.row] += spend / 1e9
-        self.cash_usd_bn = self.cash_usd_bn - spend / 1e9
+        self.borrow_or_repay(-spend / 1e9)
         ring = p.pipeline_h100e.shape[1]
         p.pipeline_h100e[self.row, (month + self.site_lead_time_months) % ring] += quantity_h100e
 
@@ -68,7 +69,7 @@ class CloudProvider(MarketAgent):
         ring = p.pipeline_h100e.shape[1]
         finished = float(p.pipeline_h100e[self.row, month % ring])
         p.pipeline_h100e[self.row, month % ring] = 0.0
-        self.power_limit_h100e = self.power_limit_h100e + self.power_growth_h100e_per_month
+        self.power_limit_h100e = self.power_limit_h100e * (1.0 + self.power_growth_per_month)
         ready = self.waiting_power_h100e + finished
         installed = min(ready, max(self.power_limit_h100e - self.capacity_h100e, 0.0))
         self.capacity_h100e = self.capacity_h100e + installed
@@ -124,3 +125,17 @@ class CloudProvider(MarketAgent):
     # --- settlement
     def available_h100e(self) -> float:
         return self.capacity_h100e * (1.0 - self.outage_share)
+
+    def borrow_or_repay(self, flow_usd_bn: float) -> None:
+        """Apply a cash flow: shortfalls are borrowed, surpluses repay debt first."""
+        cash, debt = kernels.finance(self.cash_usd_bn, self.debt_usd_bn, flow_usd_bn)
+        self.cash_usd_bn, self.debt_usd_bn = float(cash), float(debt)
+
+    def settle(self, params) -> None:
+        """Bank this month's AI revenue and non-AI margin, pay for leased capacity and opex; grow non-AI revenue."""
+        p, row = self.model.state.providers, self.row
+        opex = self.capacity_h100e * self.opex_usd_per_h100e_hour * 730.0 / 1e9
+        self.borrow_or_repay(p.contract_revenue_usd_bn[row] + p.spot_revenue_usd_bn[row] - p.wholesale_cost_usd_bn[row]
+                             + params.non_ai_margin * self.non_ai_revenue_usd_bn_per_month - opex)
+        self.non_ai_revenue_usd_bn_per_month = self.non_ai_revenue_usd_bn_per_month * (
+            1.0 + params.non_ai_growth_per_month)

@@ -104,11 +104,11 @@ def _providers(rows, params: Params, data_dir: Path) -> Providers:
         pipeline_h100e=np.zeros((n, PIPELINE_MONTHS)),
         waiting_power_h100e=zeros.copy(),
         power_limit_h100e=capacity * (1.0 + params.power_headroom_share),
-        power_growth_h100e_per_month=capacity * params.power_growth_share_per_month,
+        power_growth_per_month=np.full(n, params.power_growth_per_month),
         capex_usd_per_h100e=capex, cost_of_capital=rate, useful_life_years=life, opex_usd_per_h100e_hour=opex,
         markup=markup, reliability=_col(rows, "reliability"), site_lead_time_months=lead,
         outage_share=zeros.copy(), outage_months_left=np.zeros(n, dtype=np.int64),
-        cash_usd_bn=_col(rows, "cash_usd_bn"),
+        cash_usd_bn=_col(rows, "cash_usd_bn"), debt_usd_bn=zeros.copy(),
         non_ai_revenue_usd_bn_per_month=_col(rows, "cloud_revenue_usd_bn_per_month"),
         unit_cost_usd_per_h100e_hour=unit_cost,
         list_price_usd_per_h100e_hour=kernels.list_price(unit_cost, markup, utilisation, params.reference_utilisation,
@@ -168,7 +168,7 @@ def _labs(rows, provider_row, params: Params, rng, providers: Providers, data_di
         exclusivity_mode=np.zeros(n, dtype=np.int64), exclusive_provider=np.full(n, -1, dtype=np.int64),
         arrears_months=np.zeros(n, dtype=np.int64), defaulted=np.zeros(n, dtype=bool),
         contracted_h100e=zeros.copy(), delivered_h100e=zeros.copy(), spot_h100e=zeros.copy(),
-        spend_usd_bn=zeros.copy(),
+        spend_usd_bn=zeros.copy(), unpaid_usd_bn=zeros.copy(),
     )
 
 

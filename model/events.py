@@ -156,7 +156,9 @@ def apply_equity(state, ctx, ev: ResolvedEvent) -> str:
         state.labs.cash_usd_bn[lab] += value
     provider = investor - state.node_offset("provider")
     if 0 <= provider < len(state.providers):
-        state.providers.cash_usd_bn[provider] -= value
+        p = state.providers
+        p.cash_usd_bn[provider], p.debt_usd_bn[provider] = kernels.finance(p.cash_usd_bn[provider],
+                                                                           p.debt_usd_bn[provider], -value)
     return f"{ev.event.investor} invests ${value:g}B in {ev.event.investee}"
 
 

@@ -194,3 +194,16 @@ def sum_by(index, weights=None, minlength: int = 0) -> np.ndarray:
     if weights is not None:
         weights = np.asarray(weights, dtype=float)
     return np.bincount(index, weights=weights, minlength=minlength).astype(float, copy=False)
+
+
+def paid_share(means, due):
+    """Share of a bill that is paid: all of it when means cover it, else means / due (never negative)."""
+    means = np.maximum(np.asarray(means, dtype=float), 0.0)
+    due = np.asarray(due, dtype=float)
+    return np.where(due > means, means / np.where(due > 0, due, 1.0), 1.0)
+
+
+def finance(cash, debt, flow):
+    """(cash, debt) after a net cash `flow`: shortfalls are borrowed, surpluses repay debt first; both stay >= 0."""
+    net = np.asarray(cash, dtype=float) - debt + flow
+    return np.maximum(net, 0.0), np.maximum(-net, 0.0)

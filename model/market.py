@@ -21,7 +21,7 @@ from agents import AILab, CloudProvider, HardwareVendor, Regulator
 from agents.engine import AGENT_PHASES
 
 from . import network
-from .calibration import build_start_state
+from .calibration import build_start_state, is_captive
 from .context import StepContext
 from .events import compile_timeline
 from .params import Params
@@ -172,6 +172,7 @@ class ComputeMarket(mesa.Model):
         frame["seller_name"] = [s.providers.name[i] for i in frame["seller"]]
         frame["buyer_name"] = [s.labs.name[l] if l >= 0 else s.providers.name[p]
                                for l, p in zip(frame["buyer_lab"], frame["buyer_provider"])]
+        frame["captive"] = is_captive(s, frame["seller"].to_numpy(), frame["buyer_lab"].to_numpy())
         frame["status"] = [CONTRACT_STATUS[i] for i in frame["status"]]
         frame["origin"] = [CONTRACT_ORIGIN[i] for i in frame["origin"]]
         frame["event_id"] = [self.spec.events[i].id if i >= 0 else "" for i in frame["event"]]

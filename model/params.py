@@ -60,7 +60,8 @@ class Params:
     site_capex_usd_per_h100e: float = p(
         7000.0, "ESTIMATE: $32k all-in capex per H100e (providers.csv) minus ~$25k for the accelerator")
     power_headroom_share: float = p(0.25, "ESTIMATE: sites can power 25% more than installed at start")
-    power_growth_share_per_month: float = p(0.04, "ESTIMATE: power added each month, share of start capacity")
+    power_growth_per_month: float = p(
+        0.035, "ESTIMATE: sites' power grows ~50%/yr, bounded by 2-5 yr power-equipment lead times (DailyAlpha)")
     non_ai_growth_per_month: float = p(
         0.0170, "(330.4/270)^(1/12)-1: cloud infrastructure spend 2023 to 2024 (Synergy; market-to-2024.csv)")
     non_ai_margin: float = p(0.3, "ESTIMATE: operating margin on non-AI cloud revenue")

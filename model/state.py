@@ -54,7 +54,7 @@ class Providers:
     pipeline_h100e: np.ndarray            # (providers, months) ring buffer: chips delivered, site not finished
     waiting_power_h100e: np.ndarray       # finished but waiting for power
     power_limit_h100e: np.ndarray
-    power_growth_h100e_per_month: np.ndarray
+    power_growth_per_month: np.ndarray    # power limit grows by this share each month
     capex_usd_per_h100e: np.ndarray       # blended over the fleet
     cost_of_capital: np.ndarray
     useful_life_years: np.ndarray
@@ -65,6 +65,7 @@ class Providers:
     outage_share: np.ndarray              # share of capacity offline this month
     outage_months_left: np.ndarray
     cash_usd_bn: np.ndarray
+    debt_usd_bn: np.ndarray               # borrowed to cover shortfalls
     non_ai_revenue_usd_bn_per_month: np.ndarray
     unit_cost_usd_per_h100e_hour: np.ndarray
     list_price_usd_per_h100e_hour: np.ndarray
@@ -110,7 +111,8 @@ class Labs:
     contracted_h100e: np.ndarray          # full quantity of its active and approved contracts
     delivered_h100e: np.ndarray           # this month, on contracts
     spot_h100e: np.ndarray                # this month
-    spend_usd_bn: np.ndarray              # this month
+    spend_usd_bn: np.ndarray              # this month, paid
+    unpaid_usd_bn: np.ndarray             # cumulative bills it could not pay (arrears)
 
     def __len__(self):
         return len(self.name)

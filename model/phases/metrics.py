@@ -28,7 +28,8 @@ def flows(state: MarketState) -> dict[str, np.ndarray]:
     live = (c.status == ACTIVE) & (c.start_step <= 0) & (c.end_step > 0)
     scheduled = np.where(live, c.quantity_h100e * kernels.ramp_share(0 - c.start_step, c.ramp_months), 0.0)
     zeros = np.zeros(len(p))
-    return {"delivered": scheduled, "spot_sold": zeros, "spot_bought": np.zeros(len(state.labs)), "spot_price": 0.0}
+    return {"delivered": scheduled, "spot_sold": zeros, "spot_bought": np.zeros(len(state.labs)),
+            "spot_price": np.nan}  # no spot market before the first month
 
 
 def remaining_value_usd_bn(state: MarketState) -> np.ndarray:
@@ -48,7 +49,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     delivered = f["delivered"]
     captive = is_captive(state, c.seller, c.buyer_lab)
     payment = usd_bn(delivered, c.price_usd_per_h100e_hour)
-    spot_revenue = usd_bn(f["spot_sold"], f["spot_price"])
+    spot_revenue = usd_bn(f["spot_sold"], np.nan_to_num(f["spot_price"]))
     external_revenue = sum_by(c.seller[~captive], weights=payment[~captive], minlength=n_p)
     cloud_revenue = p.non_ai_revenue_usd_bn_per_month + external_revenue + spot_revenue
     revenue_share = kernels.shares_of(cloud_revenue)
@@ -129,6 +130,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
         "vendor_backlog_h100e": float(v.backlog_h100e.sum()),
         "breaches": int(state.breaches),
         "stranded_usd_bn": float(p.stranded_usd_bn.sum()),
+        "unpaid_usd_bn": float(labs.unpaid_usd_bn.sum()),
         "contracts_active": int(np.sum(c.status == ACTIVE)),
         "contracts_signed": int(np.sum(c.active_step == state.month)) if state.month >= 0 else 0,
         "contracts_under_review": int(np.sum(c.status == UNDER_REVIEW)),
@@ -155,10 +157,12 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
                      "cloud_revenue_usd_bn": cloud_revenue, "revenue_share": revenue_share,
                      "contracted_share": contracted_share, "cash_usd_bn": p.cash_usd_bn, "backlog_usd_bn": backlog,
                      "largest_customer_share": largest_customer_share, "compute_at_risk_share": at_risk,
-                     "stranded_usd_bn": p.stranded_usd_bn, "outage_share": p.outage_share},
+                     "stranded_usd_bn": p.stranded_usd_bn, "outage_share": p.outage_share,
+                     "debt_usd_bn": p.debt_usd_bn},
         "lab": {"demand_h100e": labs.demand_h100e, "contracted_h100e": labs.contracted_h100e,
                 "delivered_h100e": labs.delivered_h100e, "spot_h100e": labs.spot_h100e,
                 "spend_usd_bn": labs.spend_usd_bn, "cash_usd_bn": labs.cash_usd_bn,
+                "unpaid_usd_bn": labs.unpaid_usd_bn,
                 "revenue_usd_bn_per_month": labs.revenue_usd_bn_per_month, "supplier_hhi": supplier_hhi,
                 "largest_provider_share": largest_provider_share,
                 "commitments_over_revenue": commitments_over_revenue, "defaulted": labs.defaulted},
@@ -169,8 +173,9 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
 
 
 def _weighted_mean(values, weights) -> float:
+    """Weighted mean; NaN when there is nothing to average (no contracts signed, no providers of a kind)."""
     total = float(np.sum(weights))
-    return float(np.sum(values * weights) / total) if total > 0 else 0.0
+    return float(np.sum(values * weights) / total) if total > 0 else float("nan")
 
 
 def metrics(state: MarketState, ctx: StepContext) -> None:

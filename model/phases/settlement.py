@@ -10,7 +10,7 @@ from .. import kernels
 from ..context import StepContext, holds, recount_commitments
 from ..records import ACTIVE, COMPLETED, TERMINATED
 from ..state import PROVIDER_KINDS, MarketState
-from ..units import USD_PER_BN, usd_bn
+from ..units import HOURS_PER_MONTH, USD_PER_BN, usd_bn
 from ..kernels import sum_by
 
 
@@ -37,14 +37,16 @@ def spot_price(idle, unit_cost, list_price, residual_demand, params) -> float:
 
 
 def settlement(state: MarketState, ctx: StepContext) -> None:
-    deliver_contracts(state)
-    clear_spot_market(state, ctx)
-    pay_and_breach(state, ctx)
+    contract_bill = deliver_contracts(state)
+    spot_bill = clear_spot_market(state, ctx)
+    pay(state, ctx, contract_bill, spot_bill)
+    breach_labs(state, ctx, np.flatnonzero(state.labs.arrears_months >= ctx.params.breach_after_months))
     close_completed(state)
     recount_commitments(state)
 
 
-def deliver_contracts(state: MarketState) -> None:
+def deliver_contracts(state: MarketState) -> np.ndarray:
+    """Deliver active contracts (pro rata where capacity falls short); returns each contract's bill, USD bn."""
     c, p, labs, month = state.contracts, state.providers, state.labs, state.month
     n_providers, n_labs = len(p), len(labs)
     live = (c.status == ACTIVE) & (c.start_step <= month) & (month < c.end_step)
@@ -54,27 +56,22 @@ def deliver_contracts(state: MarketState) -> None:
     # Leased capacity (a provider buying from another) is delivered first and adds to the buyer's capacity.
     leased = c.buyer_provider >= 0
     first = delivery_ratio(available, scheduled_of)
-    leased_in = sum_by(c.buyer_provider[leased], weights=(scheduled * first[c.seller])[leased],
-                            minlength=n_providers)
+    leased_in = sum_by(c.buyer_provider[leased], weights=(scheduled * first[c.seller])[leased], minlength=n_providers)
     available_with_leases = available + leased_in
     ratio = np.where(leased_in > 0, delivery_ratio(available_with_leases, scheduled_of), first)
     delivered = scheduled * ratio[c.seller]
-    payment = usd_bn(delivered, c.price_usd_per_h100e_hour)
     c.this_month_h100e[:] = delivered
     c.delivered_h100e_months += delivered
-    c.paid_usd_bn += payment
     to_lab = c.buyer_lab >= 0
     labs.delivered_h100e[:] = sum_by(c.buyer_lab[to_lab], weights=delivered[to_lab], minlength=n_labs)
-    labs.spend_usd_bn[:] = sum_by(c.buyer_lab[to_lab], weights=payment[to_lab], minlength=n_labs)
     p.delivered_h100e[:] = sum_by(c.seller, weights=delivered, minlength=n_providers)
-    p.contract_revenue_usd_bn[:] = sum_by(c.seller, weights=payment, minlength=n_providers)
-    p.wholesale_cost_usd_bn[:] = sum_by(c.buyer_provider[leased], weights=payment[leased],
-                                             minlength=n_providers)
-    p.spot_sold_h100e[:] = idle_h100e(available_with_leases, p.delivered_h100e)  # idle, until the spot clears
     p.leased_in_h100e[:] = leased_in
+    p.spot_sold_h100e[:] = idle_h100e(available_with_leases, p.delivered_h100e)  # idle, until the spot clears
+    return usd_bn(delivered, c.price_usd_per_h100e_hour)
 
 
-def clear_spot_market(state: MarketState, ctx: StepContext) -> None:
+def clear_spot_market(state: MarketState, ctx: StepContext) -> np.ndarray:
+    """Unmet demand of labs with cash buys clouds' idle capacity at one clearing price; returns labs' spot bills."""
     p, labs = state.providers, state.labs
     idle = np.where(p.kind == PROVIDER_KINDS.index("self_builder"), 0.0, p.spot_sold_h100e)
     residual = np.where(~labs.defaulted & (labs.cash_usd_bn > 0),
@@ -86,24 +83,38 @@ def clear_spot_market(state: MarketState, ctx: StepContext) -> None:
     served = min(1.0, offered / wanted) if wanted > 0 else 0.0
     sold = min(1.0, wanted / offered) if offered > 0 else 0.0
     labs.spot_h100e[:] = buyers * served
-    labs.spend_usd_bn += usd_bn(labs.spot_h100e, price)
     p.spot_sold_h100e[:] = idle * sold
-    p.spot_revenue_usd_bn[:] = usd_bn(p.spot_sold_h100e, price)
     p.utilisation[:] = np.divide(p.delivered_h100e + p.spot_sold_h100e, p.capacity_h100e + p.leased_in_h100e,
                                  out=np.zeros(len(p)), where=(p.capacity_h100e + p.leased_in_h100e) > 0)
     state.spot_price_usd_per_h100e_hour = price
+    return usd_bn(labs.spot_h100e, price)
 
 
-def pay_and_breach(state: MarketState, ctx: StepContext) -> None:
-    c, p, labs, month, params = state.contracts, state.providers, state.labs, state.month, ctx.params
-    labs.cash_usd_bn += labs.revenue_usd_bn_per_month - labs.spend_usd_bn
-    opex = p.capacity_h100e * p.opex_usd_per_h100e_hour * 730.0 / USD_PER_BN
-    p.cash_usd_bn += (p.contract_revenue_usd_bn + p.spot_revenue_usd_bn - p.wholesale_cost_usd_bn
-                      + params.non_ai_margin * p.non_ai_revenue_usd_bn_per_month - opex)
+def pay(state: MarketState, ctx: StepContext, contract_bill: np.ndarray, spot_bill: np.ndarray) -> None:
+    """Labs pay their bills from cash plus revenue (what they cannot pay accrues as arrears); providers earn
+    what labs actually pay, pay for leased capacity, earn non-AI margin, pay opex, and borrow when short."""
+    c, p, labs, params = state.contracts, state.providers, state.labs, ctx.params
+    n_providers, n_labs = len(p), len(labs)
+    to_lab = c.buyer_lab >= 0
+    due = sum_by(c.buyer_lab[to_lab], weights=contract_bill[to_lab], minlength=n_labs) + spot_bill
+    means = labs.cash_usd_bn + labs.revenue_usd_bn_per_month
+    share = kernels.paid_share(means, due)
+    labs.spend_usd_bn[:] = due * share
+    labs.cash_usd_bn[:] = np.maximum(means - labs.spend_usd_bn, 0.0)
+    labs.unpaid_usd_bn += due - labs.spend_usd_bn
+    labs.arrears_months[:] = np.where((labs.spend_usd_bn < due) & ~labs.defaulted, labs.arrears_months + 1, 0)
+    paid = contract_bill * np.where(to_lab, share[np.maximum(c.buyer_lab, 0)], 1.0)
+    c.paid_usd_bn += paid
+    p.contract_revenue_usd_bn[:] = sum_by(c.seller, weights=paid, minlength=n_providers)
+    p.wholesale_cost_usd_bn[:] = sum_by(c.buyer_provider[~to_lab], weights=paid[~to_lab], minlength=n_providers)
+    spot_paid = float(np.sum(spot_bill * share))
+    sold = p.spot_sold_h100e
+    p.spot_revenue_usd_bn[:] = spot_paid * sold / sold.sum() if sold.sum() > 0 else 0.0
+    opex = p.capacity_h100e * p.opex_usd_per_h100e_hour * HOURS_PER_MONTH / USD_PER_BN
+    flow = (p.contract_revenue_usd_bn + p.spot_revenue_usd_bn - p.wholesale_cost_usd_bn
+            + params.non_ai_margin * p.non_ai_revenue_usd_bn_per_month - opex)
+    p.cash_usd_bn[:], p.debt_usd_bn[:] = kernels.finance(p.cash_usd_bn, p.debt_usd_bn, flow)
     p.non_ai_revenue_usd_bn_per_month *= 1.0 + params.non_ai_growth_per_month
-    short = (labs.cash_usd_bn < 0) & ~labs.defaulted
-    labs.arrears_months[:] = np.where(short, labs.arrears_months + 1, 0)
-    breach_labs(state, ctx, np.flatnonzero(labs.arrears_months >= params.breach_after_months))
 
 
 def breach_labs(state: MarketState, ctx: StepContext, breaching: np.ndarray) -> None:

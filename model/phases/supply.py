@@ -60,7 +60,7 @@ def record_shipments(state: MarketState, rows: np.ndarray, shipped: np.ndarray, 
         blended = (p.capex_usd_per_h100e * fleet + spend) / (fleet + delivered)
     p.capex_usd_per_h100e[:] = np.where(delivered > 0, blended, p.capex_usd_per_h100e)
     p.capex_spend_usd_bn[:] = spend / USD_PER_BN
-    p.cash_usd_bn -= spend / USD_PER_BN
+    p.cash_usd_bn[:], p.debt_usd_bn[:] = kernels.finance(p.cash_usd_bn, p.debt_usd_bn, -spend / USD_PER_BN)
     ring = p.pipeline_h100e.shape[1]
     p.pipeline_h100e[np.arange(n_providers), (month + p.site_lead_time_months) % ring] += delivered
 
@@ -71,7 +71,7 @@ def install_and_reprice(state: MarketState, ctx: StepContext, available: np.ndar
     ring = p.pipeline_h100e.shape[1]
     finished = p.pipeline_h100e[:, month % ring].copy()
     p.pipeline_h100e[:, month % ring] = 0.0
-    p.power_limit_h100e += p.power_growth_h100e_per_month
+    p.power_limit_h100e *= 1.0 + p.power_growth_per_month
     ready = p.waiting_power_h100e + finished
     installed = np.minimum(ready, np.maximum(p.power_limit_h100e - p.capacity_h100e, 0.0))
     p.capacity_h100e += installed

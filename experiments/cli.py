@@ -1,0 +1,83 @@
+"""The `compute-market` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from model import ENGINES, ScenarioError, load_scenario, scenario_names
+from model.datafiles import DataFileError
+
+from .manifest import run_manifest
+from .outputs import OutputError, check_output_dir, write_run
+from .run import run_scenario
+from .summary import print_summary
+
+app = typer.Typer(help="compute-market: an agent-based model of the AI compute market.",
+                  add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True)
+err = Console(stderr=True)
+
+
+class UsageProblem(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+
+@app.command()
+def run(
+    scenario: str = typer.Option("baseline", help="Scenario name from `compute-market scenarios`, or a TOML path."),
+    steps: int = typer.Option(None, help="Months to simulate (default: the scenario's, 72 for baseline)."),
+    seed: int = typer.Option(42, help="The run's seed: every random stream derives from it."),
+    engine: str = typer.Option("vectorized", help="Step engine: 'vectorized' (fast) or 'agents' (reference)."),
+    out: Path = typer.Option(Path("runs/latest"), help="Folder for timeseries/agents/contracts Parquet, GraphML and "
+                                                       "manifest.json (created; files in it are replaced)."),
+    without: list[str] = typer.Option([], help="Drop a scenario event by id (a counterfactual); repeatable."),
+) -> None:
+    """Run a scenario, print its headline results, and write its records to --out."""
+    if engine not in ENGINES:
+        raise UsageProblem(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
+    if steps is not None and steps < 1:
+        raise UsageProblem(f"--steps must be a positive number of months, got {steps}")
+    if seed < 0:
+        raise UsageProblem(f"--seed must not be negative, got {seed}")
+    spec = load_scenario(scenario)
+    if without:
+        spec = spec.without(*without)
+    check_output_dir(out)
+    result = run_scenario(spec, steps=steps, seed=seed, engine=engine)
+    manifest = run_manifest(result.model, stepping_seconds=round(result.stepping_seconds, 6),
+                            without=list(without))
+    write_run(result.model, out, manifest)
+    print_summary(result.model, result.stepping_seconds, out=out)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the scenario library with a one-line description each."""
+    console = Console()
+    for name in scenario_names():
+        console.print(f"[bold]{name}[/bold]: {load_scenario(name).description}")
+
+
+def main() -> None:
+    """Entry point: bad input becomes one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except (UsageProblem, ScenarioError, OutputError, DataFileError, ValueError) as problem:
+        err.print(f"error: {problem}", markup=False, highlight=False)
+        sys.exit(2)
+    except PermissionError as problem:
+        err.print(f"error: cannot write: {problem}", markup=False, highlight=False)
+        sys.exit(2)
+    except __import__("click").exceptions.ClickException as problem:
+        err.print(f"error: {problem.format_message()}", markup=False, highlight=False)
+        sys.exit(2)
+    except __import__("click").exceptions.Abort:
+        err.print("aborted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

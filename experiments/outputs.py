@@ -1,0 +1,50 @@
+"""Writing a run's files into a folder all at once: staged in a temporary sibling, then moved into place,
+so a failure leaves the folder as it was (no half-written outputs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from model import network
+
+RUN_FILES = ("timeseries.parquet", "agents.parquet", "contracts.parquet", "graph.graphml", "manifest.json")
+
+
+class OutputError(ValueError):
+    """The output folder cannot be used; the message names it and why."""
+
+
+def check_output_dir(out: Path) -> Path:
+    """Refuse a folder that is a file or cannot be created or written, before any work is done."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"output folder {out} exists and is not a folder")
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"output folder {out} is not writable ({existing} does not allow writing)")
+    return out
+
+
+def write_run(model, out: Path, manifest: dict) -> list[Path]:
+    """Write the five run files into `out` (created if needed); returns their paths."""
+    out = check_output_dir(Path(out))
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        model.timeseries().to_parquet(staging / "timeseries.parquet", index=False)
+        model.agent_table().to_parquet(staging / "agents.parquet", index=False)
+        model.contract_table().to_parquet(staging / "contracts.parquet", index=False)
+        network.write_graphml(model.graph, staging / "graph.graphml")
+        manifest = {**manifest, "files": list(RUN_FILES)}
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+        for name in RUN_FILES:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in RUN_FILES]

@@ -1,0 +1,70 @@
+"""The readable summary of a run: headline metrics at start and end, and the largest contracts."""
+
+from __future__ import annotations
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+HEADLINES = (
+    ("Revenue share, AWS", "revenue_share[AWS]", "pct"),
+    ("Revenue share, Microsoft Azure", "revenue_share[Microsoft Azure]", "pct"),
+    ("Revenue share, Google Cloud", "revenue_share[Google Cloud]", "pct"),
+    ("Provider HHI, cloud revenue", "provider_hhi_revenue", "hhi"),
+    ("Provider HHI, contracted AI capacity", "provider_hhi_contracted", "hhi"),
+    ("Provider CR3, contracted AI capacity", "provider_cr3_contracted", "pct"),
+    ("OpenAI supplier HHI", "supplier_hhi[OpenAI]", "hhi"),
+    ("Committed price, $/H100e-hour", "committed_price_usd_per_h100e_hour", "usd"),
+    ("List price hyperscalers, $/H100e-hour", "list_price_hyperscaler_usd_per_h100e_hour", "usd"),
+    ("List price neoclouds, $/H100e-hour", "list_price_neocloud_usd_per_h100e_hour", "usd"),
+    ("Spot price, $/H100e-hour", "spot_price_usd_per_h100e_hour", "usd"),
+    ("Utilisation", "utilisation", "pct"),
+    ("Idle capacity share", "idle_share", "pct"),
+    ("Installed capacity, M H100e", "capacity_h100e", "mega"),
+    ("Demand, M H100e", "demand_h100e", "mega"),
+    ("Unmet demand, M H100e", "unmet_demand_h100e", "mega"),
+    ("Contract backlog, $B", "backlog_usd_bn", "bn"),
+    ("Breaches (cumulative)", "breaches", "int"),
+)
+FORMATS = {"pct": "{:.1%}", "hhi": "{:,.0f}", "usd": "{:.2f}", "mega": "{:.2f}", "bn": "{:,.0f}", "int": "{:d}"}
+
+
+def fmt(value, kind: str) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if kind == "mega":
+        value = value / 1e6
+    if kind == "int":
+        value = int(value)
+    return FORMATS[kind].format(value)
+
+
+def print_summary(model, stepping_seconds: float, out=None, console: Console | None = None) -> None:
+    console = console or Console(width=None if Console().is_terminal else 150)
+    ts = model.timeseries()
+    first, last = ts.iloc[0], ts.iloc[-1]
+    console.print(f"[bold]compute-market[/bold] · scenario [bold]{model.spec.name}[/bold] · seed {model.seed} · "
+                  f"{model.engine} engine · {len(ts) - 1} months to {model.date} · "
+                  f"stepping {stepping_seconds:.2f} s")
+    table = Table(title="Headline results", show_lines=False)
+    table.add_column("metric")
+    table.add_column(f"start ({first['date']})", justify="right")
+    table.add_column(f"end ({last['date']})", justify="right")
+    for label, column, kind in HEADLINES:
+        if column in ts.columns:
+            table.add_row(label, fmt(first[column], kind), fmt(last[column], kind))
+    console.print(table)
+    contracts = model.contract_table()
+    largest = contracts[contracts["status"].isin(["active", "completed", "approved", "under_review"])
+                        & ~contracts["captive"]]
+    largest = largest.sort_values("value_usd_bn", ascending=False).head(8)
+    deals = Table(title="Largest contracts (in-house fleets left out)")
+    for column in ("buyer", "seller", "value $B", "H100e", "$/h", "start", "months", "status", "origin"):
+        deals.add_column(column, justify="right" if column in ("value $B", "H100e", "$/h", "months") else "left")
+    for _, row in largest.iterrows():
+        deals.add_row(row["buyer_name"], row["seller_name"], f"{row['value_usd_bn']:,.1f}",
+                      f"{row['quantity_h100e']:,.0f}", f"{row['price_usd_per_h100e_hour']:.2f}", row["start_month"],
+                      str(row["duration_months"]), row["status"], row["origin"])
+    console.print(deals)
+    if out is not None:
+        console.print(f"Results written to [bold]{out}[/bold]")

@@ -96,7 +96,7 @@ class AILab(MarketAgent):
         means = self.cash_usd_bn + self.revenue_usd_bn_per_month
         share = float(kernels.paid_share(means, due_usd_bn))
         self.spend_usd_bn = due_usd_bn * share
-        self.cash_usd_bn = max(means - self.spend_usd_bn, 0.0)
+        self.cash_usd_bn = 0.0 if share < 1.0 else max(means - due_usd_bn, 0.0)
         self.unpaid_usd_bn = self.unpaid_usd_bn + (due_usd_bn - self.spend_usd_bn)
         short = self.spend_usd_bn < due_usd_bn and not self.defaulted
         self.arrears_months = self.arrears_months + 1 if short else 0

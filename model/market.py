@@ -24,6 +24,7 @@ from . import network
 from .calibration import build_start_state, is_captive
 from .context import StepContext
 from .events import compile_timeline
+from .generated import generate_state
 from .params import Params
 from .phases import PHASES
 from .phases.metrics import compute as compute_metrics
@@ -48,6 +49,15 @@ def resolve_seed(rng) -> int:
     if isinstance(rng, str) and rng.strip().isdigit():  # SolaraViz text inputs arrive as strings
         return int(rng.strip())
     raise ValueError(f"rng must be an integer seed, a numpy Generator or None, got {rng!r}")
+
+
+def start_state(params: Params, rng: np.random.Generator):
+    """The calibrated end-2024 market, or a generated one (`market="generated"`)."""
+    if params.market == "calibrated":
+        return build_start_state(params, rng)
+    if params.market == "generated":
+        return generate_state(params, rng)
+    raise ValueError(f"parameter 'market' must be 'calibrated' or 'generated', got {params.market!r}")
 
 
 def read_metric(model: "ComputeMarket", name: str):
@@ -79,7 +89,7 @@ class ComputeMarket(mesa.Model):
         if self.horizon_months < 1:
             raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
         self.streams = RandomStreams(self.seed)
-        self.state = build_start_state(self.params, self.streams.calibration)
+        self.state = start_state(self.params, self.streams.calibration)
         self.ctx = StepContext(params=self.params, streams=self.streams,
                                timeline=compile_timeline(self.spec, self.state, self.params.start_month))
         self._graph = network.build_graph(self.state)

@@ -20,8 +20,12 @@ class Params:
     """The model's parameters (see docs/ODD.md for the formulas they enter)."""
 
     start_month: str = p("2025-01", "DESIGN: start 2025-01 with the end-2024 state")
+    market: str = p("calibrated", "'calibrated' (model/data, end 2024) or 'generated' (random market for tests, benchmarks)")
+    generated_providers: int = p(20, "providers in a generated market")
+    generated_vendors: int = p(3, "vendors in a generated market")
     # --- labs
-    n_small_labs: int = p(40, "ESTIMATE: enough generated labs to stand for enterprise and smaller-lab demand")
+    n_small_labs: int = p(
+        40, "ESTIMATE: enough generated labs to stand for enterprise and smaller-lab demand (all labs of a generated market)")
     small_labs_total_demand_h100e: float = p(
         1_200_000.0, "ESTIMATE: non-frontier AI demand so the start market runs at ~85% utilisation")
     small_lab_eligible_providers: int = p(5, "ESTIMATE: a smaller lab knows about five clouds")

@@ -49,7 +49,12 @@ class RecordTable:
         missing = set(self._dtypes) - set(values)
         if missing:
             raise ValueError(f"missing columns {sorted(missing)}")
-        count = max(np.size(v) for v in values.values())
+        sizes = {np.size(v) for v in values.values() if np.ndim(v) > 0}
+        if len(sizes) > 1:
+            raise ValueError(f"columns have different lengths {sorted(sizes)}")
+        count = sizes.pop() if sizes else 1
+        if count == 0:
+            return np.arange(self.n, self.n)
         self._reserve(self.n + count)
         rows = np.arange(self.n, self.n + count)
         for name, value in values.items():

@@ -100,7 +100,7 @@ def pay(state: MarketState, ctx: StepContext, contract_bill: np.ndarray, spot_bi
     means = labs.cash_usd_bn + labs.revenue_usd_bn_per_month
     share = kernels.paid_share(means, due)
     labs.spend_usd_bn[:] = due * share
-    labs.cash_usd_bn[:] = np.maximum(means - labs.spend_usd_bn, 0.0)
+    labs.cash_usd_bn[:] = np.where(share < 1.0, 0.0, np.maximum(means - due, 0.0))  # short: all cash is spent
     labs.unpaid_usd_bn += due - labs.spend_usd_bn
     labs.arrears_months[:] = np.where((labs.spend_usd_bn < due) & ~labs.defaulted, labs.arrears_months + 1, 0)
     paid = contract_bill * np.where(to_lab, share[np.maximum(c.buyer_lab, 0)], 1.0)

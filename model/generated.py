@@ -1,0 +1,143 @@
+"""Generated markets: random rosters of any size, for property tests and benchmarks (`market="generated"`).
+
+Sizes come from the parameters (`generated_providers`, `generated_vendors`, `n_small_labs` labs with
+`small_lab_eligible_providers` eligible providers each); every draw comes from the `calibration` stream.
+The last provider is a self-builder serving lab 0, so captive paths are exercised; half the labs start
+with a contract in force. Total demand is 85% of installed capacity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import kernels
+from .calibration import PIPELINE_MONTHS, compile_edges
+from .params import Params
+from .records import ACTIVE, NOT_SET, ORIGIN_START
+from .state import PROVIDER_KINDS, Labs, MarketState, Providers, Regulators, Vendors
+from .units import usd_bn
+
+REGIONS = ("US", "EU", "UK")
+
+
+def generate_state(params: Params, rng: np.random.Generator) -> MarketState:
+    n_v, n_p, n_l = max(params.generated_vendors, 1), max(params.generated_providers, 1), max(params.n_small_labs, 1)
+    vendors = _vendors(n_v, n_p, rng)
+    providers = _providers(n_p, params, rng)
+    labs = _labs(n_l, providers, params, rng)
+    if n_p >= 2:
+        providers.kind[-1] = PROVIDER_KINDS.index("self_builder")
+        providers.captive_lab[-1] = 0
+        providers.markup[-1] = 0.0
+        providers.non_ai_revenue_usd_bn_per_month[-1] = 0.0
+        labs.self_provider[0] = n_p - 1
+    edges = _edges(labs, providers, vendors, params, rng)
+    regulators = Regulators(
+        name=[f"Regulator {r}" for r in REGIONS], region=list(REGIONS),
+        value_threshold_usd_bn=np.full(3, 1.0), hhi_threshold=np.full(3, 1800.0), delta_hhi_threshold=np.full(3, 100.0),
+        share_threshold=np.full(3, 0.30), strictness=np.full(3, 0.5), review_lag_months=np.array([2, 3, 3]),
+        reviews=np.zeros(3, dtype=np.int64), blocks=np.zeros(3, dtype=np.int64), caps=np.zeros(3, dtype=np.int64))
+    state = MarketState(vendors=vendors, providers=providers, labs=labs, regulators=regulators, edges=edges)
+    _start_contracts(state, params, rng)
+    return state
+
+
+def _vendors(n: int, n_providers: int, rng) -> Vendors:
+    production = rng.lognormal(np.log(20_000.0 * n_providers / n), 0.5, n)
+    production[0] *= 5.0  # one dominant merchant vendor
+    price = rng.uniform(15_000.0, 30_000.0, n)
+    return Vendors(
+        name=[f"Vendor {i + 1}" for i in range(n)], kind=np.zeros(n, dtype=np.int64),
+        captive_owner=np.full(n, -1, dtype=np.int64), region=["US"] * n,
+        production_h100e_per_month=production, production_growth_per_month=rng.uniform(0.0, 0.04, n),
+        price_usd_per_h100e=price, base_price_usd_per_h100e=price.copy(),
+        lead_time_months=rng.integers(1, 6, n), inventory_h100e=np.zeros(n), shipped_h100e=np.zeros(n),
+        revenue_usd_bn=np.zeros(n), backlog_h100e=np.zeros(n), export_blocked=np.zeros(n, dtype=bool))
+
+
+def _providers(n: int, params: Params, rng) -> Providers:
+    kind = np.where(np.arange(n) < max(n // 10, 1), PROVIDER_KINDS.index("hyperscaler"),
+                    rng.choice([PROVIDER_KINDS.index("neocloud"), PROVIDER_KINDS.index("other")], n))
+    capacity = rng.lognormal(np.log(50_000.0), 1.0, n) * np.where(kind == 0, 5.0, 1.0)
+    capex = rng.uniform(28_000.0, 36_000.0, n)
+    rate = rng.uniform(0.08, 0.15, n)
+    life = rng.choice([5.0, 6.0], n)
+    opex = rng.uniform(0.35, 0.55, n)
+    markup = np.where(kind == 0, rng.uniform(1.6, 2.2, n), rng.uniform(0.8, 1.3, n))
+    unit_cost = kernels.unit_cost_usd_per_h100e_hour(capex, rate, life, opex)
+    zeros = np.zeros(n)
+    return Providers(
+        name=[f"Provider {i + 1}" for i in range(n)], kind=kind.astype(np.int64),
+        region=[REGIONS[i] for i in rng.integers(0, len(REGIONS), n)], captive_lab=np.full(n, -1, dtype=np.int64),
+        capacity_h100e=capacity, pipeline_h100e=np.zeros((n, PIPELINE_MONTHS)), waiting_power_h100e=zeros.copy(),
+        power_limit_h100e=capacity * (1.0 + params.power_headroom_share),
+        power_growth_per_month=np.full(n, params.power_growth_per_month), capex_usd_per_h100e=capex,
+        cost_of_capital=rate, useful_life_years=life, opex_usd_per_h100e_hour=opex, markup=markup,
+        reliability=rng.uniform(0.93, 0.995, n), site_lead_time_months=rng.integers(2, 8, n),
+        outage_share=zeros.copy(), outage_months_left=np.zeros(n, dtype=np.int64),
+        cash_usd_bn=rng.lognormal(0.0, 1.0, n), debt_usd_bn=zeros.copy(),
+        non_ai_revenue_usd_bn_per_month=rng.lognormal(np.log(0.2), 1.0, n), unit_cost_usd_per_h100e_hour=unit_cost,
+        list_price_usd_per_h100e_hour=kernels.list_price(unit_cost, markup, params.reference_utilisation,
+                                                         params.reference_utilisation, params.markup_utilisation_slope),
+        utilisation=np.full(n, params.reference_utilisation), committed_h100e=zeros.copy(),
+        open_orders_h100e=zeros.copy(), contract_revenue_usd_bn=zeros.copy(), spot_revenue_usd_bn=zeros.copy(),
+        wholesale_cost_usd_bn=zeros.copy(), delivered_h100e=zeros.copy(), leased_in_h100e=zeros.copy(),
+        spot_sold_h100e=zeros.copy(), capex_spend_usd_bn=zeros.copy(), stranded_usd_bn=zeros.copy())
+
+
+def _labs(n: int, providers: Providers, params: Params, rng) -> Labs:
+    weights = rng.lognormal(0.0, 1.0, n)
+    demand = 0.85 * providers.capacity_h100e.sum() * weights / weights.sum()
+    revenue = usd_bn(demand, 2.5) * rng.uniform(0.7, 1.4, n)  # some labs spend beyond their revenue
+    zeros = np.zeros(n)
+    return Labs(
+        name=[f"Lab {i + 1:06d}" for i in range(n)], region=["US"] * n, frontier=np.zeros(n, dtype=bool),
+        self_provider=np.full(n, -1, dtype=np.int64), demand_h100e=demand,
+        demand_growth_per_month=np.clip(0.03 + 0.015 * rng.standard_normal(n), 0.0, 0.08),
+        revenue_usd_bn_per_month=revenue, revenue_growth_per_month=np.clip(0.02 + 0.02 * rng.standard_normal(n), -0.05, 0.08),
+        cash_usd_bn=revenue * rng.uniform(1.0, 18.0, n), wtp_usd_per_h100e_hour=rng.lognormal(np.log(3.2), 0.2, n),
+        diversification_aversion=rng.uniform(0.0, 2.0, n), contract_months=rng.choice(np.array([12, 24, 36, 48]), n),
+        exclusivity_mode=np.zeros(n, dtype=np.int64), exclusive_provider=np.full(n, -1, dtype=np.int64),
+        arrears_months=np.zeros(n, dtype=np.int64), defaulted=np.zeros(n, dtype=bool), contracted_h100e=zeros.copy(),
+        delivered_h100e=zeros.copy(), spot_h100e=zeros.copy(), spend_usd_bn=zeros.copy(), unpaid_usd_bn=zeros.copy())
+
+
+def _edges(labs: Labs, providers: Providers, vendors: Vendors, params: Params, rng):
+    """About `small_lab_eligible_providers` clouds per lab (capacity-weighted, duplicates dropped); the captive pair;
+    one or two vendors per provider."""
+    n_l, n_p, n_v = len(labs), len(providers), len(vendors)
+    clouds = np.flatnonzero(providers.kind != PROVIDER_KINDS.index("self_builder"))
+    k = max(min(params.small_lab_eligible_providers, clouds.size), 1)
+    weights = providers.capacity_h100e[clouds] / providers.capacity_h100e[clouds].sum()
+    lab = np.repeat(np.arange(n_l), k)
+    provider = clouds[rng.choice(clouds.size, size=n_l * k, p=weights)]
+    own = np.flatnonzero(labs.self_provider >= 0)
+    lab, provider = np.concatenate([lab, own]), np.concatenate([provider, labs.self_provider[own]])
+    second = rng.random(n_p) < 0.5
+    supply_provider = np.concatenate([np.arange(n_p), np.flatnonzero(second)])
+    supply_vendor = np.concatenate([np.zeros(n_p, dtype=np.int64), rng.integers(0, n_v, int(second.sum()))])
+    supply_weight = np.concatenate([np.ones(n_p), rng.uniform(0.1, 0.5, int(second.sum()))])
+    return compile_edges(lab.astype(np.int64), provider.astype(np.int64), np.zeros(lab.size), n_l, {
+        "supply_vendor": supply_vendor, "supply_provider": supply_provider, "supply_weight": supply_weight,
+        "supply_blocked": np.zeros(supply_vendor.size, dtype=bool)})
+
+
+def _start_contracts(state: MarketState, params: Params, rng) -> None:
+    """Half the labs hold a contract in force with their first eligible provider, covering half their demand."""
+    labs, p, e = state.labs, state.providers, state.edges
+    has_edge = e.lab_start[1:] > e.lab_start[:-1]
+    chosen = np.flatnonzero(has_edge & (rng.random(len(labs)) < 0.5))
+    seller = e.provider[e.lab_start[chosen]]
+    quantity = 0.5 * labs.demand_h100e[chosen]
+    price = p.unit_cost_usd_per_h100e_hour[seller] * rng.uniform(1.3, 1.8, chosen.size)
+    duration = labs.contract_months[chosen]
+    start = -rng.integers(0, duration)
+    state.contracts.append(
+        seller=seller, buyer_lab=chosen, buyer_provider=NOT_SET, quantity_h100e=quantity,
+        price_usd_per_h100e_hour=price, value_usd_bn=usd_bn(quantity, price, duration.astype(float)),
+        start_step=start, duration_months=duration, ramp_months=0, end_step=start + duration, exclusive=False,
+        status=ACTIVE, origin=ORIGIN_START, regulator=NOT_SET, event=NOT_SET, proposed_step=start,
+        review_due_step=NOT_SET, decided_step=start, active_step=start, closed_step=NOT_SET,
+        delivered_h100e_months=0.0, paid_usd_bn=0.0, this_month_h100e=0.0)
+    labs.contracted_h100e[:] = np.bincount(chosen, weights=quantity, minlength=len(labs))
+    p.committed_h100e[:] = np.bincount(seller, weights=quantity, minlength=len(p))

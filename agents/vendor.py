@@ -37,7 +37,8 @@ class HardwareVendor(MarketAgent):
     def close_month(self, available: float, params) -> None:
         """Keep unsold output (up to a month's production), reprice from backlog, grow output."""
         from model.phases.supply import vendor_price
-        self.inventory_h100e = min(available - self.shipped_h100e, self.production_h100e_per_month)
+        self.inventory_h100e = min(float(kernels.snap_to_zero(available - self.shipped_h100e, available)),
+                                   self.production_h100e_per_month)
         self.price_usd_per_h100e = float(vendor_price(self.price_usd_per_h100e, self.base_price_usd_per_h100e,
                                                       self.backlog_h100e, self.production_h100e_per_month, params))
         self.production_h100e_per_month = self.production_h100e_per_month * (1.0 + self.production_growth_per_month)

@@ -77,7 +77,8 @@ def install_and_reprice(state: MarketState, ctx: StepContext, available: np.ndar
     p.capacity_h100e += installed
     p.waiting_power_h100e[:] = ready - installed
     # Unsold output is kept up to one month of production.
-    v.inventory_h100e[:] = np.minimum(available - v.shipped_h100e, v.production_h100e_per_month)
+    v.inventory_h100e[:] = np.minimum(kernels.snap_to_zero(available - v.shipped_h100e, available),
+                                      v.production_h100e_per_month)
     still_open = o.status == ORDER_OPEN
     v.backlog_h100e[:] = sum_by(o.vendor[still_open], weights=o.remaining_h100e[still_open],
                                      minlength=len(v))

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import typer
+from typer.exceptions import Abort, Exit, TyperException
 from rich.console import Console
 
 from model import ENGINES, ScenarioError, load_scenario, scenario_names
@@ -18,7 +19,6 @@ from .summary import print_summary
 
 app = typer.Typer(help="compute-market: an agent-based model of the AI compute market.",
                   add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True)
-err = Console(stderr=True)
 
 
 class UsageProblem(Exception):
@@ -66,17 +66,21 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except (UsageProblem, ScenarioError, OutputError, DataFileError, ValueError) as problem:
-        err.print(f"error: {problem}", markup=False, highlight=False)
-        sys.exit(2)
+        fail(str(problem))
     except PermissionError as problem:
-        err.print(f"error: cannot write: {problem}", markup=False, highlight=False)
-        sys.exit(2)
-    except __import__("click").exceptions.ClickException as problem:
-        err.print(f"error: {problem.format_message()}", markup=False, highlight=False)
-        sys.exit(2)
-    except __import__("click").exceptions.Abort:
-        err.print("aborted")
-        sys.exit(130)
+        fail(f"cannot write: {problem}")
+    except TyperException as problem:
+        fail(problem.format_message())
+    except Exit as done:
+        sys.exit(done.exit_code)
+    except Abort:
+        fail("aborted", code=130)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """One line on stderr, then exit."""
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

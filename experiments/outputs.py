@@ -26,8 +26,13 @@ def check_output_dir(out: Path) -> Path:
     existing = out
     while not existing.exists():
         existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise OutputError(f"output folder {out} is not writable ({existing} does not allow writing)")
+    if not existing.is_dir():
+        raise OutputError(f"output folder {out} cannot be created: {existing} is a file")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        raise OutputError(f"output folder {out} is not writable ({existing}: {error.strerror})") from None
     return out
 
 

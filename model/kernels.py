@@ -14,7 +14,9 @@ HOURS_PER_YEAR = 8760.0
 def capital_recovery_factor(rate, years):
     """Share of an investment to recover each year over `years` at interest `rate` (annuity factor)."""
     rate = np.asarray(rate, dtype=float)
-    return np.where(rate > 0, rate / (1.0 - (1.0 + rate) ** (-np.asarray(years, dtype=float))), 1.0 / years)
+    years = np.asarray(years, dtype=float)
+    safe = np.where(rate > 0, rate, 1.0)
+    return np.where(rate > 0, safe / (1.0 - (1.0 + safe) ** (-years)), 1.0 / years)
 
 
 def unit_cost_usd_per_h100e_hour(capex_usd_per_h100e, cost_of_capital, useful_life_years, opex_usd_per_h100e_hour):

@@ -1,0 +1,97 @@
+"""The start state matches the end-2024 facts (issue #2 targets), and every number carries its source."""
+
+import csv
+import shutil
+
+import numpy as np
+import pytest
+
+from model import ComputeMarket
+from model.calibration import build_start_state
+from model.datafiles import DATA_DIR, DataFileError
+from model.params import Params, param_sources
+from model.phases.negotiation import edge_quotes
+from model.state import EXCLUSIVE, PROVIDER_KINDS
+
+
+@pytest.fixture(scope="module")
+def start():
+    return ComputeMarket(rng=1)
+
+
+def share(model, name):
+    return model.metrics[f"revenue_share[{name}]"]
+
+
+def test_cloud_infrastructure_shares_match_synergy_q4_2024(start):
+    assert share(start, "AWS") == pytest.approx(0.30, abs=0.02)
+    assert share(start, "Microsoft Azure") == pytest.approx(0.21, abs=0.02)
+    assert share(start, "Google Cloud") == pytest.approx(0.12, abs=0.02)
+
+
+def test_nvidia_ships_at_least_90_percent_of_merchant_accelerators(start):
+    v = start.state.vendors
+    merchant = np.array([kind == 0 for kind in v.kind])
+    nvidia = v.name.index("NVIDIA")
+    assert v.production_h100e_per_month[nvidia] / v.production_h100e_per_month[merchant].sum() >= 0.90
+    assert start.metrics["merchant_leader_share"] >= 0.90
+
+
+def test_committed_prices_are_2_to_3_dollars_and_hyperscalers_list_above_neoclouds(start):
+    s = start.state
+    p, e = s.providers, s.edges
+    hyperscaler = p.kind == PROVIDER_KINDS.index("hyperscaler")
+    neocloud = p.kind == PROVIDER_KINDS.index("neocloud")
+    assert p.list_price_usd_per_h100e_hour[hyperscaler].min() > p.list_price_usd_per_h100e_hour[neocloud].max()
+    # a three-year commitment quoted to a frontier lab with options, by every cloud
+    anthropic = s.labs.name.index("Anthropic")
+    s.labs.contract_months[anthropic] = 36
+    price, _, tradable = edge_quotes(s, start.ctx)
+    mine = (e.lab == anthropic) & tradable
+    assert mine.sum() >= 10
+    assert ((price[mine] >= 2.0) & (price[mine] <= 3.0)).all(), price[mine]
+    assert 2.0 <= start.metrics["committed_price_usd_per_h100e_hour"] <= 3.0
+
+
+def test_microsoft_openai_exclusivity_is_in_force(start):
+    labs, providers = start.state.labs, start.state.providers
+    openai = labs.name.index("OpenAI")
+    assert labs.exclusivity_mode[openai] == EXCLUSIVE
+    assert providers.name[labs.exclusive_provider[openai]] == "Microsoft Azure"
+
+
+def test_microsoft_is_coreweaves_largest_customer_at_62_percent(start):
+    frame = start.contract_table()
+    coreweave = frame[(frame.seller_name == "CoreWeave") & (frame.status == "active")]
+    by_buyer = coreweave.groupby("buyer_name")["value_usd_bn"].sum()
+    assert by_buyer.idxmax() == "Microsoft Azure"
+    row = start.state.providers.name.index("CoreWeave")
+    assert start.ctx.per_agent["provider"]["largest_customer_share"][row] == pytest.approx(0.62, abs=0.02)
+
+
+def test_every_data_row_and_parameter_cites_a_source_or_says_estimate():
+    for path in DATA_DIR.glob("*.csv"):
+        with open(path, newline="") as handle:
+            for row in csv.DictReader(handle):
+                assert row["source"].strip(), f"{path.name}: {row}"
+    for name, source in param_sources().items():
+        assert source.strip(), name
+
+
+def test_a_malformed_data_file_is_refused_with_file_row_field_and_value(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    text = (data / "providers.csv").read_text().replace("AWS,hyperscaler,US,450000", "AWS,hyperscaler,US,lots")
+    (data / "providers.csv").write_text(text)
+    with pytest.raises(DataFileError, match=r"providers.csv:2: field 'capacity_h100e' has value 'lots'"):
+        build_start_state(Params(), np.random.default_rng(0), data_dir=data)
+
+
+def test_a_data_row_without_source_is_refused(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    lines = (data / "regulators.csv").read_text().splitlines()
+    lines[1] = lines[1][: lines[1].index(',"')] + ","
+    (data / "regulators.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataFileError, match="field 'source' is empty"):
+        build_start_state(Params(), np.random.default_rng(0), data_dir=data)

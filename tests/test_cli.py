@@ -1,0 +1,130 @@
+"""The command line: outputs, manifest, and one-line errors for bad input with nothing half-written."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.outputs import RUN_FILES
+
+EXE = Path(sys.executable).with_name("compute-market")
+
+
+def cli(*args, cwd=None):
+    return subprocess.run([str(EXE), *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "baseline"
+    result = cli("run", "--scenario", "baseline", "--steps", "6", "--seed", "9", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+def test_run_writes_all_five_files_and_prints_a_summary(run_dir):
+    out, result = run_dir
+    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
+    assert "Headline results" in result.stdout and "Largest contracts" in result.stdout
+    assert "Revenue share, AWS" in result.stdout
+    timeseries = pd.read_parquet(out / "timeseries.parquet")
+    assert len(timeseries) == 7 and timeseries["date"].iloc[-1] == "2025-06"
+    assert {"kind", "name", "month_index"} <= set(pd.read_parquet(out / "agents.parquet").columns)
+    contracts = pd.read_parquet(out / "contracts.parquet")
+    assert {"seller_name", "buyer_name", "status", "proposed_month", "value_usd_bn"} <= set(contracts.columns)
+
+
+def test_manifest_names_seed_commit_parameters_and_versions(run_dir):
+    out, _ = run_dir
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 9 and manifest["engine"] == "vectorized" and manifest["steps"] == 6
+    assert manifest["scenario"]["name"] == "baseline"
+    assert len(manifest["git"]["commit"]) == 40 or manifest["git"]["commit"] == "unknown"
+    assert manifest["parameters"]["planning_horizon_months"] == 12
+    assert {"mesa", "numpy", "python"} <= set(manifest["versions"])
+
+
+def test_same_seed_same_outputs(run_dir, tmp_path):
+    out, _ = run_dir
+    again = tmp_path / "again"
+    assert cli("run", "--steps", "6", "--seed", "9", "--out", str(again)).returncode == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"),
+                                  pd.read_parquet(again / "timeseries.parquet"))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--scenario", "nowhere"], "unknown scenario 'nowhere'"),
+    (["--engine", "turbo"], "unknown engine 'turbo'"),
+    (["--steps", "0"], "--steps must be a positive number of months, got 0"),
+    (["--steps", "-3"], "--steps must be a positive number of months, got -3"),
+])
+def test_bad_input_is_one_line_non_zero_and_writes_nothing(tmp_path, args, message):
+    out = tmp_path / "out"
+    result = cli("run", *args, "--out", str(out))
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_unwritable_output_folder_is_refused_and_existing_files_survive(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "keep.txt").write_text("precious")
+    locked.chmod(0o500)
+    # root ignores folder modes; /sys refuses new files even to root
+    target = Path("/sys/compute-market-test") if os.geteuid() == 0 else locked / "run"
+    try:
+        result = cli("run", "--steps", "2", "--out", str(target))
+    finally:
+        locked.chmod(0o700)
+    assert result.returncode != 0
+    assert "not writable" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (locked / "keep.txt").read_text() == "precious"
+    assert not target.exists()
+
+
+def test_output_path_that_is_a_file_or_below_one_is_refused(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    result = cli("run", "--steps", "2", "--out", str(target))
+    assert result.returncode != 0 and "is not a folder" in result.stderr
+    result = cli("run", "--steps", "2", "--out", str(target / "below"))
+    assert result.returncode != 0 and "cannot be created" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert target.read_text() == "x"
+
+
+def test_a_failure_while_writing_leaves_earlier_outputs_intact(tmp_path, baseline_24):
+    from experiments.outputs import write_run
+
+    class Broken:
+        def __getattr__(self, name):
+            return getattr(baseline_24, name)
+
+        def contract_table(self):
+            raise RuntimeError("disk on fire")
+
+    out = tmp_path / "out"
+    write_run(baseline_24, out, {"seed": 7})
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        write_run(Broken(), out, {"seed": 8})
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_help_explains_every_option():
+    result = cli("run", "--help")
+    assert result.returncode == 0
+    for option in ("--scenario", "--steps", "--seed", "--engine", "--out", "--without"):
+        assert option in result.stdout
+
+
+def test_scenarios_lists_the_library():
+    result = cli("scenarios")
+    assert result.returncode == 0 and "baseline" in result.stdout

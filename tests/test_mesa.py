@@ -1,0 +1,89 @@
+"""Mesa interoperability: agents as array views, the network space, batch_run, DataCollector."""
+
+import mesa
+import networkx as nx
+import pandas as pd
+import pytest
+
+from agents import AILab, CloudProvider, HardwareVendor, Regulator
+from model import ComputeMarket
+from model.network import build_graph, compile_edges_from_graph
+
+
+def test_agents_are_registered_by_type_and_read_and_write_their_rows():
+    model = ComputeMarket(rng=1)
+    assert {cls: len(agents) for cls, agents in model.agents_by_type.items()} == {
+        HardwareVendor: len(model.state.vendors), CloudProvider: len(model.state.providers),
+        AILab: len(model.state.labs), Regulator: len(model.state.regulators)}
+    aws = model.agent("AWS")
+    assert aws.capacity_h100e == model.state.providers.capacity_h100e[aws.row]
+    aws.capacity_h100e = 123.0
+    assert model.state.providers.capacity_h100e[aws.row] == 123.0
+    model.state.labs.demand_h100e[model.agent("OpenAI").row] = 7.0
+    assert model.agent("OpenAI").demand_h100e == 7.0
+    # two live models do not share arrays
+    other = ComputeMarket(rng=1)
+    assert other.agent("AWS").capacity_h100e != 123.0
+
+
+def test_agents_sit_on_the_network_space_and_selection_works():
+    model = ComputeMarket(rng=1)
+    openai = model.agent("OpenAI")
+    assert openai.cell is model.grid[openai.name]
+    assert model.agent("Microsoft Azure") in list(openai.cell.neighborhood.agents)
+    big = model.agents_by_type[CloudProvider].select(lambda a: a.capacity_h100e > 400_000)
+    assert {a.name for a in big} == {"AWS", "Microsoft Azure", "Google Cloud", "Meta Infrastructure"}
+
+
+def test_time_advances_with_mesa_and_running_stops_at_the_horizon():
+    model = ComputeMarket(rng=1, horizon_months=3)
+    model.run_model()
+    assert model.time == 3.0 and model.month_index == 2 and model.date == "2025-03"
+    assert not model.running
+
+
+def test_batch_run_returns_model_level_records():
+    results = mesa.batch_run(ComputeMarket, {"n_small_labs": [10, 20]}, rng=[1, 2], max_steps=12,
+                             number_processes=1, data_collection_period=-1, display_progress=False)
+    frame = pd.DataFrame(results)
+    assert len(frame) == 4
+    assert set(frame["rng"]) == {1, 2}
+    assert (frame["Step"] == 12).all()
+    assert frame["provider_hhi_revenue"].between(0, 10_000).all()
+    assert frame["demand_h100e"].nunique() == 4
+
+
+def test_datacollector_holds_every_metric_each_month():
+    model = ComputeMarket(rng=1)
+    for _ in range(3):
+        model.step()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 4
+    assert list(frame["date"]) == ["2024-12", "2025-01", "2025-02", "2025-03"]
+
+
+def test_graph_compiles_to_the_edge_arrays_and_refreshes_from_them(tmp_path):
+    model = ComputeMarket(rng=1)
+    graph = model.graph
+    kinds = {d["kind"] for _, _, d in graph.edges(data=True)}
+    assert kinds == {"eligible", "supply", "equity", "oversight", "contract"}
+    compiled = compile_edges_from_graph(build_graph(model.state), model.state)
+    assert (compiled.lab == model.state.edges.lab).all() and (compiled.provider == model.state.edges.provider).all()
+    contracts_before = sum(1 for *_, d in graph.edges(data=True) if d["kind"] == "contract")
+    for _ in range(2):
+        model.step()
+    contracts_after = sum(1 for *_, d in model.graph.edges(data=True) if d["kind"] == "contract")
+    assert contracts_after > contracts_before
+    assert model.graph.graph["month_index"] == 1
+    path = tmp_path / "g.graphml"
+    nx.write_graphml(model.graph, path)
+    assert nx.read_graphml(path).number_of_nodes() == graph.number_of_nodes()
+
+
+def test_bad_engine_or_parameter_is_refused():
+    with pytest.raises(ValueError, match="unknown engine 'fast'"):
+        ComputeMarket(engine="fast")
+    with pytest.raises(ValueError, match="unknown parameter 'speed'"):
+        ComputeMarket(speed=3)
+    with pytest.raises(ValueError, match="parameter 'n_small_labs' must be int"):
+        ComputeMarket(n_small_labs=2.5)

@@ -1,0 +1,209 @@
+"""Each phase on small hand-set markets."""
+
+import importlib
+
+import numpy as np
+import pytest
+
+from model.phases import booking, negotiation, regulation, settlement, supply
+from model.records import ACTIVE, APPROVED, BLOCKED, ORDER_OPEN, PROPOSED, UNDER_REVIEW
+from model.state import EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL
+from model.units import usd_bn
+
+from .conftest import small_market
+
+negotiation_module = importlib.import_module("model.phases.negotiation")
+regulation_module = importlib.import_module("model.phases.regulation")
+
+
+def add_contract(state, seller, lab, quantity, price=2.0, status=ACTIVE, start=0, duration=24, exclusive=False,
+                 buyer_provider=-1, value=None):
+    state.contracts.append(
+        seller=seller, buyer_lab=lab, buyer_provider=buyer_provider, quantity_h100e=quantity,
+        price_usd_per_h100e_hour=price, value_usd_bn=value if value is not None else usd_bn(quantity, price, duration),
+        start_step=start, duration_months=duration, ramp_months=0, end_step=start + duration, exclusive=exclusive,
+        status=status, origin=0, regulator=-1, event=-1, proposed_step=start, review_due_step=-1, decided_step=-1,
+        active_step=start if status == ACTIVE else -1, closed_step=-1, delivered_h100e_months=0.0, paid_usd_bn=0.0,
+        this_month_h100e=0.0)
+
+
+# --- negotiation
+def test_allocations_never_exceed_what_providers_offer():
+    state, ctx = small_market(n_labs=6, n_providers=3, seed=1, min_contract_share=0.0)
+    state.labs.demand_h100e[:] = 1e6  # everybody wants far more than exists
+    state.labs.cash_usd_bn[:] = 1e4
+    offered = negotiation_module.provider_offer_capacity(state, ctx)
+    negotiation(state, ctx)
+    c = state.contracts
+    sold = np.bincount(c.seller, weights=c.quantity_h100e, minlength=len(state.providers))
+    assert c.n > 0
+    assert (sold <= offered * (1 + 1e-9)).all()
+    assert (c.status == PROPOSED).all()
+    # oversubscribed providers are filled: what they offered went to someone
+    assert sold == pytest.approx(offered, rel=1e-6)
+
+
+def test_negotiated_price_lies_between_cost_and_reservation():
+    state, ctx = small_market(n_labs=5, n_providers=4, seed=2, captive=True)
+    price, reservation, tradable = negotiation_module.edge_quotes(state, ctx)
+    cost = state.providers.unit_cost_usd_per_h100e_hour[state.edges.provider]
+    captive = state.labs.self_provider[state.edges.lab] == state.edges.provider
+    market = tradable & ~captive
+    assert market.any() and captive.any()
+    assert (price[market] >= cost[market] - 1e-12).all()
+    assert (price[market] <= reservation[market] + 1e-12).all()
+    assert price[captive] == pytest.approx(cost[captive])
+
+
+def test_higher_bargaining_power_means_higher_prices():
+    low_state, low_ctx = small_market(seed=3, provider_bargaining_power=0.2)
+    high_state, high_ctx = small_market(seed=3, provider_bargaining_power=0.8)
+    low = negotiation_module.edge_quotes(low_state, low_ctx)
+    high = negotiation_module.edge_quotes(high_state, high_ctx)
+    market = low[2] & (low_state.labs.self_provider[low_state.edges.lab] != low_state.edges.provider)
+    assert (high[0][market] > low[0][market]).all()
+
+
+def test_exclusive_lab_only_contracts_with_its_holder_and_rofr_holder_is_asked_first():
+    state, ctx = small_market(n_labs=2, n_providers=3, seed=4)
+    state.labs.demand_h100e[:] = [50_000.0, 50_000.0]
+    state.labs.cash_usd_bn[:] = 1e3
+    state.labs.exclusivity_mode[:] = [EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL]
+    state.labs.exclusive_provider[:] = [1, 0]
+    negotiation(state, ctx)
+    c = state.contracts
+    assert set(c.seller[c.buyer_lab == 0]) == {1}
+    # the holder of first refusal had room for everything, so it got everything
+    assert set(c.seller[c.buyer_lab == 1]) == {0}
+
+
+def test_diversification_aversion_spreads_a_labs_purchases():
+    def supplier_hhi(aversion):
+        state, ctx = small_market(n_labs=1, n_providers=4, seed=5, diversification_aversion_scale=aversion)
+        state.labs.demand_h100e[:] = 20_000.0
+        state.labs.cash_usd_bn[:] = 1e3
+        add_contract(state, seller=int(state.edges.provider[0]), lab=0, quantity=20_000.0)
+        state.labs.contracted_h100e[0] = 20_000.0
+        negotiation(state, ctx)
+        c = state.contracts
+        q = np.bincount(c.seller, weights=c.quantity_h100e, minlength=len(state.providers))
+        return ((100 * q / q.sum()) ** 2).sum()
+    assert supplier_hhi(5.0) < supplier_hhi(0.0)
+
+
+# --- regulation
+def review_case(strictness, hhi_shares, deal_h100e, exclusive=False, seed=0):
+    state, ctx = small_market(n_labs=3, n_providers=3, seed=seed)
+    r = state.regulators
+    r.strictness[:] = strictness
+    r.review_lag_months[:] = 0
+    r.value_threshold_usd_bn[:] = 0.0
+    state.providers.region[:] = ["US"] * 3
+    for provider, quantity in enumerate(hhi_shares):
+        add_contract(state, seller=provider, lab=provider, quantity=quantity)
+    add_contract(state, seller=0, lab=1, quantity=deal_h100e, status=PROPOSED, exclusive=exclusive)
+    regulation(state, ctx)
+    return state, state.contracts.n - 1
+
+
+def test_regulator_blocks_presumptive_deal_when_strict():
+    # shares 40/30/30: HHI 3,400; adding 20 at the leader -> Δ well above 100
+    state, row = review_case(1.0, [40.0, 30.0, 30.0], 20.0)
+    assert state.contracts.status[row] == BLOCKED
+    assert state.regulators.blocks.sum() == 1
+
+
+def test_regulator_caps_presumptive_deal_when_lenient():
+    state, row = review_case(0.0, [40.0, 30.0, 30.0], 20.0)
+    c = state.contracts
+    assert c.status[row] == APPROVED
+    quantities = regulation_module.market_quantities(state)
+    before, after, _ = regulation_module.post_deal_hhi(quantities, np.array([0]), np.array([c.quantity_h100e[row]]))
+    assert c.quantity_h100e[row] < 20.0
+    assert after[0] - before == pytest.approx(100.0, abs=0.01)
+
+
+def test_regulator_approves_deal_without_presumption():
+    # ten equal providers' worth of capacity at three: a tiny deal changes HHI by less than 100
+    state, row = review_case(1.0, [100.0, 100.0, 100.0], 1.0)
+    assert state.contracts.status[row] == APPROVED
+    assert state.contracts.quantity_h100e[row] == 1.0
+
+
+def test_small_deals_skip_review_and_large_ones_wait_for_the_lag():
+    state, ctx = small_market(n_labs=2, n_providers=2, seed=6)
+    state.providers.region[:] = ["US", "US"]
+    state.regulators.value_threshold_usd_bn[:] = 10.0
+    state.regulators.review_lag_months[:] = 2
+    add_contract(state, 0, 0, 100.0, status=PROPOSED, value=1.0)
+    add_contract(state, 0, 1, 100.0, status=PROPOSED, value=50.0)
+    regulation(state, ctx)
+    assert list(state.contracts.status) == [APPROVED, UNDER_REVIEW]
+    assert state.contracts.review_due_step[1] == 2
+
+
+# --- supply and booking
+def test_vendor_ships_no_more_than_it_makes_and_captive_owner_comes_first():
+    state, ctx = small_market(n_labs=2, n_providers=2, seed=7)
+    v = state.vendors
+    v.production_h100e_per_month[0] = 100.0
+    v.inventory_h100e[:] = 0.0
+    v.captive_owner[0] = 1
+    for provider in (0, 1):
+        state.orders.append(provider=provider, vendor=0, quantity_h100e=100.0, remaining_h100e=100.0,
+                            price_usd_per_h100e=20_000.0, placed_step=-5, ready_step=0, filled_step=-1,
+                            status=ORDER_OPEN)
+    capacity_before = state.providers.capacity_h100e.copy()
+    supply(state, ctx)
+    shipped = 100.0 - state.orders.remaining_h100e
+    assert shipped.sum() == pytest.approx(100.0)
+    assert shipped[1] == pytest.approx(3 * shipped[0])  # strategic priority 3
+    pipeline = state.providers.pipeline_h100e.sum(axis=1)
+    assert pipeline == pytest.approx(shipped)
+    assert (state.providers.capacity_h100e >= capacity_before).all()
+
+
+def test_booking_activates_approved_contracts_and_orders_chips_for_the_backlog():
+    state, ctx = small_market(n_labs=1, n_providers=2, seed=8)
+    p = state.providers
+    add_contract(state, 0, 0, p.capacity_h100e[0] * 2, status=APPROVED)
+    booking(state, ctx)
+    assert state.contracts.status[0] == ACTIVE
+    need = p.capacity_h100e[0] * 2 * (1 + ctx.params.reserve_margin) - p.capacity_h100e[0]
+    assert state.orders.quantity_h100e[state.orders.provider == 0].sum() == pytest.approx(need)
+    assert p.open_orders_h100e[0] == pytest.approx(need)
+
+
+# --- settlement
+def test_outage_cuts_deliveries_pro_rata_and_labs_pay_for_what_is_delivered():
+    state, ctx = small_market(n_labs=2, n_providers=2, seed=9)
+    p, labs = state.providers, state.labs
+    p.kind[:] = 0
+    p.capacity_h100e[:] = 1000.0
+    p.outage_share[0] = 0.5
+    labs.demand_h100e[:] = [600.0, 200.0]
+    labs.cash_usd_bn[:] = 100.0
+    add_contract(state, 0, 0, 600.0, price=2.0)
+    add_contract(state, 0, 1, 200.0, price=3.0)
+    settlement(state, ctx)
+    delivered = state.contracts.this_month_h100e
+    assert delivered == pytest.approx([375.0, 125.0])  # 500 available over 800 scheduled
+    assert state.contracts.paid_usd_bn == pytest.approx([usd_bn(375.0, 2.0), usd_bn(125.0, 3.0)])
+    # the shortfall is bought on the spot market from the other provider's idle capacity
+    assert labs.spot_h100e.sum() == pytest.approx(300.0)
+    assert labs.spend_usd_bn.sum() == pytest.approx((p.contract_revenue_usd_bn + p.spot_revenue_usd_bn).sum())
+
+
+def test_lab_that_cannot_pay_breaches_and_its_contracts_terminate():
+    state, ctx = small_market(n_labs=1, n_providers=2, seed=10)
+    labs = state.labs
+    labs.cash_usd_bn[:] = 0.0
+    labs.revenue_usd_bn_per_month[:] = 0.0
+    add_contract(state, 0, 0, 1000.0, duration=24)
+    for month in range(ctx.params.breach_after_months):
+        state.month = month
+        settlement(state, ctx)
+    assert labs.defaulted[0]
+    assert state.contracts.status[0] == 6  # terminated
+    assert state.providers.stranded_usd_bn[0] > 0
+    assert labs.cash_usd_bn[0] == 0.0 and labs.unpaid_usd_bn[0] > 0

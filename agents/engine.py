@@ -19,7 +19,7 @@ from model.phases.demand import discovery_draws
 from model.phases.events import events
 from model.phases.metrics import metrics
 from model.phases.negotiation import propose_contracts
-from model.phases.regulation import market_quantities
+from model.phases.regulation import market_quantities, screened
 from model.phases.settlement import breach_labs, close_completed, delivery_ratio, idle_h100e, spot_price
 from model.phases.supply import shippable
 from model.records import ACTIVE, APPROVED, BLOCKED, NOT_SET, ORDER_FILLED, ORDER_OPEN, PROPOSED, UNDER_REVIEW
@@ -158,7 +158,8 @@ def regulation(state: MarketState, ctx: StepContext) -> None:
             continue
         reg = regulator_of[c.seller[i]]
         captive = is_captive(state, c.seller[i], c.buyer_lab[i])
-        if reg >= 0 and not captive and regulators[reg].wants_review(c.value_usd_bn[i], c.exclusive[i]):
+        if (reg >= 0 and not captive and screened(c.origin[i], ctx.params)
+                and regulators[reg].wants_review(c.value_usd_bn[i], c.exclusive[i])):
             c.status[i], c.regulator[i] = UNDER_REVIEW, reg
             c.review_due_step[i] = month + regulators[reg].review_lag_months
             regulators[reg].reviews += 1

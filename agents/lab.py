@@ -31,6 +31,7 @@ class AILab(MarketAgent):
     contracted_h100e = ArrayField("labs")
     delivered_h100e = ArrayField("labs")
     spot_h100e = ArrayField("labs")
+    bills_usd_bn = ArrayField("labs", "due this month")
     spend_usd_bn = ArrayField("labs", "paid this month")
     unpaid_usd_bn = ArrayField("labs", "bills it could not pay, cumulative")
     self_provider = ArrayField("labs", "provider row of its own fleet, or -1")
@@ -95,6 +96,7 @@ class AILab(MarketAgent):
         share paid."""
         means = self.cash_usd_bn + self.revenue_usd_bn_per_month
         share = float(kernels.paid_share(means, due_usd_bn))
+        self.bills_usd_bn = due_usd_bn
         self.spend_usd_bn = due_usd_bn * share
         self.cash_usd_bn = 0.0 if share < 1.0 else max(means - due_usd_bn, 0.0)
         self.unpaid_usd_bn = self.unpaid_usd_bn + (due_usd_bn - self.spend_usd_bn)

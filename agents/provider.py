@@ -132,10 +132,14 @@ class CloudProvider(MarketAgent):
         self.cash_usd_bn, self.debt_usd_bn = float(cash), float(debt)
 
     def settle(self, params) -> None:
-        """Bank this month's AI revenue and non-AI margin, pay for leased capacity and opex; grow non-AI revenue."""
+        """Bank this month's AI revenue and non-AI margin, pay for leased capacity and opex, book profit after
+        depreciation; grow non-AI revenue."""
         p, row = self.model.state.providers, self.row
         opex = self.capacity_h100e * self.opex_usd_per_h100e_hour * 730.0 / 1e9
-        self.borrow_or_repay(p.contract_revenue_usd_bn[row] + p.spot_revenue_usd_bn[row] - p.wholesale_cost_usd_bn[row]
-                             + params.non_ai_margin * self.non_ai_revenue_usd_bn_per_month - opex)
+        flow = (p.contract_revenue_usd_bn[row] + p.spot_revenue_usd_bn[row] - p.wholesale_cost_usd_bn[row]
+                + params.non_ai_margin * self.non_ai_revenue_usd_bn_per_month - opex)
+        self.borrow_or_repay(flow)
+        p.profit_usd_bn[row] = flow - float(kernels.depreciation_usd_bn(self.capacity_h100e, self.capex_usd_per_h100e,
+                                                                        self.useful_life_years))
         self.non_ai_revenue_usd_bn_per_month = self.non_ai_revenue_usd_bn_per_month * (
             1.0 + params.non_ai_growth_per_month)

@@ -56,9 +56,8 @@ def run(
 @app.command()
 def scenarios() -> None:
     """List the scenario library with a one-line description each."""
-    console = Console()
     for name in scenario_names():
-        console.print(f"[bold]{name}[/bold]: {load_scenario(name).description}")
+        print(f"{name}: {load_scenario(name).description}")
 
 
 def main() -> None:

@@ -117,7 +117,7 @@ def _providers(rows, params: Params, data_dir: Path) -> Providers:
         contract_revenue_usd_bn=zeros.copy(), spot_revenue_usd_bn=zeros.copy(), wholesale_cost_usd_bn=zeros.copy(),
         delivered_h100e=zeros.copy(), leased_in_h100e=zeros.copy(), spot_sold_h100e=zeros.copy(),
         capex_spend_usd_bn=zeros.copy(),
-        stranded_usd_bn=zeros.copy(),
+        stranded_usd_bn=zeros.copy(), profit_usd_bn=zeros.copy(),
     )
 
 
@@ -168,7 +168,7 @@ def _labs(rows, provider_row, params: Params, rng, providers: Providers, data_di
         exclusivity_mode=np.zeros(n, dtype=np.int64), exclusive_provider=np.full(n, -1, dtype=np.int64),
         arrears_months=np.zeros(n, dtype=np.int64), defaulted=np.zeros(n, dtype=bool),
         contracted_h100e=zeros.copy(), delivered_h100e=zeros.copy(), spot_h100e=zeros.copy(),
-        spend_usd_bn=zeros.copy(), unpaid_usd_bn=zeros.copy(),
+        bills_usd_bn=zeros.copy(), spend_usd_bn=zeros.copy(), unpaid_usd_bn=zeros.copy(),
     )
 
 

@@ -33,6 +33,10 @@ class ResolvedEvent:
 
 def compile_timeline(scenario: Scenario, state: MarketState, start_month: str) -> dict[int, list[ResolvedEvent]]:
     """{month index: events of that month, in file order}; unknown names are refused naming the event."""
+    for event in scenario.events:  # investors outside the market become nodes of their own
+        investor = getattr(event, "investor", None)
+        if investor is not None and investor not in state.node_names() and investor not in state.investors:
+            state.investors.append(investor)
     lookup = {
         "lab": {n: i for i, n in enumerate(state.labs.name)},
         "provider": {n: i for i, n in enumerate(state.providers.name)},
@@ -59,8 +63,28 @@ def compile_timeline(scenario: Scenario, state: MarketState, start_month: str) -
                 rows[field] = lookup[kind][name]
             else:
                 raise ScenarioError(f"{where}: field {field!r} has value {name!r}, which is not a known {kind}")
+        if getattr(event, "start", None) is not None:
+            rows["start"] = month_to_index(start_month, event.start)
         timeline[month].append(ResolvedEvent(index, month, event, rows))
     return dict(timeline)
+
+
+def apply_start_overrides(scenario: Scenario, state: MarketState) -> None:
+    """Set the numeric start-state fields the scenario's `[start.<kind>.<name>]` tables give."""
+    for kind, agents in scenario.start.items():
+        table = getattr(state, kind)
+        for name, values in agents.items():
+            where = f"{scenario.source or scenario.name}: start.{kind}.{name}"
+            if name not in table.name:
+                raise ScenarioError(f"{where}: no {kind[:-1]} named {name!r}")
+            row = table.name.index(name)
+            for field, value in values.items():
+                array = getattr(table, field, None)
+                if not isinstance(array, np.ndarray) or array.ndim != 1 or array.dtype.kind not in "fiub":
+                    raise ScenarioError(f"{where}: field {field!r} is not a numeric field of {kind}")
+                if value < 0:
+                    raise ScenarioError(f"{where}: field {field!r} has value {value!r}, which is negative")
+                array[row] = value
 
 
 def _buyer(name, lookup, where) -> dict:
@@ -162,26 +186,35 @@ def apply_equity(state, ctx, ev: ResolvedEvent) -> str:
     return f"{ev.event.investor} invests ${value:g}B in {ev.event.investee}"
 
 
-def apply_contract(state, ctx, ev: ResolvedEvent) -> str:
-    e = ev.event
-    months = float(kernels.scheduled_months(e.duration_months, e.ramp_months))
-    quantity, price, value = e.quantity_h100e, e.price_usd_per_h100e_hour, e.value_usd_bn
+def contract_terms(event, h100e_per_gw: float) -> tuple[float, float, float]:
+    """(quantity_h100e, price_usd_per_h100e_hour, value_usd_bn) of a scripted contract from the two it gives."""
+    months = float(kernels.scheduled_months(event.duration_months, event.ramp_months))
+    quantity = event.quantity_h100e if event.power_gw is None else event.power_gw * h100e_per_gw
+    price, value = event.price_usd_per_h100e_hour, event.value_usd_bn
     if value is None:
         value = usd_bn(quantity, price, months)
     elif price is None:
         price = value / usd_bn(quantity, 1.0, months)
     else:
         quantity = value / usd_bn(1.0, price, months)
+    return float(quantity), float(price), float(value)
+
+
+def apply_contract(state, ctx, ev: ResolvedEvent) -> str:
+    e = ev.event
+    quantity, price, value = contract_terms(e, ctx.params.h100e_per_gw)
     month = state.month
+    start = ev.rows.get("start", month)
     state.contracts.append(
         seller=ev.rows["seller"], buyer_lab=ev.rows["buyer_lab"], buyer_provider=ev.rows["buyer_provider"],
-        quantity_h100e=quantity, price_usd_per_h100e_hour=price, value_usd_bn=value, start_step=month,
-        duration_months=e.duration_months, ramp_months=e.ramp_months, end_step=month + e.duration_months,
+        quantity_h100e=quantity, price_usd_per_h100e_hour=price, value_usd_bn=value, start_step=start,
+        duration_months=e.duration_months, ramp_months=e.ramp_months, end_step=start + e.duration_months,
         exclusive=e.exclusive, status=PROPOSED, origin=ORIGIN_SCRIPTED, regulator=NOT_SET, event=ev.index,
         proposed_step=month, review_due_step=NOT_SET, decided_step=NOT_SET, active_step=NOT_SET,
         closed_step=NOT_SET, delivered_h100e_months=0.0, paid_usd_bn=0.0, this_month_h100e=0.0)
     years = e.duration_months / 12
-    return f"{e.buyer}–{e.seller}, ${value:,.1f}B over {years:g} years ({quantity:,.0f} H100e at ${price:.2f}/h)"
+    return (f"{e.buyer}–{e.seller}, ${value:,.1f}B over {years:g} years from {index_to_month(ctx.params.start_month, start)}"
+            f" ({quantity:,.0f} H100e at ${price:.2f}/h)")
 
 
 APPLY = {

@@ -82,7 +82,7 @@ def _providers(n: int, params: Params, rng) -> Providers:
         utilisation=np.full(n, params.reference_utilisation), committed_h100e=zeros.copy(),
         open_orders_h100e=zeros.copy(), contract_revenue_usd_bn=zeros.copy(), spot_revenue_usd_bn=zeros.copy(),
         wholesale_cost_usd_bn=zeros.copy(), delivered_h100e=zeros.copy(), leased_in_h100e=zeros.copy(),
-        spot_sold_h100e=zeros.copy(), capex_spend_usd_bn=zeros.copy(), stranded_usd_bn=zeros.copy())
+        spot_sold_h100e=zeros.copy(), capex_spend_usd_bn=zeros.copy(), stranded_usd_bn=zeros.copy(), profit_usd_bn=zeros.copy())
 
 
 def _labs(n: int, providers: Providers, params: Params, rng) -> Labs:
@@ -99,7 +99,7 @@ def _labs(n: int, providers: Providers, params: Params, rng) -> Labs:
         diversification_aversion=rng.uniform(0.0, 2.0, n), contract_months=rng.choice(np.array([12, 24, 36, 48]), n),
         exclusivity_mode=np.zeros(n, dtype=np.int64), exclusive_provider=np.full(n, -1, dtype=np.int64),
         arrears_months=np.zeros(n, dtype=np.int64), defaulted=np.zeros(n, dtype=bool), contracted_h100e=zeros.copy(),
-        delivered_h100e=zeros.copy(), spot_h100e=zeros.copy(), spend_usd_bn=zeros.copy(), unpaid_usd_bn=zeros.copy())
+        delivered_h100e=zeros.copy(), spot_h100e=zeros.copy(), bills_usd_bn=zeros.copy(), spend_usd_bn=zeros.copy(), unpaid_usd_bn=zeros.copy())
 
 
 def _edges(labs: Labs, providers: Providers, vendors: Vendors, params: Params, rng):

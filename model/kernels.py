@@ -198,6 +198,11 @@ def sum_by(index, weights=None, minlength: int = 0) -> np.ndarray:
     return np.bincount(index, weights=weights, minlength=minlength).astype(float, copy=False)
 
 
+def depreciation_usd_bn(capacity_h100e, capex_usd_per_h100e, useful_life_years):
+    """Straight-line depreciation of the installed fleet for one month, USD bn."""
+    return capacity_h100e * capex_usd_per_h100e / (12.0 * np.asarray(useful_life_years, dtype=float)) / 1e9
+
+
 def paid_share(means, due):
     """Share of a bill that is paid: all of it when means cover it, else means / due (never negative)."""
     means = np.maximum(np.asarray(means, dtype=float), 0.0)

@@ -23,11 +23,13 @@ from agents.engine import AGENT_PHASES
 from . import network
 from .calibration import build_start_state, is_captive
 from .context import StepContext
-from .events import compile_timeline
+from .events import apply_start_overrides, compile_timeline
 from .generated import generate_state
 from .params import Params
 from .phases import PHASES
 from .phases.metrics import compute as compute_metrics
+from .phases.metrics import supply_of_named_labs
+from .risk import risk_tables
 from .records import CONTRACT_ORIGIN, CONTRACT_STATUS, NOT_SET
 from .scenario import load_scenario
 from .streams import RandomStreams
@@ -90,6 +92,7 @@ class ComputeMarket(mesa.Model):
             raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
         self.streams = RandomStreams(self.seed)
         self.state = start_state(self.params, self.streams.calibration)
+        apply_start_overrides(self.spec, self.state)
         self.ctx = StepContext(params=self.params, streams=self.streams,
                                timeline=compile_timeline(self.spec, self.state, self.params.start_month))
         self._graph = network.build_graph(self.state)
@@ -99,9 +102,11 @@ class ComputeMarket(mesa.Model):
         self.phases = AGENT_PHASES if engine == "agents" else PHASES
         self.phase_seconds = defaultdict(float)
         self.metrics, self.ctx.per_agent = compute_metrics(self.state, self.ctx)
+        self.ctx.supply = supply_of_named_labs(self.state)
         self.datacollector = mesa.DataCollector(
             model_reporters={name: partial(read_metric, name=name) for name in self.metrics})
         self._agent_records: list[pd.DataFrame] = []
+        self._supply_records: list[pd.DataFrame] = []
         self._record()
 
     # --- agents and space
@@ -149,6 +154,10 @@ class ComputeMarket(mesa.Model):
         every = max(self.params.agent_record_every, 1)
         if (self.state.month + 1) % every == 0 or self.state.month < 0:
             self._agent_records.append(self._agent_frame())
+        supply = pd.DataFrame(self.ctx.supply)
+        supply.insert(0, "date", self.date)
+        supply.insert(0, "month_index", self.state.month)
+        self._supply_records.append(supply)
 
     def _agent_frame(self) -> pd.DataFrame:
         frames = []
@@ -173,6 +182,13 @@ class ComputeMarket(mesa.Model):
     def agent_table(self) -> pd.DataFrame:
         """Per-agent panel: one row per agent per recorded month."""
         return pd.concat(self._agent_records, ignore_index=True)
+
+    def supply_table(self) -> pd.DataFrame:
+        """Named labs' supplier mix each month: (lab, provider) contracted and delivered H100e."""
+        frame = pd.concat(self._supply_records, ignore_index=True)
+        frame["lab_name"] = [self.state.labs.name[i] for i in frame["lab"]]
+        frame["provider_name"] = [self.state.providers.name[i] for i in frame["provider"]]
+        return frame
 
     def contract_table(self) -> pd.DataFrame:
         """Every contract with its terms, parties and lifecycle stamps (months as YYYY-MM; absent stamps empty)."""
@@ -204,6 +220,7 @@ class ComputeMarket(mesa.Model):
         """Equity stakes (investor -> investee, USD bn)."""
         frame = self.state.equity.to_frame()
         names = self.state.node_names()
+        frame["date"] = [index_to_month(self.params.start_month, m) for m in frame["step"]]
         frame["investor_name"] = [names[i] for i in frame["investor"]]
         frame["investee_name"] = [names[i] for i in frame["investee"]]
         return frame
@@ -212,6 +229,10 @@ class ComputeMarket(mesa.Model):
         """What happened, in plain words, month by month."""
         rows = [(index_to_month(self.params.start_month, m), text) for m, text in self.ctx.log]
         return pd.DataFrame(rows, columns=["date", "event"])
+
+    def risk(self):
+        """(per-node risk table: compute at risk, DebtRank, capital, exposure; circular flows table), now."""
+        return risk_tables(self.state, self.params)
 
     # --- the graph of record
     @property

@@ -16,14 +16,14 @@ from .context import holds, regulator_by_provider
 from .records import CONTRACT_STATUS
 from .state import PROVIDER_KINDS, VENDOR_KINDS, Edges, MarketState
 
-LAYER_X = {"vendor": 0.0, "provider": 1.0, "lab": 2.0, "regulator": 1.0}
+LAYER_X = {"vendor": 0.0, "provider": 1.0, "lab": 2.0, "regulator": 1.0, "investor": 2.6}
 
 
 def build_graph(state: MarketState) -> nx.MultiDiGraph:
     """The graph of record for `state`: every agent a node, every relationship an edge."""
     graph = nx.MultiDiGraph()
     names, kinds = state.node_names(), state.node_kinds()
-    offsets = {kind: state.node_offset(kind) for kind in ("vendor", "provider", "lab", "regulator")}
+    offsets = {kind: state.node_offset(kind) for kind in ("vendor", "provider", "lab", "regulator", "investor")}
     for node, (name, kind) in enumerate(zip(names, kinds)):
         graph.add_node(name, kind=kind, row=node - offsets[kind])
     refresh_graph(graph, state)
@@ -107,6 +107,8 @@ def layered_layout(state: MarketState) -> dict[str, tuple[float, float]]:
             positions[name] = (LAYER_X[kind], 1.0 - (i + 0.5) / max(len(names), 1))
     for i, name in enumerate(state.regulators.name):
         positions[name] = (LAYER_X["regulator"] + 0.3 * (i - 1), -0.15)
+    for i, name in enumerate(state.investors):
+        positions[name] = (LAYER_X["investor"], 1.0 - (i + 0.5) / max(len(state.investors), 1))
     return positions
 
 

@@ -71,8 +71,14 @@ class Params:
     non_ai_margin: float = p(0.3, "ESTIMATE: operating margin on non-AI cloud revenue")
     spot_markup: float = p(0.5, "ESTIMATE: spot price over unit cost when demand equals idle supply")
     spot_elasticity: float = p(1.0, "ESTIMATE: spot price elasticity to the demand/idle ratio")
+    h100e_per_gw: float = p(
+        1.25e6, "ESTIMATE: ~2 kW of facility power per Blackwell-class GPU (GB200 NVL72 racks ~120-130 kW for 72 GPUs "
+                "plus cooling) = 500k GPUs per GW, at ~2.5 H100e each; converts deals announced in GW")
     # --- regulation
     regulator_strictness_scale: float = p(1.0, "multiplier on every regulator's strictness")
+    review_scripted_contracts: bool = p(
+        True, "scripted deals face the regulators' screen like negotiated ones; a historical replay sets false "
+              "(no 2025 compute contract was reviewed)")
     # --- records
     agent_record_every: int = p(1, "record the per-agent table every N steps")
 
@@ -91,6 +97,8 @@ def check_overrides(overrides: dict) -> dict:
         kind = kinds[name]
         if kind == "str":
             ok = isinstance(value, str)
+        elif kind == "bool":
+            ok = isinstance(value, bool)
         elif kind == "int":
             ok = isinstance(value, int) and not isinstance(value, bool)
         else:
@@ -98,7 +106,7 @@ def check_overrides(overrides: dict) -> dict:
             value = float(value) if ok else value
         if not ok:
             raise ValueError(f"parameter {name!r} must be {kind}, got {value!r}")
-        if kind != "str" and value < 0:
+        if kind not in ("str", "bool") and value < 0:
             raise ValueError(f"parameter {name!r} must not be negative, got {value!r}")
         checked[name] = value
     return checked

@@ -108,27 +108,44 @@ class EquityEvent(EventBase):
     investor: str
     investee: str
     value_usd_bn: float = Field(gt=0)
+    source: str = ""
 
 
 class ContractEvent(EventBase):
-    """A scripted deal. Give two of quantity_h100e, price_usd_per_h100e_hour, value_usd_bn; the third follows."""
+    """A scripted deal signed at `date`, delivering from `start` (default: `date`), ramping linearly to full
+    quantity over `ramp_months`. Give two of quantity (`quantity_h100e` or `power_gw`),
+    `price_usd_per_h100e_hour` and `value_usd_bn`; the third follows (see docs/scenarios.md)."""
     type: Literal["contract"]
     seller: str
     buyer: str
+    start: str | None = None
     duration_months: int = Field(ge=1)
     ramp_months: int = Field(default=0, ge=0)
     quantity_h100e: float | None = Field(default=None, gt=0)
+    power_gw: float | None = Field(default=None, gt=0)
     price_usd_per_h100e_hour: float | None = Field(default=None, gt=0)
     value_usd_bn: float | None = Field(default=None, gt=0)
     exclusive: bool = False
+    source: str = ""
+
+    @field_validator("start")
+    @classmethod
+    def _start_month(cls, value):
+        return None if value is None else _check_month(value)
 
     @model_validator(mode="after")
     def _two_of_three(self):
-        given = [x is not None for x in (self.quantity_h100e, self.price_usd_per_h100e_hour, self.value_usd_bn)]
+        if self.quantity_h100e is not None and self.power_gw is not None:
+            raise ValueError("give quantity_h100e or power_gw, not both")
+        quantity = self.quantity_h100e is not None or self.power_gw is not None
+        given = [quantity, self.price_usd_per_h100e_hour is not None, self.value_usd_bn is not None]
         if sum(given) != 2:
-            raise ValueError("give exactly two of quantity_h100e, price_usd_per_h100e_hour, value_usd_bn")
+            raise ValueError("give exactly two of quantity (quantity_h100e or power_gw), price_usd_per_h100e_hour, "
+                             "value_usd_bn")
         if self.ramp_months > self.duration_months:
             raise ValueError("ramp_months must not exceed duration_months")
+        if self.start is not None and month_to_index(self.date, self.start) < 0:
+            raise ValueError(f"start {self.start} is before the signing date {self.date}")
         return self
 
 
@@ -138,12 +155,18 @@ Event = Annotated[Union[ExclusivityEvent, OutageEvent, DemandShockEvent, Revenue
 
 
 class Scenario(BaseModel):
-    """A scenario: name, description, default run length, parameter overrides and events."""
+    """A scenario: name, description, default run length, start-state and parameter overrides, and events.
+
+    `start` overrides numeric fields of named agents: `[start.labs.OpenAI] cash_usd_bn = 20`.
+    """
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
+    extends: str | None = None  # a library scenario whose parameters, start and events this one builds on
     steps: int = Field(default=72, ge=1)
-    parameters: dict[str, float | int | str] = Field(default_factory=dict)
+    parameters: dict[str, bool | int | float | str] = Field(default_factory=dict)
+    start: dict[Literal["vendors", "providers", "labs", "regulators"], dict[str, dict[str, float]]] = Field(
+        default_factory=dict)
     events: list[Event] = Field(default_factory=list)
     source: str = ""  # the file it came from, filled by the loader
 
@@ -180,12 +203,28 @@ def load_scenario(name_or_path: str | Path | Scenario) -> Scenario:
     """A scenario by library name or TOML path, validated."""
     if isinstance(name_or_path, Scenario):
         return name_or_path
+    path = scenario_path(name_or_path)
+    raw = read_raw(path)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as error:
+        raise ScenarioError(f"{path}: {describe(error, raw)}") from None
+    return scenario.model_copy(update={"source": str(path)})
+
+
+def scenario_path(name_or_path) -> Path:
     text = str(name_or_path)
     path = Path(text)
     if not (text.endswith(".toml") or path.exists()):
         path = SCENARIO_DIR / f"{text}.toml"
         if not path.exists():
             raise ScenarioError(f"unknown scenario {text!r} (known: {', '.join(scenario_names())})")
+    return path
+
+
+def read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """The TOML of `path`, merged onto the scenario it `extends` (parameters and start tables merged,
+    events appended after the base's)."""
     try:
         with open(path, "rb") as handle:
             raw = tomllib.load(handle)
@@ -193,11 +232,25 @@ def load_scenario(name_or_path: str | Path | Scenario) -> Scenario:
         raise ScenarioError(f"scenario file {path} does not exist") from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{path}: not valid TOML: {error}") from None
-    try:
-        scenario = Scenario.model_validate(raw)
-    except ValidationError as error:
-        raise ScenarioError(f"{path}: {describe(error, raw)}") from None
-    return scenario.model_copy(update={"source": str(path)})
+    base_name = raw.get("extends")
+    if base_name is None:
+        return raw
+    if not isinstance(base_name, str):
+        raise ScenarioError(f"{path}: field extends: must be a scenario name (value: {base_name!r})")
+    base_path = scenario_path(base_name)
+    if base_path.resolve() in seen or base_path.resolve() == Path(path).resolve():
+        raise ScenarioError(f"{path}: field extends: {base_name!r} extends itself")
+    base = read_raw(base_path, (*seen, Path(path).resolve()))
+    merged = {**base, **{k: v for k, v in raw.items() if k not in ("parameters", "start", "events")}}
+    merged["parameters"] = {**base.get("parameters", {}), **raw.get("parameters", {})}
+    start = {kind: {name: dict(fields) for name, fields in agents.items()}
+             for kind, agents in base.get("start", {}).items()}
+    for kind, agents in raw.get("start", {}).items():
+        for name, fields in agents.items():
+            start.setdefault(kind, {}).setdefault(name, {}).update(fields)
+    merged["start"] = start
+    merged["events"] = [*base.get("events", []), *raw.get("events", [])]
+    return merged
 
 
 def describe(error: ValidationError, raw: dict) -> str:

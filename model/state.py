@@ -15,7 +15,7 @@ from .records import RecordTable, contract_table, equity_table, order_table
 
 VENDOR_KINDS = ("merchant", "custom", "captive")
 PROVIDER_KINDS = ("hyperscaler", "neocloud", "other", "self_builder")
-NODE_KINDS = ("vendor", "provider", "lab", "regulator")
+NODE_KINDS = ("vendor", "provider", "lab", "regulator", "investor")
 # Exclusivity of a lab's compute: none, right of first refusal (holder is asked first), exclusive (holder only).
 EXCLUSIVITY_MODES = ("none", "rofr", "exclusive")
 NO_EXCLUSIVITY, RIGHT_OF_FIRST_REFUSAL, EXCLUSIVE = range(3)
@@ -80,6 +80,7 @@ class Providers:
     spot_sold_h100e: np.ndarray           # this month
     capex_spend_usd_bn: np.ndarray        # this month
     stranded_usd_bn: np.ndarray           # cumulative remaining value of contracts lost to breaches
+    profit_usd_bn: np.ndarray             # this month, accrual: revenue - leases - opex - depreciation
 
     def __len__(self):
         return len(self.name)
@@ -111,6 +112,7 @@ class Labs:
     contracted_h100e: np.ndarray          # full quantity of its active and approved contracts
     delivered_h100e: np.ndarray           # this month, on contracts
     spot_h100e: np.ndarray                # this month
+    bills_usd_bn: np.ndarray              # this month, due (contracts delivered and spot bought)
     spend_usd_bn: np.ndarray              # this month, paid
     unpaid_usd_bn: np.ndarray             # cumulative bills it could not pay (arrears)
 
@@ -165,13 +167,15 @@ class MarketState:
     contracts: RecordTable = field(default_factory=contract_table)
     orders: RecordTable = field(default_factory=order_table)
     equity: RecordTable = field(default_factory=equity_table)
+    investors: list[str] = field(default_factory=list)  # investors outside the market (SoftBank...): nodes only
     month: int = -1
     spot_price_usd_per_h100e_hour: float = 0.0
     breaches: int = 0
     topology_version: int = 0
 
     def node_offset(self, kind: str) -> int:
-        sizes = {"vendor": len(self.vendors), "provider": len(self.providers), "lab": len(self.labs)}
+        sizes = {"vendor": len(self.vendors), "provider": len(self.providers), "lab": len(self.labs),
+                 "regulator": len(self.regulators)}
         offset = 0
         for k in NODE_KINDS:
             if k == kind:
@@ -180,11 +184,11 @@ class MarketState:
         raise KeyError(kind)
 
     def node_names(self) -> list[str]:
-        return self.vendors.name + self.providers.name + self.labs.name + self.regulators.name
+        return self.vendors.name + self.providers.name + self.labs.name + self.regulators.name + self.investors
 
     def node_kinds(self) -> list[str]:
         return (["vendor"] * len(self.vendors) + ["provider"] * len(self.providers)
-                + ["lab"] * len(self.labs) + ["regulator"] * len(self.regulators))
+                + ["lab"] * len(self.labs) + ["regulator"] * len(self.regulators) + ["investor"] * len(self.investors))
 
     def copy(self) -> "MarketState":
         return copy.deepcopy(self)

@@ -70,9 +70,11 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     np.maximum.at(top_customer, sellers, per_customer)
     largest_customer_share = np.divide(top_customer, cloud_revenue, out=np.zeros(n_p), where=cloud_revenue > 0)
 
-    lab_contracts = (c.status == ACTIVE) & (c.buyer_lab >= 0)
+    to_lab_now = (delivered > 0) & (c.buyer_lab >= 0)
     supplier_hhi, largest_provider_share = kernels.hhi_by_group(
-        c.buyer_lab[lab_contracts], c.seller[lab_contracts], c.quantity_h100e[lab_contracts], n_l, n_p)
+        c.buyer_lab[to_lab_now], c.seller[to_lab_now], delivered[to_lab_now], n_l, n_p)
+    pairs_lab, _, _ = kernels.grouped_sum(c.buyer_lab[to_lab_now], c.seller[to_lab_now], delivered[to_lab_now], n_p)
+    supplier_count = np.bincount(pairs_lab, minlength=n_l)
     remaining = remaining_value_usd_bn(state)
     to_lab = c.buyer_lab >= 0
     lab_commitments = sum_by(c.buyer_lab[to_lab], weights=remaining[to_lab], minlength=n_l)
@@ -126,6 +128,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
                                                0.0).sum()) if state.month >= 0 else 0.0,
         "backlog_usd_bn": float(backlog.sum()),
         "capex_usd_bn": float(p.capex_spend_usd_bn.sum()),
+        "provider_profit_usd_bn": float(p.profit_usd_bn.sum()),
         "vendor_revenue_usd_bn": float(v.revenue_usd_bn.sum()),
         "vendor_backlog_h100e": float(v.backlog_h100e.sum()),
         "breaches": int(state.breaches),
@@ -144,6 +147,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
             m[f"backlog_usd_bn[{name}]"] = float(backlog[row])
     for row in np.flatnonzero(labs.frontier)[:NAMED_SERIES_LIMIT]:
         m[f"supplier_hhi[{labs.name[row]}]"] = float(supplier_hhi[row])
+        m[f"supplier_count[{labs.name[row]}]"] = int(supplier_count[row])
         m[f"largest_provider_share[{labs.name[row]}]"] = float(largest_provider_share[row])
     per_agent = {
         "vendor": {"production_h100e_per_month": v.production_h100e_per_month, "shipped_h100e": shipped,
@@ -158,18 +162,43 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
                      "contracted_share": contracted_share, "cash_usd_bn": p.cash_usd_bn, "backlog_usd_bn": backlog,
                      "largest_customer_share": largest_customer_share, "compute_at_risk_share": at_risk,
                      "stranded_usd_bn": p.stranded_usd_bn, "outage_share": p.outage_share,
-                     "debt_usd_bn": p.debt_usd_bn},
+                     "debt_usd_bn": p.debt_usd_bn, "profit_usd_bn": p.profit_usd_bn},
         "lab": {"demand_h100e": labs.demand_h100e, "contracted_h100e": labs.contracted_h100e,
                 "delivered_h100e": labs.delivered_h100e, "spot_h100e": labs.spot_h100e,
                 "spend_usd_bn": labs.spend_usd_bn, "cash_usd_bn": labs.cash_usd_bn,
-                "unpaid_usd_bn": labs.unpaid_usd_bn,
+                "bills_usd_bn": labs.bills_usd_bn, "unpaid_usd_bn": labs.unpaid_usd_bn,
                 "revenue_usd_bn_per_month": labs.revenue_usd_bn_per_month, "supplier_hhi": supplier_hhi,
+                "supplier_count": supplier_count,
                 "largest_provider_share": largest_provider_share,
                 "commitments_over_revenue": commitments_over_revenue, "defaulted": labs.defaulted},
         "regulator": {"reviews": state.regulators.reviews, "blocks": state.regulators.blocks,
                       "caps": state.regulators.caps},
     }
     return m, per_agent
+
+
+def supply_of_named_labs(state: MarketState) -> dict[str, np.ndarray]:
+    """Per (named lab, provider) pair with a contract: quantity contracted (active, full), scheduled this month
+    (the ramp applied, zero before the start) and delivered this month.
+
+    The supplier mix of the frontier labs over time (e.g. AWS's part of OpenAI's compute).
+    """
+    c, labs = state.contracts, state.labs
+    n_p = len(state.providers)
+    f = flows(state)
+    named = (c.buyer_lab >= 0) & labs.frontier[np.maximum(c.buyer_lab, 0)]
+    active = named & (c.status == ACTIVE)
+    keys = np.concatenate([c.buyer_lab[named] * n_p + c.seller[named]])
+    unique = np.unique(keys)
+    position = {key: i for i, key in enumerate(unique.tolist())}
+    index = np.array([position[k] for k in (c.buyer_lab * n_p + c.seller)[active].tolist()], dtype=np.int64)
+    due_now = np.where((c.start_step <= max(state.month, 0)) & (max(state.month, 0) < c.end_step),
+                       c.quantity_h100e * kernels.ramp_share(max(state.month, 0) - c.start_step, c.ramp_months), 0.0)
+    contracted = np.bincount(index, weights=c.quantity_h100e[active], minlength=unique.size)
+    scheduled = np.bincount(index, weights=due_now[active], minlength=unique.size)
+    delivered = np.bincount(index, weights=f["delivered"][active], minlength=unique.size)
+    return {"lab": unique // n_p, "provider": unique % n_p, "contracted_h100e": contracted,
+            "scheduled_h100e": scheduled, "delivered_h100e": delivered}
 
 
 def _weighted_mean(values, weights) -> float:
@@ -180,3 +209,4 @@ def _weighted_mean(values, weights) -> float:
 
 def metrics(state: MarketState, ctx: StepContext) -> None:
     ctx.metrics, ctx.per_agent = compute(state, ctx)
+    ctx.supply = supply_of_named_labs(state)

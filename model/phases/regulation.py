@@ -10,7 +10,7 @@ import numpy as np
 from .. import kernels
 from ..calibration import is_captive
 from ..context import StepContext, regulator_by_provider
-from ..records import ACTIVE, APPROVED, BLOCKED, PROPOSED, UNDER_REVIEW
+from ..records import ACTIVE, APPROVED, BLOCKED, ORIGIN_SCRIPTED, PROPOSED, UNDER_REVIEW
 from ..state import MarketState
 from ..units import usd_bn
 from ..kernels import sum_by
@@ -48,13 +48,19 @@ def capped_quantity(quantities, provider, quantity, delta_threshold, iterations:
     return low
 
 
+def screened(origin, params) -> np.ndarray:
+    """Which contracts the regulators may review: all, or only negotiated ones when scripted deals are history."""
+    return params.review_scripted_contracts | (np.asarray(origin) != ORIGIN_SCRIPTED)
+
+
 def regulation(state: MarketState, ctx: StepContext) -> None:
     c, r, month = state.contracts, state.regulators, state.month
     proposed = np.flatnonzero(c.status == PROPOSED)
     regulator = regulator_by_provider(state)[c.seller[proposed]]
     safe_reg = np.maximum(regulator, 0)
     reviewed = ((regulator >= 0) & ~is_captive(state, c.seller[proposed], c.buyer_lab[proposed])
-                & ((c.value_usd_bn[proposed] >= r.value_threshold_usd_bn[safe_reg]) | c.exclusive[proposed]))
+                & ((c.value_usd_bn[proposed] >= r.value_threshold_usd_bn[safe_reg]) | c.exclusive[proposed])
+                & screened(c.origin[proposed], ctx.params))
     to_review, to_approve = proposed[reviewed], proposed[~reviewed]
     c.status[to_review] = UNDER_REVIEW
     c.regulator[to_review] = regulator[reviewed]

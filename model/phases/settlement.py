@@ -99,6 +99,7 @@ def pay(state: MarketState, ctx: StepContext, contract_bill: np.ndarray, spot_bi
     due = sum_by(c.buyer_lab[to_lab], weights=contract_bill[to_lab], minlength=n_labs) + spot_bill
     means = labs.cash_usd_bn + labs.revenue_usd_bn_per_month
     share = kernels.paid_share(means, due)
+    labs.bills_usd_bn[:] = due
     labs.spend_usd_bn[:] = due * share
     labs.cash_usd_bn[:] = np.where(share < 1.0, 0.0, np.maximum(means - due, 0.0))  # short: all cash is spent
     labs.unpaid_usd_bn += due - labs.spend_usd_bn
@@ -114,6 +115,8 @@ def pay(state: MarketState, ctx: StepContext, contract_bill: np.ndarray, spot_bi
     flow = (p.contract_revenue_usd_bn + p.spot_revenue_usd_bn - p.wholesale_cost_usd_bn
             + params.non_ai_margin * p.non_ai_revenue_usd_bn_per_month - opex)
     p.cash_usd_bn[:], p.debt_usd_bn[:] = kernels.finance(p.cash_usd_bn, p.debt_usd_bn, flow)
+    p.profit_usd_bn[:] = flow - kernels.depreciation_usd_bn(p.capacity_h100e, p.capex_usd_per_h100e,
+                                                            p.useful_life_years)
     p.non_ai_revenue_usd_bn_per_month *= 1.0 + params.non_ai_growth_per_month
 
 

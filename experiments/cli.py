@@ -8,10 +8,13 @@ from pathlib import Path
 import typer
 from typer.exceptions import Abort, Exit, TyperException
 from rich.console import Console
+from rich.table import Table
 
 from model import ENGINES, ScenarioError, load_scenario, scenario_names
 from model.datafiles import DataFileError
+from model.units import month_to_index
 
+from .compare import compare_runs, contracts_report
 from .manifest import run_manifest
 from .outputs import OutputError, check_output_dir, write_run
 from .run import run_scenario
@@ -51,6 +54,45 @@ def run(
                             without=list(without))
     write_run(result.model, out, manifest)
     print_summary(result.model, result.stepping_seconds, out=out)
+
+
+@app.command()
+def compare(
+    run_a: Path = typer.Argument(..., help="Folder of the first run (e.g. the replay)."),
+    run_b: Path = typer.Argument(..., help="Folder of the second run (e.g. the counterfactual)."),
+    dates: str = typer.Option("", help="Comma-separated months YYYY-MM (default: every December and the end)."),
+) -> None:
+    """Print the differences in headline metrics between two runs at chosen dates."""
+    chosen = [d.strip() for d in dates.split(",") if d.strip()] or None
+    table, warnings = compare_runs(run_a, run_b, chosen)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    console = Console(width=None if Console().is_terminal else 150)
+    view = Table(title=f"A = {run_a}   B = {run_b}")
+    for column in ("metric", "date", "A", "B", "B - A"):
+        view.add_column(column, justify="left" if column in ("metric", "date") else "right")
+    for row in table.itertuples(index=False):
+        view.add_row(row.metric, row.date, f"{row.A:,.4g}", f"{row.B:,.4g}", f"{row[4]:+,.4g}")
+    console.print(view)
+
+
+@app.command("contracts-report")
+def contracts_report_command(
+    run_a: Path = typer.Argument(..., help="Folder of the first run (e.g. aws-openai-2025)."),
+    run_b: Path = typer.Argument(..., help="Folder of the second run (e.g. endogenous-2025)."),
+    start: str = typer.Option("2025-01", "--from", help="First month (YYYY-MM)."),
+    end: str = typer.Option("2025-12", "--to", help="Last month (YYYY-MM)."),
+    out: Path = typer.Option(None, help="Also write the markdown report to this file."),
+) -> None:
+    """Compare the contracts two runs signed in a period: count, size distribution, terms, who with whom."""
+    for month in (start, end):
+        month_to_index("2000-01", month)
+    report = contracts_report(run_a, run_b, start, end, names=(run_a.name, run_b.name))
+    print(report)
+    if out is not None:
+        check_output_dir(out.parent)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report)
 
 
 @app.command()

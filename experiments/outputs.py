@@ -11,7 +11,8 @@ from pathlib import Path
 
 from model import network
 
-RUN_FILES = ("timeseries.parquet", "agents.parquet", "contracts.parquet", "graph.graphml", "manifest.json")
+RUN_FILES = ("timeseries.parquet", "agents.parquet", "contracts.parquet", "supply.parquet", "risk.parquet",
+             "circular_flows.parquet", "events.parquet", "graph.graphml", "manifest.json")
 
 
 class OutputError(ValueError):
@@ -37,7 +38,7 @@ def check_output_dir(out: Path) -> Path:
 
 
 def write_run(model, out: Path, manifest: dict) -> list[Path]:
-    """Write the five run files into `out` (created if needed); returns their paths."""
+    """Write the run files into `out` (created if needed); returns their paths."""
     out = check_output_dir(Path(out))
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
@@ -45,6 +46,11 @@ def write_run(model, out: Path, manifest: dict) -> list[Path]:
         model.timeseries().to_parquet(staging / "timeseries.parquet", index=False)
         model.agent_table().to_parquet(staging / "agents.parquet", index=False)
         model.contract_table().to_parquet(staging / "contracts.parquet", index=False)
+        model.supply_table().to_parquet(staging / "supply.parquet", index=False)
+        nodes, circular = model.risk()
+        nodes.to_parquet(staging / "risk.parquet", index=False)
+        circular.to_parquet(staging / "circular_flows.parquet", index=False)
+        model.event_log().to_parquet(staging / "events.parquet", index=False)
         network.write_graphml(model.graph, staging / "graph.graphml")
         manifest = {**manifest, "files": list(RUN_FILES)}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")

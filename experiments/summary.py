@@ -66,5 +66,17 @@ def print_summary(model, stepping_seconds: float, out=None, console: Console | N
                       f"{row['quantity_h100e']:,.0f}", f"{row['price_usd_per_h100e_hour']:.2f}", row["start_month"],
                       str(row["duration_months"]), row["status"], row["origin"])
     console.print(deals)
+    nodes, circular = model.risk()
+    risk = Table(title="Concentration risk at the end: top nodes by DebtRank")
+    for column in ("node", "kind", "DebtRank", "compute at risk", "capital $B"):
+        risk.add_column(column, justify="left" if column in ("node", "kind") else "right")
+    for row in nodes.head(5).itertuples(index=False):
+        risk.add_row(row.name, row.kind, f"{row.debtrank:.3f}", f"{row.compute_at_risk_share:.1%}",
+                     f"{row.capital_usd_bn:,.1f}")
+    console.print(risk)
+    if len(circular):
+        console.print(f"Circular flows (investment returning to the investor): ${circular['value_usd_bn'].sum():,.1f}B "
+                      f"in {len(circular)} cycles; largest: {circular['cycle'].iloc[0]} "
+                      f"(${circular['value_usd_bn'].iloc[0]:,.1f}B)")
     if out is not None:
         console.print(f"Results written to [bold]{out}[/bold]")

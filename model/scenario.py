@@ -256,13 +256,17 @@ def read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
 def describe(error: ValidationError, raw: dict) -> str:
     """The first validation problem as 'field <path>: <message> (value: <value>)'."""
     first = error.errors()[0]
-    location = [part for part in first["loc"] if not (isinstance(part, str) and part.endswith("Event"))]
+    location = list(first["loc"])
     field = ".".join(str(part) for part in location) or "(file)"
     if location and location[0] == "events" and len(location) > 1 and isinstance(location[1], int):
         events = raw.get("events", [])
-        if location[1] < len(events) and isinstance(events[location[1]], dict):
-            field = f"events[{location[1]}] (id {events[location[1]].get('id', '?')!r})" + (
-                "." + ".".join(str(p) for p in location[2:]) if len(location) > 2 else "")
+        event = events[location[1]] if location[1] < len(events) else None
+        if isinstance(event, dict):
+            rest = location[2:]
+            if rest and rest[0] == event.get("type"):  # pydantic names the event type it tried
+                rest = rest[1:]
+            field = f"events[{location[1]}] (id {event.get('id', '?')!r})" + (
+                "." + ".".join(str(p) for p in rest) if rest else "")
     message = first["msg"].removeprefix("Value error, ")
     value = first.get("input")
     shown = "" if isinstance(value, dict) else f" (value: {value!r})"

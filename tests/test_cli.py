@@ -128,3 +128,69 @@ def test_help_explains_every_option():
 def test_scenarios_lists_the_library():
     result = cli("scenarios")
     assert result.returncode == 0 and "baseline" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def replay_pair(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pair")
+    with_deal, without_deal = folder / "replay", folder / "no-aws"
+    for out, extra in ((with_deal, []), (without_deal, ["--without", "openai-aws-2025-11"])):
+        result = cli("run", "--scenario", "aws-openai-2025", "--steps", "14", "--seed", "3", "--out", str(out), *extra)
+        assert result.returncode == 0, result.stderr
+    return with_deal, without_deal
+
+
+def test_without_drops_the_event_and_compare_shows_its_effect(replay_pair):
+    with_deal, without_deal = replay_pair
+    manifest = json.loads((without_deal / "manifest.json").read_text())
+    assert manifest["without"] == ["openai-aws-2025-11"]
+    assert "openai-aws-2025-11" not in manifest["scenario"]["events"]
+    result = cli("compare", str(with_deal), str(without_deal), "--dates", "2025-12,2026-02")
+    assert result.returncode == 0, result.stderr
+    line = next(l for l in result.stdout.splitlines() if "AWS backlog" in l and "2025-12" in l)
+    assert float(line.split("│")[-2].replace(",", "")) < -30  # B - A: about the deal's $38B
+    assert "OpenAI supplier HHI" in result.stdout and "Idle share" in result.stdout
+
+
+def test_compare_warns_about_different_seeds_and_refuses_missing_dates(replay_pair, run_dir):
+    with_deal, _ = replay_pair
+    baseline, _ = run_dir
+    result = cli("compare", str(with_deal), str(baseline), "--dates", "2025-06")
+    assert result.returncode == 0 and "different seeds" in result.stderr
+    result = cli("compare", str(with_deal), str(baseline), "--dates", "2031-01")
+    assert result.returncode != 0 and "date 2031-01 is not in both runs" in result.stderr
+    result = cli("compare", str(with_deal), "/nonexistent/run")
+    assert result.returncode != 0 and "is not a run folder" in result.stderr
+
+
+def test_contracts_report_compares_the_contracts_signed_in_a_period(replay_pair, tmp_path):
+    with_deal, without_deal = replay_pair
+    report = tmp_path / "report.md"
+    result = cli("contracts-report", str(with_deal), str(without_deal), "--from", "2025-01", "--to", "2025-12",
+                 "--out", str(report))
+    assert result.returncode == 0, result.stderr
+    text = report.read_text()
+    assert text.strip() == result.stdout.strip()
+    assert "| contracts |" in text and "## Size distribution" in text
+    assert "| OpenAI | AWS | 1 | 38.0 |" in text
+
+
+def test_risk_tables_are_written(replay_pair):
+    with_deal, _ = replay_pair
+    risk = pd.read_parquet(with_deal / "risk.parquet")
+    assert {"name", "kind", "debtrank", "compute_at_risk_share"} <= set(risk.columns)
+    assert risk["debtrank"].between(0, 1).all()
+    cycles = pd.read_parquet(with_deal / "circular_flows.parquet")
+    assert (cycles["value_usd_bn"] > 0).all() and len(cycles) > 0
+
+
+def test_a_scenario_path_and_a_malformed_file(tmp_path):
+    from model.scenario import SCENARIO_DIR
+    good = tmp_path / "mine.toml"
+    good.write_text((SCENARIO_DIR / "chip-shortage.toml").read_text())
+    assert cli("run", "--scenario", str(good), "--steps", "2", "--out", str(tmp_path / "ok")).returncode == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text((SCENARIO_DIR / "chip-shortage.toml").read_text().replace("factor = 0.5", "factor = -1"))
+    result = cli("run", "--scenario", str(bad), "--steps", "2", "--out", str(tmp_path / "bad"))
+    assert result.returncode != 0 and "bad.toml" in result.stderr and "factor" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "bad").exists()

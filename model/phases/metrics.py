@@ -14,6 +14,7 @@ from ..context import StepContext, holds
 from ..records import ACTIVE, BLOCKED, UNDER_REVIEW
 from ..state import PROVIDER_KINDS, VENDOR_KINDS, MarketState
 from ..units import index_to_month, usd_bn
+from .settlement import idle_h100e
 from ..kernels import sum_by
 
 NAMED_SERIES_LIMIT = 30  # per-provider / per-lab columns only for markets this small
@@ -87,7 +88,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     used = through - p.leased_in_h100e  # leased capacity is used at its owner, not counted twice
     capacity_total = p.capacity_h100e.sum()
     available = p.capacity_h100e * (1.0 - p.outage_share) + p.leased_in_h100e
-    idle = np.maximum(available - through, 0.0)
+    idle = idle_h100e(available, through)
     idle[p.kind == PROVIDER_KINDS.index("self_builder")] = 0.0
     sells = p.kind != PROVIDER_KINDS.index("self_builder")
     hyperscaler = p.kind == PROVIDER_KINDS.index("hyperscaler")

@@ -1,0 +1,215 @@
+"""The scenario library: the AWS-OpenAI replay and its counterfactual, outages, overcapacity, regulation."""
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import ComputeMarket, ScenarioError, kernels, load_scenario, scenario_names
+from model.events import contract_terms
+from model.scenario import SCENARIO_DIR
+
+from .conftest import run
+
+DEAL = "openai-aws-2025-11"
+
+
+@pytest.fixture(scope="module")
+def replay():
+    return run(24, scenario="aws-openai-2025", rng=4)
+
+
+@pytest.fixture(scope="module")
+def without_aws():
+    return run(24, scenario=load_scenario("aws-openai-2025").without(DEAL), rng=4)
+
+
+def openai_supply(model, provider):
+    table = model.supply_table()
+    rows = table[(table.lab_name == "OpenAI") & (table.provider_name == provider)]
+    return rows.set_index("date")[["contracted_h100e", "scheduled_h100e", "delivered_h100e"]]
+
+
+def at(model, column, date):
+    series = model.timeseries()
+    return float(series.loc[series["date"] == date, column].iloc[0])
+
+
+def test_the_aws_deal_comes_out_as_announced():
+    event = next(e for e in load_scenario("aws-openai-2025").events if e.id == DEAL)
+    quantity, price, value = contract_terms(event, ComputeMarket(rng=0).params.h100e_per_gw)
+    assert value == pytest.approx(38.0)
+    assert event.duration_months == 84 and event.date == "2025-11"
+    # linear ramp from 2025-11: full quantity in its 14th month, 2026-12, not before
+    assert kernels.ramp_share(13, event.ramp_months) == 1.0 and kernels.ramp_share(12, event.ramp_months) < 1.0
+    assert quantity * price * 730 * kernels.scheduled_months(84, event.ramp_months) / 1e9 == pytest.approx(38.0)
+
+
+def test_replay_aws_supplies_openai_from_2025_11_reaching_the_deal_by_2026_12(replay):
+    deal = replay.contract_table().query("event_id == @DEAL").iloc[0]
+    assert deal.status == "active" and deal.start_month == "2025-11" and deal.end_month == "2032-11"
+    assert deal.value_usd_bn == pytest.approx(38.0)
+    supply = openai_supply(replay, "AWS")
+    before = supply[supply.index < "2025-11"]
+    assert (before.to_numpy() == 0).all()
+    assert supply.loc["2025-11", "scheduled_h100e"] == pytest.approx(deal.quantity_h100e / 14)
+    assert supply.loc["2026-12", "scheduled_h100e"] == pytest.approx(deal.quantity_h100e)
+    assert supply.loc["2026-12", "delivered_h100e"] > 0
+
+
+def test_without_the_deal_aws_never_supplies_openai_and_its_demand_goes_elsewhere_or_unmet(replay, without_aws):
+    assert openai_supply(without_aws, "AWS").empty
+    a, b = replay.agent_table(), without_aws.agent_table()
+    a, b = (t[(t.name == "OpenAI") & (t.date >= "2025-11")].set_index("date") for t in (a, b))
+    pd.testing.assert_series_equal(a["demand_h100e"], b["demand_h100e"])  # same seed: same demand
+    demand = b["demand_h100e"]
+    aws = openai_supply(replay, "AWS")["delivered_h100e"].reindex(a.index, fill_value=0.0)
+    assert aws.iloc[-1] > 0
+    others_with = a["delivered_h100e"] - aws + a["spot_h100e"]
+    others_without = b["delivered_h100e"] + b["spot_h100e"]
+    unmet_without = np.maximum(demand - others_without, 0.0)
+    # the demand AWS served in the replay (beyond what the others served) is now served by others, or unmet
+    served_by_aws = np.minimum(demand, others_with + aws) - np.minimum(demand, others_with)
+    taken_up = np.minimum(demand, others_without) - np.minimum(demand, others_with)
+    assert (taken_up + unmet_without >= served_by_aws - 0.01 * demand).all()
+
+
+def test_openai_supplier_hhi_falls_through_2025(replay):
+    hhi = replay.timeseries().set_index("date")["supplier_hhi[OpenAI]"]
+    assert hhi["2024-12"] == pytest.approx(10_000)
+    assert hhi["2025-12"] < hhi["2025-06"] < hhi["2025-03"] < 10_000
+    assert (hhi["2025-01":"2025-12"].diff().dropna() <= 1e-9).mean() >= 0.75  # mostly month on month
+
+
+def test_aws_backlog_jumps_by_the_deal_value(replay, without_aws):
+    jump = at(replay, "backlog_usd_bn[AWS]", "2025-11") - at(replay, "backlog_usd_bn[AWS]", "2025-10")
+    gap = at(replay, "backlog_usd_bn[AWS]", "2025-11") - at(without_aws, "backlog_usd_bn[AWS]", "2025-11")
+    assert 0.9 * 38 <= jump <= 1.1 * 38
+    assert 0.9 * 38 <= gap <= 1.05 * 38
+
+
+def months_until(model, date):
+    while model.date < date:
+        model.step()
+    return model
+
+
+def test_outage_hits_labs_in_proportion_to_their_dependency():
+    before = months_until(ComputeMarket(scenario="aws-openai-2025", rng=2), "2026-05")
+    providers = before.ctx.per_agent["provider"]["compute_at_risk_share"]
+    assert before.state.providers.name[int(np.argmax(providers))] == "Microsoft Azure"
+    normal = months_until(ComputeMarket(scenario="aws-openai-2025", rng=2), "2026-06")
+    outage = months_until(ComputeMarket(scenario="concentration-risk", rng=2), "2026-06")
+    c = normal.state.contracts
+    azure = normal.state.providers.name.index("Microsoft Azure")
+    to_lab = c.buyer_lab >= 0
+    delivered = np.bincount(c.buyer_lab[to_lab], weights=c.this_month_h100e[to_lab], minlength=len(normal.state.labs))
+    from_azure = np.bincount(c.buyer_lab[to_lab & (c.seller == azure)],
+                             weights=c.this_month_h100e[to_lab & (c.seller == azure)], minlength=len(delivered))
+    lost = delivered - outage.state.labs.delivered_h100e
+    has = delivered > 0
+    dependency = from_azure[has] / delivered[has]
+    loss_share = lost[has] / delivered[has]
+    dependent = dependency > 0
+    assert dependent.sum() >= 3 and (~dependent).sum() >= 1
+    ratio = loss_share[dependent] / dependency[dependent]
+    assert (ratio > 0.2).all() and np.allclose(ratio, ratio[0], rtol=1e-6)  # one cut, shared pro rata
+    assert np.allclose(loss_share[~dependent], 0.0, atol=1e-9)
+
+
+def test_overcapacity_raises_idle_capacity_and_losses_and_breaches_only_those_who_cannot_pay():
+    reference = run(48, scenario="aws-openai-2025", rng=3)
+    shocked = run(48, scenario="overcapacity", rng=3)
+    late = slice(25, None)  # after the 2027-01 shortfall
+    assert shocked.timeseries()["idle_share"].iloc[late].max() > reference.timeseries()["idle_share"].iloc[late].max() + 0.05
+    assert (shocked.timeseries()["provider_profit_usd_bn"].iloc[late].sum()
+            < reference.timeseries()["provider_profit_usd_bn"].iloc[late].sum())
+    assert shocked.state.breaches > reference.state.breaches
+    labs = shocked.agent_table().query("kind == 'lab'")
+    window = shocked.params.breach_after_months
+    for name, history in labs.groupby("name"):
+        history = history.sort_values("month_index")
+        short = history["bills_usd_bn"] > history["spend_usd_bn"] + 1e-12
+        if history["defaulted"].iloc[-1]:
+            first = history.index[history["defaulted"]][0]
+            before = short.loc[:first].iloc[-window:]
+            assert before.all(), name  # unpaid bills every month before the breach
+        else:
+            assert short.rolling(window).sum().max() < window, name
+
+
+def test_regulator_strict_blocks_deals_the_default_rules_approve():
+    default = run(6, rng=8)
+    strict = run(6, scenario="regulator-strict", rng=8)
+    a, b = default.contract_table(), strict.contract_table()
+    first = b[b.proposed_month == "2025-01"].set_index("contract_id")
+    blocked = first[first.status == "blocked"]
+    assert len(blocked) >= 1
+    same = a.set_index("contract_id").loc[blocked.index]
+    assert (same[["seller", "buyer_lab"]].to_numpy() == blocked[["seller", "buyer_lab"]].to_numpy()).all()
+    assert set(same.status) <= {"active", "completed"}
+
+
+@pytest.mark.parametrize("name", scenario_names())
+def test_every_scenario_runs_12_months_alike_on_both_engines(name):
+    fast, slow = run(12, scenario=name, rng=5), run(12, scenario=name, rng=5, engine="agents")
+    pd.testing.assert_frame_equal(fast.timeseries(), slow.timeseries(), rtol=1e-9, atol=1e-9)
+    pd.testing.assert_frame_equal(fast.contract_table(), slow.contract_table(), rtol=1e-9, atol=1e-9)
+
+
+def broken_copy(tmp_path, old, new):
+    path = tmp_path / "broken.toml"
+    text = (SCENARIO_DIR / "aws-openai-2025.toml").read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("value_usd_bn = 38\n", 'value_usd_bn = "lots"\n',
+     r"broken.toml: field events\[\d+\] \(id 'openai-aws-2025-11'\).value_usd_bn: .*number.*\(value: 'lots'\)"),
+    ('type = "outage"', 'type = "earthquake"', None),
+    ("duration_months = 84\nramp_months = 14", "duration_months = 84\nramp_months = 140",
+     r"field events\[\d+\] \(id 'openai-aws-2025-11'\): ramp_months must not exceed duration_months"),
+    ('date = "2025-11"\ntype = "contract"\nseller = "AWS"', 'date = "2025-13"\ntype = "contract"\nseller = "AWS"',
+     r"field events\[\d+\] \(id 'openai-aws-2025-11'\).date: .*month 13.*\(value: '2025-13'\)"),
+    ("review_scripted_contracts = false", "review_scripted_contracts = 3",
+     r"field parameters: parameter 'review_scripted_contracts' must be bool, got 3"),
+])
+def test_a_malformed_scenario_file_is_refused_naming_file_field_and_value(tmp_path, old, new, message):
+    if message is None:  # the outage type only exists in concentration-risk: test an unknown type there
+        path = tmp_path / "broken.toml"
+        path.write_text((SCENARIO_DIR / "concentration-risk.toml").read_text().replace(old, new))
+        message = r"broken.toml: field events\[\d+\] \(id 'azure-outage-2026-06'\).*'earthquake'"
+    else:
+        path = broken_copy(tmp_path, old, new)
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(path)
+
+
+def test_unknown_agent_in_a_scenario_is_refused_when_the_model_is_built(tmp_path):
+    path = broken_copy(tmp_path, 'seller = "AWS"', 'seller = "Amazing Cloud"')
+    with pytest.raises(ScenarioError, match=r"event 'openai-aws-2025-11': field 'seller' has value 'Amazing Cloud'"):
+        ComputeMarket(scenario=str(path), rng=1)
+
+
+def test_without_drops_one_event_and_refuses_unknown_ones():
+    spec = load_scenario("aws-openai-2025")
+    assert DEAL not in {e.id for e in spec.without(DEAL).events}
+    assert len(spec.without(DEAL).events) == len(spec.events) - 1
+    with pytest.raises(ScenarioError, match="has no event 'nope'"):
+        spec.without("nope")
+
+
+def test_extends_merges_the_base_scenario():
+    risk = load_scenario("concentration-risk")
+    base = load_scenario("aws-openai-2025")
+    assert [e.id for e in risk.events][: len(base.events)] == [e.id for e in base.events]
+    assert risk.parameters["review_scripted_contracts"] is False
+    assert risk.start["labs"]["OpenAI"]["revenue_growth_per_month"] == 0.06
+
+
+def test_start_overrides_set_named_agents_values():
+    model = ComputeMarket(scenario="aws-openai-2025", rng=1)
+    assert model.agent("OpenAI").revenue_growth_per_month == 0.06

@@ -6,7 +6,7 @@ STEPS  ?= 72
 SEED   ?= 42
 OUT    ?= runs/baseline
 
-.PHONY: run test venv clean
+.PHONY: run test app bench venv clean
 
 $(PY):
 	@PYTHON=$$(scripts/find-python.sh) || exit 1; \
@@ -16,6 +16,7 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m viz.offline_assets
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -24,7 +25,11 @@ run: $(STAMP)
 	$(VENV)/bin/compute-market run --scenario baseline --steps $(STEPS) --seed $(SEED) --out $(OUT)
 
 test: $(STAMP)
+	@scripts/ensure-chromium.sh
 	$(PY) -m pytest -q
+
+app: $(STAMP)
+	$(VENV)/bin/compute-market app --scenario $(or $(SCENARIO),baseline)
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -18,6 +18,7 @@ from model.phases.booking import activate_approved
 from model.phases.demand import discovery_draws
 from model.phases.events import events
 from model.phases.metrics import metrics
+from model.phases.metrics import residual_providers
 from model.phases.negotiation import propose_contracts
 from model.phases.regulation import market_quantities, screened
 from model.phases.settlement import breach_labs, close_completed, delivery_ratio, idle_h100e, spot_price
@@ -170,10 +171,11 @@ def regulation(state: MarketState, ctx: StepContext) -> None:
     if not due:
         return
     market = market_quantities(state)
+    residual = residual_providers(state)
     for i, draw in zip(due, draws):
         regulator = regulators[c.regulator[i]]
-        outcome, quantity = regulator.decide(market, int(c.seller[i]), float(c.quantity_h100e[i]), float(draw),
-                                             ctx.params.regulator_strictness_scale)
+        outcome, quantity = regulator.decide(market, residual, int(c.seller[i]), float(c.quantity_h100e[i]),
+                                             float(draw), ctx.params.regulator_strictness_scale)
         c.decided_step[i] = month
         if outcome == "blocked":
             c.status[i], c.closed_step[i] = BLOCKED, month

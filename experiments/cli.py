@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -93,6 +94,31 @@ def contracts_report_command(
         check_output_dir(out.parent)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(report)
+
+
+@app.command("app")
+def serve_app(
+    scenario: str = typer.Option("baseline", help="Scenario shown first (name or TOML path)."),
+    seed: int = typer.Option(42, help="Seed shown first."),
+    host: str = typer.Option("127.0.0.1", help="Address to serve on (localhost by default)."),
+    port: int = typer.Option(8765, help="Port to serve on."),
+) -> None:
+    """Serve the interactive Solara view (open http://HOST:PORT in a browser)."""
+    load_scenario(scenario)
+    if not 0 < port < 65536:
+        raise UsageProblem(f"--port must be between 1 and 65535, got {port}")
+    if seed < 0:
+        raise UsageProblem(f"--seed must not be negative, got {seed}")
+    from viz.offline_assets import missing_packages
+    missing = missing_packages()
+    if missing:
+        raise UsageProblem("the page's assets are not installed (" + ", ".join(missing) + "): run "
+                           f"`{sys.executable} -m viz.offline_assets` (make venv does it)")
+    os.environ.update(COMPUTE_MARKET_SCENARIO=scenario, COMPUTE_MARKET_SEED=str(seed))
+    print(f"compute-market view on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
+    solara = Path(sys.executable).with_name("solara")
+    os.execv(str(solara), [str(solara), "run", "viz.app", "--host", host, "--port", str(port), "--no-open",
+                           "--production"])
 
 
 @app.command()

@@ -70,9 +70,15 @@ def scheduled_months(duration_months, ramp_months):
     return np.where(ramp > 0, duration_months - ramp + (ramp + 1.0) / 2.0, duration_months)
 
 
-def hhi(shares):
-    """Herfindahl-Hirschman index in points (0-10,000) of shares given as fractions summing to 1."""
+def hhi(shares, fragmented=None):
+    """Herfindahl-Hirschman index in points (0-10,000) of shares given as fractions summing to 1.
+
+    `fragmented` marks residual categories made of many small firms ("Other clouds"): their share counts in
+    the total but adds nothing to the index (atomistic firms), as is usual when only the large firms are named.
+    """
     shares = np.asarray(shares, dtype=float)
+    if fragmented is not None:
+        shares = np.where(fragmented, 0.0, shares)
     return float(np.sum((100.0 * shares) ** 2))
 
 
@@ -83,10 +89,12 @@ def shares_of(values):
     return values / total if total > 0 else np.zeros_like(values)
 
 
-def concentration_ratio(shares, k=3):
-    """CRk: the sum of the k largest shares (a fraction)."""
-    shares = np.sort(np.asarray(shares, dtype=float))[::-1]
-    return float(shares[:k].sum())
+def concentration_ratio(shares, k=3, fragmented=None):
+    """CRk: the sum of the k largest shares (a fraction); residual categories (`fragmented`) are not firms."""
+    shares = np.asarray(shares, dtype=float)
+    if fragmented is not None:
+        shares = np.where(fragmented, 0.0, shares)
+    return float(np.sort(shares)[::-1][:k].sum())
 
 
 def hhi_after_adding(quantities, provider, added):

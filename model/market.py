@@ -62,6 +62,14 @@ def start_state(params: Params, rng: np.random.Generator):
     raise ValueError(f"parameter 'market' must be 'calibrated' or 'generated', got {params.market!r}")
 
 
+def apply_threshold_overrides(params: Params, state) -> None:
+    """Parameters that set every regulator's HHI thresholds at once (0 keeps the data files' values)."""
+    if params.regulator_hhi_threshold > 0:
+        state.regulators.hhi_threshold[:] = params.regulator_hhi_threshold
+    if params.regulator_delta_hhi_threshold > 0:
+        state.regulators.delta_hhi_threshold[:] = params.regulator_delta_hhi_threshold
+
+
 def read_metric(model: "ComputeMarket", name: str):
     """DataCollector reporter: the latest value of metric `name` (module-level so batch runs can pickle it)."""
     return model.metrics.get(name)
@@ -92,6 +100,7 @@ class ComputeMarket(mesa.Model):
             raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
         self.streams = RandomStreams(self.seed)
         self.state = start_state(self.params, self.streams.calibration)
+        apply_threshold_overrides(self.params, self.state)
         apply_start_overrides(self.spec, self.state)
         self.ctx = StepContext(params=self.params, streams=self.streams,
                                timeline=compile_timeline(self.spec, self.state, self.params.start_month))
@@ -192,22 +201,35 @@ class ComputeMarket(mesa.Model):
 
     def contract_table(self) -> pd.DataFrame:
         """Every contract with its terms, parties and lifecycle stamps (months as YYYY-MM; absent stamps empty)."""
-        s = self.state
-        frame = s.contracts.to_frame()
+        s, c = self.state, self.state.contracts
+        frame = c.to_frame()
         frame.insert(0, "contract_id", np.arange(len(frame)))
-        frame["seller_name"] = [s.providers.name[i] for i in frame["seller"]]
-        frame["buyer_name"] = [s.labs.name[l] if l >= 0 else s.providers.name[p]
-                               for l, p in zip(frame["buyer_lab"], frame["buyer_provider"])]
-        frame["captive"] = is_captive(s, frame["seller"].to_numpy(), frame["buyer_lab"].to_numpy())
-        frame["status"] = [CONTRACT_STATUS[i] for i in frame["status"]]
-        frame["origin"] = [CONTRACT_ORIGIN[i] for i in frame["origin"]]
-        frame["event_id"] = [self.spec.events[i].id if i >= 0 else "" for i in frame["event"]]
-        frame["regulator_name"] = [s.regulators.name[i] if i >= 0 else "" for i in frame["regulator"]]
+        providers, labs = np.array(s.providers.name, dtype=object), np.array(s.labs.name, dtype=object)
+        frame["seller_name"] = providers[c.seller]
+        frame["buyer_name"] = np.where(c.buyer_lab >= 0, labs[np.maximum(c.buyer_lab, 0)],
+                                       providers[np.maximum(c.buyer_provider, 0)])
+        frame["captive"] = is_captive(s, c.seller, c.buyer_lab)
+        frame["status"] = np.array(CONTRACT_STATUS, dtype=object)[c.status]
+        frame["origin"] = np.array(CONTRACT_ORIGIN, dtype=object)[c.origin]
+        events = np.array([e.id for e in self.spec.events] + [""], dtype=object)
+        frame["event_id"] = events[np.where(c.event >= 0, c.event, len(events) - 1)]
+        regulators = np.array(s.regulators.name + [""], dtype=object)
+        frame["regulator_name"] = regulators[np.where(c.regulator >= 0, c.regulator, len(regulators) - 1)]
         for stamp in ("start_step", "end_step", "proposed_step", "review_due_step", "decided_step", "active_step",
                       "closed_step"):
-            frame[stamp.replace("_step", "_month")] = [
-                index_to_month(self.params.start_month, m) if m != NOT_SET else "" for m in frame[stamp]]
+            frame[stamp.replace("_step", "_month")] = self._month_labels(frame[stamp].to_numpy())
         return frame
+
+    def _month_labels(self, months: np.ndarray) -> np.ndarray:
+        """YYYY-MM for each month index ("" where the stamp is not set)."""
+        labels = np.full(months.size, "", dtype=object)
+        stamped = months != NOT_SET
+        if stamped.any():
+            first, last = int(months[stamped].min()), int(months[stamped].max())
+            table = np.array([index_to_month(self.params.start_month, m) for m in range(first, last + 1)],
+                             dtype=object)
+            labels[stamped] = table[months[stamped] - first]
+        return labels
 
     def order_table(self) -> pd.DataFrame:
         """Vendor orders (provider -> vendor) with quantities, prices and stamps."""

@@ -76,6 +76,8 @@ class Params:
                 "plus cooling) = 500k GPUs per GW, at ~2.5 H100e each; converts deals announced in GW")
     # --- regulation
     regulator_strictness_scale: float = p(1.0, "multiplier on every regulator's strictness")
+    regulator_hhi_threshold: float = p(0.0, "if > 0, every regulator's post-deal HHI threshold (0 keeps each one's own)")
+    regulator_delta_hhi_threshold: float = p(0.0, "if > 0, every regulator's ΔHHI threshold (0 keeps each one's own)")
     review_scripted_contracts: bool = p(
         True, "scripted deals face the regulators' screen like negotiated ones; a historical replay sets false "
               "(no 2025 compute contract was reviewed)")

@@ -29,6 +29,12 @@ def test_cloud_infrastructure_shares_match_synergy_q4_2024(start):
     assert share(start, "Google Cloud") == pytest.approx(0.12, abs=0.02)
 
 
+def test_cloud_revenue_hhi_counts_other_clouds_as_many_small_firms(start):
+    # 30² + 21² + 12² + 3² (Oracle) + small neoclouds; "Other clouds" (Alibaba 4%...) adds ~nothing
+    assert 1450 <= start.metrics["provider_hhi_revenue"] <= 1600
+    assert start.metrics["largest_provider_share_revenue"] == pytest.approx(0.30, abs=0.005)  # AWS
+
+
 def test_nvidia_ships_at_least_90_percent_of_merchant_accelerators(start):
     v = start.state.vendors
     merchant = np.array([kind == 0 for kind in v.kind])

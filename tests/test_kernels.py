@@ -69,6 +69,9 @@ def test_hhi_and_cr3_on_known_shares():
     assert kernels.hhi([1.0]) == pytest.approx(10_000)
     assert kernels.hhi([0.25] * 4) == pytest.approx(2500)
     assert kernels.concentration_ratio([0.1, 0.4, 0.2, 0.3]) == pytest.approx(0.9)
+    # a residual "others" category counts in the total but is not a firm
+    assert kernels.hhi([0.3, 0.2, 0.5], fragmented=[False, False, True]) == pytest.approx(1300)
+    assert kernels.concentration_ratio([0.3, 0.2, 0.5], 1, fragmented=[False, False, True]) == pytest.approx(0.3)
     assert kernels.shares_of([2, 6]) == pytest.approx([0.25, 0.75])
 
 

@@ -99,6 +99,7 @@ def review_case(strictness, hhi_shares, deal_h100e, exclusive=False, seed=0):
     r.review_lag_months[:] = 0
     r.value_threshold_usd_bn[:] = 0.0
     state.providers.region[:] = ["US"] * 3
+    state.providers.kind[:] = 0  # three named firms (no residual "other clouds")
     for provider, quantity in enumerate(hhi_shares):
         add_contract(state, seller=provider, lab=provider, quantity=quantity)
     add_contract(state, seller=0, lab=1, quantity=deal_h100e, status=PROPOSED, exclusive=exclusive)

@@ -20,6 +20,11 @@ from ..kernels import sum_by
 NAMED_SERIES_LIMIT = 30  # per-provider / per-lab columns only for markets this small
 
 
+def residual_providers(state: MarketState) -> np.ndarray:
+    """Providers that stand for the rest of the market ("Other clouds": many small firms), not one firm."""
+    return state.providers.kind == PROVIDER_KINDS.index("other")
+
+
 def flows(state: MarketState) -> dict[str, np.ndarray]:
     """This month's contract deliveries (h100e) per contract, and spot sold per provider."""
     c, p = state.contracts, state.providers
@@ -94,16 +99,17 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     hyperscaler = p.kind == PROVIDER_KINDS.index("hyperscaler")
     neocloud = p.kind == PROVIDER_KINDS.index("neocloud")
     market_q = c.quantity_h100e[active_market]
+    residual = residual_providers(state)
     new = (c.active_step == state.month) & active_market
 
     m = {
         "date": index_to_month(ctx.params.start_month, state.month),
         "month_index": state.month,
-        "provider_hhi_contracted": kernels.hhi(contracted_share),
-        "provider_cr3_contracted": kernels.concentration_ratio(contracted_share),
-        "provider_hhi_revenue": kernels.hhi(revenue_share),
-        "provider_cr3_revenue": kernels.concentration_ratio(revenue_share),
-        "largest_provider_share_revenue": float(revenue_share.max(initial=0.0)),
+        "provider_hhi_contracted": kernels.hhi(contracted_share, residual),
+        "provider_cr3_contracted": kernels.concentration_ratio(contracted_share, 3, residual),
+        "provider_hhi_revenue": kernels.hhi(revenue_share, residual),
+        "provider_cr3_revenue": kernels.concentration_ratio(revenue_share, 3, residual),
+        "largest_provider_share_revenue": float(np.where(residual, 0.0, revenue_share).max(initial=0.0)),
         "vendor_hhi_shipments": kernels.hhi(kernels.shares_of(shipped)),
         "merchant_leader_share": float(kernels.shares_of(shipped[merchant]).max(initial=0.0)),
         "lab_supplier_hhi_mean": _weighted_mean(supplier_hhi, labs.contracted_h100e),

@@ -10,6 +10,7 @@ import numpy as np
 from .. import kernels
 from ..calibration import is_captive
 from ..context import StepContext, regulator_by_provider
+from .metrics import residual_providers
 from ..records import ACTIVE, APPROVED, BLOCKED, ORIGIN_SCRIPTED, PROPOSED, UNDER_REVIEW
 from ..state import MarketState
 from ..units import usd_bn
@@ -23,12 +24,16 @@ def market_quantities(state: MarketState) -> np.ndarray:
     return sum_by(c.seller[counted], weights=c.quantity_h100e[counted], minlength=len(state.providers))
 
 
-def post_deal_hhi(quantities: np.ndarray, provider, added):
-    """(HHI before, HHI after, share after) of adding `added` at `provider` (arrays of deals, shared base)."""
+def post_deal_hhi(quantities: np.ndarray, provider, added, residual=None):
+    """(HHI before, HHI after, share after) of adding `added` at `provider` (arrays of deals, shared base).
+
+    `residual` providers ("Other clouds") count in the total but not as firms (see kernels.hhi).
+    """
+    firms = quantities if residual is None else np.where(residual, 0.0, quantities)
     total = quantities.sum()
-    sum_squares = np.sum(quantities ** 2)
+    sum_squares = np.sum(firms ** 2)
     before = 1e4 * sum_squares / total ** 2 if total > 0 else 0.0
-    at = quantities[provider]
+    at = firms[provider]
     new_total = total + added
     after_squares = sum_squares - at ** 2 + (at + added) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -37,12 +42,12 @@ def post_deal_hhi(quantities: np.ndarray, provider, added):
     return before, after, share
 
 
-def capped_quantity(quantities, provider, quantity, delta_threshold, iterations: int = 60):
+def capped_quantity(quantities, provider, quantity, delta_threshold, residual=None, iterations: int = 60):
     """Largest q <= quantity whose ΔHHI stays at or below the threshold (bisection, vectorized over deals)."""
     low, high = np.zeros_like(quantity), quantity.copy()
     for _ in range(iterations):
         mid = 0.5 * (low + high)
-        before, after, _ = post_deal_hhi(quantities, provider, mid)
+        before, after, _ = post_deal_hhi(quantities, provider, mid, residual)
         ok = after - before <= delta_threshold
         low, high = np.where(ok, mid, low), np.where(ok, high, mid)
     return low
@@ -79,7 +84,8 @@ def decide_reviews(state: MarketState, ctx: StepContext) -> None:
         return
     reg = c.regulator[due]
     quantities = market_quantities(state)
-    before, after, share = post_deal_hhi(quantities, c.seller[due], c.quantity_h100e[due])
+    residual = residual_providers(state)
+    before, after, share = post_deal_hhi(quantities, c.seller[due], c.quantity_h100e[due], residual)
     presumption = kernels.merger_presumption(after, after - before, share, r.hhi_threshold[reg],
                                              r.delta_hhi_threshold[reg], r.share_threshold[reg])
     strictness = np.clip(r.strictness[reg] * ctx.params.regulator_strictness_scale, 0.0, 1.0)
@@ -90,7 +96,8 @@ def decide_reviews(state: MarketState, ctx: StepContext) -> None:
     np.add.at(r.blocks, reg[block], 1)
     capped = due[cap]
     if capped.size:
-        q = capped_quantity(quantities, c.seller[capped], c.quantity_h100e[capped], r.delta_hhi_threshold[reg[cap]])
+        q = capped_quantity(quantities, c.seller[capped], c.quantity_h100e[capped], r.delta_hhi_threshold[reg[cap]],
+                            residual)
         c.quantity_h100e[capped] = q
         c.value_usd_bn[capped] = usd_bn(q, c.price_usd_per_h100e_hour[capped],
                                         kernels.scheduled_months(c.duration_months[capped], c.ramp_months[capped]))

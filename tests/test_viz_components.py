@@ -1,0 +1,144 @@
+"""The Solara view's components, rendered without a browser (solara.render)."""
+
+import altair as alt
+import ipyvuetify as v
+import pytest
+import solara
+from mesa.visualization.utils import force_update, update_counter
+from solara.widgets import VegaLite
+
+from viz import charts
+from viz.app import COMPONENTS, grid_layout, make_page
+from viz.components import (HHIChart, Headline, NetworkView, PricesChart, SharesChart, ShockControls,
+                            SupplierMix)
+from viz.interactive import InteractiveMarket, check_inputs
+from viz.network_view import layout, network_frames, network_spec
+
+from .conftest import run
+
+
+@pytest.fixture(scope="module")
+def replay():
+    return run(14, scenario="aws-openai-2025", rng=2)
+
+
+def render_with(component, model):
+    """Render `component(model)` as SolaraViz does (a component re-rendered on every step)."""
+    @solara.component
+    def Shown():
+        update_counter.get()
+        return component(model)
+
+    return solara.render(Shown(), handle_error=False)
+
+
+def texts(rc) -> str:
+    """The text shown by a rendered tree (solara.Text renders as v.Html, errors as v.Alert)."""
+    return " ".join(str(w.children) for kind in (v.Html, v.Alert) for w in rc.find(kind).widgets)
+
+
+def test_every_chart_spec_is_valid_vega_lite(replay):
+    ts, supply = replay.timeseries(), replay.supply_table()
+    for spec in (charts.shares_spec(ts), charts.hhi_spec(ts), charts.prices_spec(ts),
+                 charts.supplier_mix_spec(supply, "OpenAI"), network_spec(replay.state)):
+        alt.vegalite.v5.schema.core.TopLevelSpec.validate(spec)
+
+
+def test_hhi_chart_draws_the_guideline_bands(replay):
+    spec = charts.hhi_spec(replay.timeseries())
+    values = [row for dataset in spec["datasets"].values() for row in dataset]
+    assert {1000, 1800} <= {row.get("y") for row in values}
+    top = next(p["value"] for p in spec["params"] if p["name"] == "hhi_top")
+    assert top >= max(row["value"] for row in spec["datasets"]["hhi"])  # the y axis fits the lines
+    assert {"unconcentrated", "moderately concentrated", "highly concentrated"} <= {row.get("band") for row in values}
+
+
+def test_network_groups_small_labs_and_keeps_its_layout_per_topology(replay):
+    nodes, edges = network_frames(replay.state, max_labs=10)
+    labs = nodes[nodes.kind == "lab"]
+    assert len(labs) == 10 and "OpenAI" in set(labs.name)
+    grouped = nodes[nodes.kind == "labs (grouped)"]
+    assert len(grouped) == 1 and grouped.name.iloc[0].startswith("Other labs (")
+    assert {"contract", "supply", "equity"} <= set(edges.kind)
+    assert edges.loc[(edges.kind == "contract") & (edges.target == "OpenAI") & (edges.source == "AWS"), "value"].sum() \
+        == pytest.approx(38.0)
+    assert nodes[["x", "y"]].notna().all().all()
+    before = layout.cache_info().hits
+    network_frames(replay.state, max_labs=10)
+    assert layout.cache_info().hits == before + 1  # same nodes: the layout is not recomputed
+
+
+def test_page_renders_network_and_charts_and_its_headline_follows_the_model():
+    page = make_page("baseline", "3")
+    box, rc = solara.render(page, handle_error=False)
+    assert len(rc.find(VegaLite).widgets) == 5  # network, HHI, shares, prices, supplier mix (page 0)
+    assert "2024-12" in texts(rc)
+    model = page.args[0]
+    model.step()
+    force_update()
+    assert "2025-01" in texts(rc)
+
+
+@pytest.mark.parametrize("component", [NetworkView, HHIChart, SharesChart, PricesChart, SupplierMix])
+def test_each_chart_redraws_in_place_after_a_step(component):
+    model = InteractiveMarket(rng="3")
+    box, rc = render_with(component, model)
+    widget = rc.find(VegaLite).widget
+
+    def newest_date():
+        dates = [row["date"] for rows in widget.spec["datasets"].values() for row in rows if "date" in row]
+        return max(dates) if dates else None
+
+    first_spec = widget.spec
+    for _ in range(2):
+        model.step()
+        force_update()
+    assert rc.find(VegaLite).widget is widget  # the same widget, updated in place
+    assert widget.spec != first_spec
+    assert newest_date() in (None, "2025-02")
+
+
+def test_bad_inputs_are_refused_with_a_message():
+    accepted, problems = check_inputs({"rng": "abc", "scenario": "nowhere", "demand_growth_scale": -1.0,
+                                       "regulator_strictness_scale": 1.5})
+    assert accepted == {"regulator_strictness_scale": 1.5}
+    assert len(problems) == 3 and any("seed" in p for p in problems) and any("nowhere" in p for p in problems)
+    model = InteractiveMarket(rng="abc", scenario_name="baseline")
+    assert model.seed == 42 and model.input_problems
+    box, rc = render_with(Headline, model)
+    assert "Refused: rng" in texts(rc)
+
+
+def test_outage_switch_takes_capacity_offline_and_back():
+    model = InteractiveMarket(rng="1")
+    box, rc = render_with(ShockControls, model)
+    azure = model.state.providers.name.index("Microsoft Azure")
+    toggles = rc.find(v.Switch).widgets
+    assert len(toggles) == 1 and toggles[0].v_model is False
+    toggles[0].v_model = True
+    assert model.state.providers.outage_share[azure] == 0.5
+    model.step()
+    assert model.state.providers.outage_share[azure] == 0.5  # stays off until switched back
+    toggles[0].v_model = False
+    assert model.state.providers.outage_share[azure] == 0.0
+
+
+def test_contract_table_lists_market_contracts_sorted_by_value(replay):
+    from viz.components import ContractTable
+
+    box, rc = render_with(ContractTable, replay)
+    table = rc.find(v.DataTable).widget
+    assert table.sort_by == ["value_usd_bn"] and table.sort_desc == [True]
+    assert len(table.items) == int((~replay.contract_table()["captive"]).sum())
+    assert max(item["value_usd_bn"] for item in table.items) == pytest.approx(300.0)
+    assert {h["value"] for h in table.headers} <= set(table.items[0])
+
+
+def test_grid_layout_fits_each_page():
+    pages = {}
+    for component, page in COMPONENTS:
+        pages.setdefault(page, []).append(component)
+    for components in pages.values():
+        cells = grid_layout(len(components))
+        assert len(cells) == len(components)
+        assert all(cell["x"] + cell["w"] <= 12 for cell in cells)

@@ -1,0 +1,67 @@
+"""The Solara page: `compute-market app` or `solara run viz/app.py`.
+
+Built on Mesa's SolaraViz: the sidebar has step / play / reset and the model's inputs (scenario, seed, the key
+parameters); page "Market" shows the headline, the contract network and the charts, page "Contracts" the
+contract table, the event log and the outage switch. The scenario shown first comes from the
+COMPUTE_MARKET_SCENARIO environment variable (default: baseline).
+"""
+
+from __future__ import annotations
+
+import os
+
+import mesa.visualization.solara_viz as mesa_solara_viz
+from mesa.visualization import Slider, SolaraViz
+
+from model import scenario_names
+
+from viz.components import (ContractTable, EventLog, HHIChart, Headline, NetworkView, PricesChart, SharesChart,
+                         ShockControls, SupplierMix)
+from viz.interactive import InteractiveMarket
+
+SCENARIO = os.environ.get("COMPUTE_MARKET_SCENARIO", "baseline")
+SEED = os.environ.get("COMPUTE_MARKET_SEED", "42")
+
+
+def model_params(scenario: str = SCENARIO, seed: str = SEED) -> dict:
+    """The inputs in the sidebar; they apply on Reset."""
+    return {
+        "scenario_name": {"type": "Select", "value": scenario, "values": scenario_names(), "label": "Scenario"},
+        "rng": {"type": "InputText", "value": str(seed), "label": "Seed"},
+        "diversification_aversion_scale": Slider("Labs' diversification aversion (x)", 1.0, 0.0, 4.0, 0.1),
+        "demand_growth_scale": Slider("Demand growth (x calibrated)", 1.0, 0.0, 3.0, 0.1),
+        "regulator_strictness_scale": Slider("Regulator strictness (x)", 1.0, 0.0, 2.0, 0.1),
+        "regulator_hhi_threshold": Slider("Regulators' HHI threshold", 1800, 500, 5000, 100),
+        "regulator_delta_hhi_threshold": Slider("Regulators' ΔHHI threshold", 100, 10, 500, 10),
+    }
+
+
+COMPONENTS = [(Headline, 0), (NetworkView, 0), (HHIChart, 0), (SharesChart, 0), (PricesChart, 0), (SupplierMix, 0),
+              (ContractTable, 1), (EventLog, 1), (ShockControls, 1)]
+
+# Grid cells (12 columns, rows of ~40 px) for the components of each page, in COMPONENTS order.
+PAGE_LAYOUTS = {
+    6: [(0, 0, 12, 3), (0, 3, 6, 16), (6, 3, 6, 8), (6, 11, 6, 8), (0, 19, 6, 11), (6, 19, 6, 11)],
+    3: [(0, 0, 8, 15), (8, 0, 4, 15), (0, 15, 6, 6)],
+}
+_mesa_layout = mesa_solara_viz.make_initial_grid_layout
+
+
+def grid_layout(num_components: int) -> list[dict]:
+    """Cells sized for our charts (Mesa 3.5's SolaraViz takes no layout argument; it calls this by name)."""
+    cells = PAGE_LAYOUTS.get(num_components)
+    if cells is None:
+        return _mesa_layout(num_components)
+    return [{"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False} for i, (x, y, w, h) in enumerate(cells)]
+
+
+mesa_solara_viz.make_initial_grid_layout = grid_layout
+
+
+def make_page(scenario: str = SCENARIO, seed: str = SEED):
+    model = InteractiveMarket(scenario_name=scenario, rng=seed)
+    return SolaraViz(model, components=COMPONENTS, model_params=model_params(scenario, seed),
+                     name="compute-market", play_interval=300)
+
+
+page = make_page()

@@ -1,0 +1,146 @@
+"""The contract network as a layered picture: vendors -> providers -> labs, regulators and investors apart.
+
+Only the largest labs are drawn one by one (the named labs and the biggest generated ones, `max_labs` in
+all); the rest are grouped into one node. The layout depends only on which nodes are shown, so it is
+computed once per change of that set, not every step. Edge width is contract value, node size capacity
+(providers, vendors' monthly output) or demand (labs); hover a node or edge for details.
+"""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from model.context import holds
+from model.state import PROVIDER_KINDS, MarketState
+
+from .charts import KIND_COLOURS, with_data
+
+GROUPED = "Other labs"
+COLUMN_X = {"vendor": 0.0, "provider": 1.0, "lab": 2.0, "labs (grouped)": 2.0, "investor": 2.7, "regulator": 1.0}
+
+
+def shown_labs(state: MarketState, max_labs: int = 24) -> list[int]:
+    """Rows of the labs drawn individually: named labs first, then the largest others by demand."""
+    labs = state.labs
+    named = list(np.flatnonzero(labs.frontier))
+    others = [int(i) for i in np.argsort(-labs.demand_h100e) if not labs.frontier[i]]
+    return sorted(named + others[: max(max_labs - len(named), 0)])
+
+
+@lru_cache(maxsize=16)
+def layout(columns: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tuple[float, float]]:
+    """Positions for the shown nodes, by column; cached on the node set (topology), not the step."""
+    positions = {}
+    for kind, names in columns:
+        n = len(names)
+        for i, name in enumerate(names):
+            y = 1.0 - (i + 0.5) / max(n, 1)
+            if kind == "regulator":
+                positions[name] = (COLUMN_X[kind] + 0.6 * (i - (n - 1) / 2), -0.12)
+            else:
+                positions[name] = (COLUMN_X[kind], y)
+    return positions
+
+
+def network_frames(state: MarketState, max_labs: int = 24) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(nodes, edges) of the picture: positions, sizes, kinds and the details shown on hover."""
+    v, p, labs, r, c = state.vendors, state.providers, state.labs, state.regulators, state.contracts
+    lab_rows = shown_labs(state, max_labs)
+    grouped = np.setdiff1d(np.arange(len(labs)), lab_rows)
+    lab_names = [labs.name[i] for i in lab_rows] + ([f"{GROUPED} ({grouped.size})"] if grouped.size else [])
+    columns = (("vendor", tuple(v.name)), ("provider", tuple(p.name)), ("lab", tuple(lab_names)),
+               ("regulator", tuple(r.name)), ("investor", tuple(state.investors)))
+    xy = layout(columns)
+    rows = []
+    for i, name in enumerate(v.name):
+        rows.append((name, "vendor", v.production_h100e_per_month[i] * 6,
+                     f"output {v.production_h100e_per_month[i]:,.0f} H100e/month; ${v.price_usd_per_h100e[i]:,.0f} per H100e"))
+    for i, name in enumerate(p.name):
+        rows.append((name, "provider", p.capacity_h100e[i],
+                     f"{PROVIDER_KINDS[p.kind[i]]}; capacity {p.capacity_h100e[i]:,.0f} H100e; utilisation "
+                     f"{p.utilisation[i]:.0%}; list ${p.list_price_usd_per_h100e_hour[i]:.2f}/h"
+                     + (f"; OUTAGE {p.outage_share[i]:.0%}" if p.outage_share[i] > 0 else "")))
+    for i in lab_rows:
+        rows.append((labs.name[i], "lab", labs.demand_h100e[i],
+                     f"demand {labs.demand_h100e[i]:,.0f} H100e; contracted {labs.contracted_h100e[i]:,.0f}; "
+                     f"cash ${labs.cash_usd_bn[i]:,.1f}B" + ("; DEFAULTED" if labs.defaulted[i] else "")))
+    if grouped.size:
+        rows.append((lab_names[-1], "labs (grouped)", labs.demand_h100e[grouped].sum(),
+                     f"{grouped.size} smaller labs; demand {labs.demand_h100e[grouped].sum():,.0f} H100e"))
+    for i, name in enumerate(r.name):
+        rows.append((name, "regulator", 0.0, f"HHI {r.hhi_threshold[i]:,.0f} / Δ {r.delta_hhi_threshold[i]:,.0f}; "
+                     f"reviews {r.reviews[i]}, blocks {r.blocks[i]}"))
+    for name in state.investors:
+        rows.append((name, "investor", 0.0, "investor outside the market"))
+    nodes = pd.DataFrame(rows, columns=["name", "kind", "size", "details"])
+    nodes["x"] = [xy[n][0] for n in nodes["name"]]
+    nodes["y"] = [xy[n][1] for n in nodes["name"]]
+    return nodes, _edges(state, lab_rows, lab_names, xy)
+
+
+def _edges(state: MarketState, lab_rows, lab_names, xy) -> pd.DataFrame:
+    v, p, labs, c, e = state.vendors, state.providers, state.labs, state.contracts, state.edges
+    shown = {row: labs.name[row] for row in lab_rows}
+    other = lab_names[-1] if len(lab_names) > len(lab_rows) else None
+    held = holds(c.status)
+    buyer = [p.name[bp] if bl < 0 else shown.get(bl, other) for bl, bp in zip(c.buyer_lab[held], c.buyer_provider[held])]
+    contracts = pd.DataFrame({"source": [p.name[s] for s in c.seller[held]], "target": buyer,
+                              "value": c.value_usd_bn[held], "quantity": c.quantity_h100e[held]})
+    contracts = contracts.groupby(["source", "target"], as_index=False).agg(
+        value=("value", "sum"), quantity=("quantity", "sum"), count=("value", "size"))
+    contracts["kind"] = "contract"
+    contracts["details"] = [f"{s} -> {t}: {n} contracts, ${val:,.1f}B, {q:,.0f} H100e"
+                            for s, t, n, val, q in zip(contracts.source, contracts.target, contracts["count"],
+                                                       contracts.value, contracts.quantity)]
+    supply = pd.DataFrame({"source": [v.name[i] for i in e.supply_vendor], "target": [p.name[i] for i in e.supply_provider],
+                           "value": 0.0, "kind": np.where(e.supply_blocked, "supply (blocked)", "supply")})
+    supply["details"] = [f"{s} supplies {t}" + (" (export control)" if k != "supply" else "")
+                         for s, t, k in zip(supply.source, supply.target, supply.kind)]
+    names = state.node_names()
+    eq = state.equity
+    equity = pd.DataFrame({"source": [names[i] for i in eq.investor],
+                           "target": [shown.get(i - state.node_offset("lab"), other)
+                                      if state.node_offset("lab") <= i < state.node_offset("regulator") else names[i]
+                                      for i in eq.investee],
+                           "value": eq.value_usd_bn, "kind": "equity"})
+    equity["details"] = [f"{s} invested ${val:,.1f}B in {t}" for s, t, val in zip(equity.source, equity.target,
+                                                                                   equity.value)]
+    edges = pd.concat([contracts.drop(columns=["quantity", "count"]), supply, equity], ignore_index=True)
+    edges = edges[edges["source"].isin(xy) & edges["target"].isin(xy)]
+    edges["x"] = [xy[s][0] for s in edges["source"]]
+    edges["y"] = [xy[s][1] for s in edges["source"]]
+    edges["x2"] = [xy[t][0] for t in edges["target"]]
+    edges["y2"] = [xy[t][1] for t in edges["target"]]
+    return edges.reset_index(drop=True)
+
+
+@cache
+def template_network(width: int = 560, height: int = 520) -> dict:
+    scale_x = alt.Scale(domain=[-0.25, 3.0])
+    scale_y = alt.Scale(domain=[-0.25, 1.02])
+    links = alt.Chart(alt.NamedData("edges")).mark_rule(opacity=0.45).encode(
+        x=alt.X("x:Q", scale=scale_x, axis=None), y=alt.Y("y:Q", scale=scale_y, axis=None), x2="x2:Q", y2="y2:Q",
+        strokeWidth=alt.StrokeWidth("value:Q", scale=alt.Scale(range=[0.6, 9]), legend=None),
+        color=alt.Color("kind:N", title="link", scale=alt.Scale(
+            domain=["contract", "supply", "supply (blocked)", "equity"], range=["#1f78b4", "#aaaaaa", "#d73027", "#1b9e77"])),
+        tooltip=[alt.Tooltip("details:N", title="link")])
+    dots = alt.Chart(alt.NamedData("nodes")).mark_circle(opacity=0.9, stroke="white", strokeWidth=0.8).encode(
+        x=alt.X("x:Q", scale=scale_x, axis=None), y=alt.Y("y:Q", scale=scale_y, axis=None),
+        size=alt.Size("size:Q", scale=alt.Scale(range=[40, 900]), legend=None),
+        fill=alt.Fill("kind:N", title="node", scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values()))),
+        tooltip=[alt.Tooltip("name:N"), alt.Tooltip("kind:N"), alt.Tooltip("details:N")])
+    labels = alt.Chart(alt.NamedData("nodes")).mark_text(align="left", dx=9, fontSize=9).encode(
+        x=alt.X("x:Q", scale=scale_x, axis=None), y=alt.Y("y:Q", scale=scale_y, axis=None), text="name:N")
+    chart = alt.layer(links, dots, labels, title="Contract network (hover for details)")
+    chart = chart.resolve_scale(color="independent").properties(width=width, height=height)
+    return chart.configure_view(stroke=None).to_dict(validate=False)
+
+
+def network_spec(state: MarketState, max_labs: int = 24) -> dict:
+    """The Vega-Lite spec of the network picture."""
+    nodes, edges = network_frames(state, max_labs)
+    return with_data(template_network(), nodes=nodes, edges=edges)

@@ -16,6 +16,10 @@ from model.datafiles import DataFileError
 from model.units import month_to_index
 
 from .compare import compare_runs, contracts_report
+from .sensitivity import DEFAULT_CONFIG as DEFAULT_SENSITIVITY
+from .sensitivity import run_sensitivity
+from .sweep import print_sweep_summary, run_sweep
+from .sweep_config import SweepConfigError, load_sweep_config
 from .manifest import run_manifest
 from .outputs import OutputError, check_output_dir, write_run
 from .run import run_scenario
@@ -122,6 +126,69 @@ def serve_app(
 
 
 @app.command()
+def sweep(
+    config: Path = typer.Argument(..., help="Sweep file (TOML): design, parameter ranges, seeds (see docs/sweeps.md)."),
+    executor: str = typer.Option("processes", help="serial | processes | dask."),
+    scheduler: str = typer.Option(None, help="tcp://HOST:PORT of a running Dask scheduler (with --executor dask); "
+                                             "without it, dask starts a local cluster."),
+    workers: int = typer.Option(None, help="Worker processes (processes, local dask); default: the CPUs."),
+    out: Path = typer.Option(Path("runs/sweep"), help="Folder for results/, timeseries/ and manifest.json."),
+    resume: bool = typer.Option(False, help="Continue a sweep in --out: skip finished runs, retry failed ones."),
+) -> None:
+    """Run a parameter sweep (grid, Latin hypercube or Sobol, crossed with seeds), streaming results to disk."""
+    spec = load_sweep_config(config)
+    summary = run_sweep(spec, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume)
+    print_sweep_summary(summary)
+
+
+@app.command()
+def sensitivity(
+    config: Path = typer.Argument(DEFAULT_SENSITIVITY, help="Sweep file with design = 'sobol' (default: the "
+                                                            "packaged one over the key parameters)."),
+    executor: str = typer.Option("processes", help="serial | processes | dask."),
+    scheduler: str = typer.Option(None, help="tcp://HOST:PORT of a running Dask scheduler."),
+    workers: int = typer.Option(None, help="Worker processes."),
+    out: Path = typer.Option(Path("runs/sensitivity"), help="Folder for the runs, the table and the figure."),
+    resume: bool = typer.Option(False, help="Continue an interrupted sensitivity sweep in --out."),
+) -> None:
+    """Sobol indices (SALib) of market HHI at 2027, OpenAI's supplier HHI, idle share and breaches."""
+    spec = load_sweep_config(config)
+    table, files = run_sensitivity(spec, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume)
+    print(table.pivot_table(index="parameter", columns="outcome", values="ST").round(3).to_string())
+    print("written: " + ", ".join(str(f) for f in files))
+
+
+@app.command()
+def experiment(
+    name: str = typer.Argument(..., help="aws_openai_deal | concentration_risk | overcapacity | regulator_policy."),
+    out: Path = typer.Option(..., help="Folder for the figures and report.md."),
+    seeds: str = typer.Option("1,2", help="Comma-separated seeds."),
+    steps: int = typer.Option(None, help="Months to simulate (default: the experiment's)."),
+    executor: str = typer.Option("serial", help="serial | processes | dask."),
+    workers: int = typer.Option(None, help="Worker processes."),
+    quick: bool = typer.Option(False, help="A small version (one seed, fewer cells) that runs in seconds."),
+) -> None:
+    """Run a scripted experiment: its runs, PNG figures and a markdown report with the commands to reproduce it."""
+    from .scripted import EXPERIMENTS
+    if name not in EXPERIMENTS:
+        raise UsageProblem(f"unknown experiment {name!r} (choose from {', '.join(EXPERIMENTS)})")
+    try:
+        seed_list = tuple(int(s) for s in seeds.split(",") if s.strip())
+    except ValueError:
+        raise UsageProblem(f"--seeds must be comma-separated whole numbers, got {seeds!r}") from None
+    if not seed_list or min(seed_list) < 0:
+        raise UsageProblem(f"--seeds must be whole numbers of 0 or more, got {seeds!r}")
+    if steps is not None and steps < 1:
+        raise UsageProblem(f"--steps must be a positive number of months, got {steps}")
+    check_output_dir(out)
+    kwargs = {"seeds": seed_list, "executor": executor, "workers": workers, "quick": quick}
+    if steps is not None:
+        kwargs["steps"] = steps
+    report = EXPERIMENTS[name](out, **kwargs)
+    print(f"report: {report}")
+
+
+@app.command()
 def scenarios() -> None:
     """List the scenario library with a one-line description each."""
     for name in scenario_names():
@@ -132,7 +199,7 @@ def main() -> None:
     """Entry point: bad input becomes one line on stderr and a non-zero exit, never a traceback."""
     try:
         app(standalone_mode=False)
-    except (UsageProblem, ScenarioError, OutputError, DataFileError, ValueError) as problem:
+    except (UsageProblem, ScenarioError, OutputError, DataFileError, SweepConfigError, ValueError) as problem:
         fail(str(problem))
     except PermissionError as problem:
         fail(f"cannot write: {problem}")

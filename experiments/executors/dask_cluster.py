@@ -1,0 +1,45 @@
+"""Runs tasks on a Dask cluster: a running one (`scheduler="tcp://host:port"`) or an embedded local cluster.
+
+Tasks that were on a worker that dies are re-run elsewhere (`retries`); results are yielded as they finish
+and written by the sweep in this process, so a rerun task is still stored once.
+"""
+
+from __future__ import annotations
+
+
+class DaskExecutor:
+    name = "dask"
+
+    def __init__(self, workers=None, scheduler=None, retries: int = 3):
+        self.workers = workers
+        self.scheduler = scheduler
+        self.retries = retries
+        self._client = self._cluster = None
+
+    def __enter__(self):
+        from distributed import Client, LocalCluster
+
+        if self.scheduler:
+            self._client = Client(self.scheduler, timeout="30s")
+        else:
+            self._cluster = LocalCluster(n_workers=self.workers or 2, threads_per_worker=1, processes=True,
+                                         dashboard_address=None, host="127.0.0.1")
+            self._client = Client(self._cluster)
+        return self
+
+    def __exit__(self, *exc):
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        return False
+
+    def map_unordered(self, function, tasks):
+        from distributed import as_completed
+
+        tasks = list(tasks)
+        futures = self._client.map(function, tasks, pure=False, retries=self.retries,
+                                   key=[f"run-{task.run_id}-{id(tasks)}" for task in tasks])
+        for future in as_completed(futures):
+            result = future.result()
+            future.release()
+            yield result

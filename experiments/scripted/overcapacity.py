@@ -1,0 +1,63 @@
+"""Overcapacity: OpenAI's revenue and demand fall short after the 2025 build-out, by how much, and what follows."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from model import load_scenario
+from model.scenario import DemandShockEvent, RevenueShockEvent
+
+from ..tasks import RunTask
+from .common import plt, prepare, run_tasks, save, table, write_report
+
+SHOCK = "2027-01"
+
+
+def with_shortfall(base, factor: float):
+    events = [RevenueShockEvent(id="experiment-revenue", date=SHOCK, type="revenue_shock", lab="OpenAI",
+                                factor=factor, growth_per_month=0.0 if factor < 1 else None),
+              DemandShockEvent(id="experiment-demand", date=SHOCK, type="demand_shock", lab="OpenAI", factor=factor)]
+    return base.model_copy(update={"events": [*base.events, *events], "name": f"{base.name} x{factor}"})
+
+
+def overcapacity(out, seeds=(1, 2), steps: int = 60, executor: str = "serial", workers=None, quick: bool = False,
+                 factors=(1.0, 0.8, 0.6, 0.4, 0.2)):
+    out = prepare(out)
+    seeds = tuple(seeds)[:1] if quick else tuple(seeds)
+    factors = (1.0, 0.3) if quick else tuple(factors)
+    steps = min(steps, 30) if quick else steps
+    base = load_scenario("aws-openai-2025")
+    tasks, labels = [], {}
+    for factor in factors:
+        for seed in seeds:
+            labels[len(tasks)] = (factor, seed)
+            tasks.append(RunTask(run_id=len(tasks), seed=seed, steps=steps, scenario=with_shortfall(base, factor),
+                                 keep_timeseries=True))
+    results = run_tasks(tasks, executor, workers)
+    series = pd.concat([results[i]["timeseries"].assign(factor=labels[i][0], seed=labels[i][1]) for i in results])
+    columns = {"idle_share": "idle share", "spot_price_usd_per_h100e_hour": "spot price ($/H100e-h)",
+               "breaches": "breaches (cumulative)", "stranded_usd_bn": "stranded contract value ($B)"}
+    mean = series.groupby(["factor", "date"])[list(columns)].mean().reset_index()
+    fig, axes = plt.subplots(2, 2, figsize=(11, 7))
+    for ax, (column, label) in zip(axes.ravel(), columns.items()):
+        for factor, part in mean.groupby("factor"):
+            ax.plot(pd.to_datetime(part["date"]), part[column], label=f"revenue x{factor:g}")
+        ax.axvline(pd.Timestamp(SHOCK), color="#999", linestyle=":")
+        ax.set_title(label)
+    axes[0, 0].legend(fontsize=8)
+    figures = [save(fig, out, "overcapacity.png")]
+    last = series[series["month_index"] == series["month_index"].max()]
+    after = series[series["date"] >= SHOCK]
+    summary = pd.DataFrame({
+        "revenue factor": factors,
+        "peak idle share": [after[after.factor == f]["idle_share"].max() for f in factors],
+        "lowest spot price": [after[after.factor == f]["spot_price_usd_per_h100e_hour"].min() for f in factors],
+        "breaches": [last[last.factor == f]["breaches"].mean() for f in factors],
+        "stranded $B": [last[last.factor == f]["stranded_usd_bn"].mean() for f in factors],
+    })
+    return write_report(
+        out, "overcapacity", "Overcapacity: when OpenAI's revenue falls short of its commitments",
+        f"From {SHOCK}, OpenAI's revenue and demand are multiplied by a factor (and revenue stops growing): idle "
+        "capacity, prices, breaches and the contract value they strand.",
+        {"scenario": "aws-openai-2025 plus a revenue and a demand shock", "factors": factors, "executor": executor},
+        [("Results (means over seeds)", table(summary))], figures, seeds, steps, quick)

@@ -1,0 +1,235 @@
+"""Sweeps: designs, executors (serial, processes, a real Dask cluster), the results store, resume, failures,
+sensitivity and the scripted experiments."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.scripted import EXPERIMENTS
+from experiments.sensitivity import run_sensitivity
+from experiments.sweep import run_sweep
+from experiments.sweep_config import SweepConfigError, design_points, load_sweep_config, run_list
+
+BIN = Path(sys.executable).parent
+OUTCOME_COLUMNS = ["market_hhi_2027", "idle_share_last_12m", "breaches", "committed_price_end", "utilisation_end"]
+
+
+def write_config(folder: Path, text: str) -> Path:
+    path = folder / "sweep.toml"
+    path.write_text(text)
+    return path
+
+
+GRID = """
+name = "grid"
+steps = 10
+seeds = [1, 2]
+design = "grid"
+[parameters.regulator_strictness_scale]
+values = [0.5, 2.0]
+[parameters.demand_growth_scale]
+values = [0.5, 1.5]
+[fixed]
+n_small_labs = 15
+"""
+
+
+def results(folder: Path) -> pd.DataFrame:
+    return pd.read_parquet(folder / "results").sort_values("run_id", ignore_index=True)
+
+
+def test_designs_cover_their_space(tmp_path):
+    grid = load_sweep_config(write_config(tmp_path, GRID))
+    assert len(design_points(grid)) == 4 and len(run_list(grid)) == 8
+    lhs = load_sweep_config(write_config(tmp_path, GRID.replace('design = "grid"', 'design = "lhs"\nsamples = 6')
+                                         .replace("values = [0.5, 2.0]", "low = 0.5\nhigh = 2.0")
+                                         .replace("values = [0.5, 1.5]", "low = 0.5\nhigh = 1.5")))
+    points = pd.DataFrame(design_points(lhs))
+    assert len(points) == 6 and points["regulator_strictness_scale"].between(0.5, 2.0).all()
+    # Latin hypercube: one point in each sixth of each range
+    assert sorted(((points["demand_growth_scale"] - 0.5) / 1.0 * 6).astype(int)) == list(range(6))
+    sobol = load_sweep_config(write_config(tmp_path, GRID.replace('design = "grid"', 'design = "sobol"\nsamples = 4')
+                                           .replace("values = [0.5, 2.0]", "low = 0.5\nhigh = 2.0")
+                                           .replace("values = [0.5, 1.5]", "low = 0.5\nhigh = 1.5")))
+    assert len(design_points(sobol)) == 4 * (2 + 2)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("regulator_strictness_scale", "strictness_knob"), "unknown parameter 'strictness_knob'"),
+    (("seeds = [1, 2]", "seeds = []"), "field seeds"),
+    (('design = "grid"', 'design = "cube"'), "field design"),
+    (("values = [0.5, 2.0]", "low = 2.0\nhigh = 1.0"), "high \\(1.0\\) is below low \\(2.0\\)"),
+    (('name = "grid"', 'name = "grid"\nscenario = "atlantis"'), "unknown scenario 'atlantis'"),
+])
+def test_a_bad_sweep_file_is_refused_naming_file_and_field(tmp_path, change, message):
+    path = write_config(tmp_path, GRID.replace(*change))
+    with pytest.raises(SweepConfigError, match=f"sweep.toml: .*{message}"):
+        load_sweep_config(path)
+
+
+def test_results_stream_to_a_parquet_dataset_with_a_manifest(tmp_path):
+    config = load_sweep_config(write_config(tmp_path, GRID))
+    summary = run_sweep(config, tmp_path / "out", executor="serial")
+    assert (summary.done, summary.failed) == (8, 0)
+    frame = results(tmp_path / "out")
+    assert len(frame) == 8 and frame["run_id"].is_unique and (frame["status"] == "ok").all()
+    assert {"param.regulator_strictness_scale", "param.demand_growth_scale", "seed", *OUTCOME_COLUMNS} <= set(frame)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["design"] == "grid" and manifest["seeds"] == [1, 2] and manifest["runs"] == 8
+    assert manifest["parameter_ranges"]["demand_growth_scale"] == {"values": [0.5, 1.5]}
+    assert len(manifest["git"]["commit"]) == 40 or manifest["git"]["commit"] == "unknown"
+    # a second sweep into the same folder is refused rather than mixed
+    with pytest.raises(ValueError, match="already holds a sweep"):
+        run_sweep(config, tmp_path / "out", executor="serial")
+
+
+def test_a_run_that_raises_is_recorded_and_the_others_complete(tmp_path):
+    config = load_sweep_config(write_config(tmp_path, GRID.replace("values = [0.5, 1.5]", "values = [1.0, -2.0]")))
+    summary = run_sweep(config, tmp_path / "out", executor="serial")
+    assert (summary.done, summary.failed) == (4, 4)
+    frame = results(tmp_path / "out")
+    failed = frame[frame["status"] == "failed"]
+    assert (failed["param.demand_growth_scale"] == -2.0).all()
+    assert failed["error"].str.contains("demand_growth_scale").all()
+    assert frame.loc[frame["status"] == "ok", "market_hhi_2027"].notna().all()
+
+
+def test_processes_give_the_same_results_as_serial(tmp_path):
+    config = load_sweep_config(write_config(tmp_path, GRID))
+    run_sweep(config, tmp_path / "serial", executor="serial")
+    run_sweep(config, tmp_path / "processes", executor="processes", workers=2)
+    pd.testing.assert_frame_equal(results(tmp_path / "serial")[OUTCOME_COLUMNS],
+                                  results(tmp_path / "processes")[OUTCOME_COLUMNS])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dask_cluster():
+    """A Dask scheduler and two single-threaded workers, each its own process on 127.0.0.1."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    scheduler = subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    workers = [subprocess.Popen([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--no-nanny",
+                                 "--no-dashboard", "--host", "127.0.0.1", "--name", f"w{i}"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env) for i in range(2)]
+    from distributed import Client
+    with Client(address, timeout="60s") as client:
+        client.wait_for_workers(2, timeout=60)
+    yield address, workers
+    for process in [*workers, scheduler]:
+        if process.poll() is None:
+            process.terminate()
+    for process in [*workers, scheduler]:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_a_dask_cluster_gives_the_same_results_as_serial(tmp_path, dask_cluster):
+    address, _ = dask_cluster
+    config = load_sweep_config(write_config(tmp_path, GRID))
+    run_sweep(config, tmp_path / "serial", executor="serial")
+    summary = run_sweep(config, tmp_path / "dask", executor="dask", scheduler=address)
+    assert summary.done == 8
+    pd.testing.assert_frame_equal(results(tmp_path / "serial")[OUTCOME_COLUMNS],
+                                  results(tmp_path / "dask")[OUTCOME_COLUMNS])
+
+
+def test_a_worker_killed_mid_sweep_loses_no_run_and_duplicates_none(tmp_path, dask_cluster):
+    address, workers = dask_cluster
+    text = GRID.replace("steps = 10", "steps = 30").replace("seeds = [1, 2]", "seeds = [1, 2, 3, 4]")
+    config = load_sweep_config(write_config(tmp_path, text))
+    out = tmp_path / "dask"
+    killed = threading.Event()
+
+    def kill_one_worker_after_first_results():
+        deadline = time.time() + 120
+        while time.time() < deadline and len(list((out / "results").glob("run-*.parquet"))) < 2:
+            time.sleep(0.05)
+        workers[0].send_signal(signal.SIGKILL)
+        killed.set()
+
+    threading.Thread(target=kill_one_worker_after_first_results, daemon=True).start()
+    summary = run_sweep(config, out, executor="dask", scheduler=address)
+    assert killed.is_set() and workers[0].wait(timeout=10) is not None
+    frame = results(out)
+    assert summary.done == 16 and len(frame) == 16
+    assert sorted(frame["run_id"]) == list(range(16)) and (frame["status"] == "ok").all()
+
+
+def test_an_interrupted_sweep_resumes_without_repeating_or_missing_runs(tmp_path):
+    text = GRID.replace("steps = 10", "steps = 24").replace("seeds = [1, 2]", "seeds = [1, 2, 3]")
+    config_path = write_config(tmp_path, text)
+    out = tmp_path / "out"
+    process = subprocess.Popen([str(BIN / "compute-market"), "sweep", str(config_path), "--executor", "serial",
+                                "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((out / "results").glob("run-*.parquet"))) < 3:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("run-*.parquet")}
+    assert 3 <= len(before) < 12
+    result = subprocess.run([str(BIN / "compute-market"), "sweep", str(config_path), "--executor", "serial",
+                             "--out", str(out), "--resume"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"already finished {len(before)}" in result.stdout
+    frame = results(out)
+    assert sorted(frame["run_id"]) == list(range(12)) and (frame["status"] == "ok").all()
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "results").glob("run-*.parquet")}
+    assert all(after[name] == mtime for name, mtime in before.items())  # finished runs were not rerun
+    # same results as an uninterrupted sweep
+    run_sweep(load_sweep_config(config_path), tmp_path / "whole", executor="serial")
+    pd.testing.assert_frame_equal(frame[OUTCOME_COLUMNS], results(tmp_path / "whole")[OUTCOME_COLUMNS])
+
+
+def test_sensitivity_ranks_demand_growth_above_strictness_for_idle_capacity(tmp_path):
+    text = """
+name = "sens"
+steps = 12
+seeds = [1]
+design = "sobol"
+samples = 8
+[parameters.demand_growth_scale]
+low = 0.2
+high = 2.5
+[parameters.regulator_strictness_scale]
+low = 0.0
+high = 2.0
+[fixed]
+n_small_labs = 15
+"""
+    config = load_sweep_config(write_config(tmp_path, text))
+    table, files = run_sensitivity(config, tmp_path / "out", executor="serial")
+    assert all(path.exists() for path in files)
+    idle = table[table["outcome"] == "idle_share_last_12m"].set_index("parameter")
+    assert idle.loc["demand_growth_scale", "ST"] > idle.loc["regulator_strictness_scale", "ST"]
+    assert set(table["outcome"]) == {"market_hhi_2027", "openai_supplier_hhi", "idle_share_last_12m", "breaches"}
+
+
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_each_experiment_writes_its_figures_and_report(tmp_path, name):
+    report = EXPERIMENTS[name](tmp_path / name, seeds=(3,), quick=True)
+    text = report.read_text()
+    figures = list((tmp_path / name).glob("*.png"))
+    assert figures and all(path.stat().st_size > 10_000 for path in figures)
+    assert f"compute-market experiment {name}" in text and "seeds**: 3" in text and "git commit" in text
+    for figure in figures:
+        assert f"]({figure.name})" in text

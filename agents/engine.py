@@ -37,12 +37,14 @@ def demand(state: MarketState, ctx: StepContext) -> None:
     found_labs, found_providers = discovery_draws(state, ctx)
     e = state.edges
     known = set(zip(e.lab.tolist(), e.provider.tolist()))
-    new = [(lab, prov) for lab, prov in zip(found_labs.tolist(), found_providers.tolist()) if (lab, prov) not in known]
-    if new:
+    new = sorted({(lab, prov) for lab, prov in zip(found_labs.tolist(), found_providers.tolist())} - known)
+    if new:  # the reference rebuilds the whole edge list from the graph's pairs
+        pairs = sorted(known | set(new))
+        relationship = dict(zip(zip(e.lab.tolist(), e.provider.tolist()), e.relationship.tolist()))
         supply = {k: getattr(e, k) for k in ("supply_vendor", "supply_provider", "supply_weight", "supply_blocked")}
-        new_labs, new_providers = (np.array(x, dtype=np.int64) for x in zip(*new))
-        state.edges = compile_edges(np.concatenate([e.lab, new_labs]), np.concatenate([e.provider, new_providers]),
-                                    np.concatenate([e.relationship, np.zeros(len(new))]), len(state.labs), supply)
+        lab, provider = (np.array(x, dtype=np.int64) for x in zip(*pairs))
+        state.edges = compile_edges(lab, provider, np.array([relationship.get(p, 0.0) for p in pairs]),
+                                    len(state.labs), supply)
         state.topology_version += 1
 
 

@@ -79,13 +79,17 @@ class AILab(MarketAgent):
         return provider.reservation_for(self) > provider.unit_cost_usd_per_h100e_hour
 
     def split(self, offers: list[tuple[float, float, float, float, float]], remaining: float, params) -> list[float]:
-        """Logit split of `remaining` over offers (price, reservation, reliability, relationship, own share)."""
+        """Logit split of `remaining` over its best `max_offers_per_request` offers (price, reservation,
+        reliability, relationship, own share); the others get nothing this round."""
         weights = (params.price_weight, params.reliability_weight, params.relationship_weight)
         aversion = self.diversification_aversion * params.diversification_aversion_scale
         utilities = [kernels.offer_utility(price, reservation, reliability, relationship, share, aversion, weights)
                      for price, reservation, reliability, relationship, share in offers]
-        best = max(utilities)
-        exps = [math.exp((u - best) / params.logit_temperature) for u in utilities]
+        ranked = sorted(range(len(offers)), key=lambda i: -utilities[i])  # stable: earlier offer first on ties
+        shortlist = set(ranked[: params.max_offers_per_request])
+        best = max(utilities[i] for i in shortlist)
+        exps = [math.exp((u - best) / params.logit_temperature) if i in shortlist else 0.0
+                for i, u in enumerate(utilities)]
         total = 0.0
         for x in exps:
             total += x

@@ -242,6 +242,28 @@ def compile_edges(lab, provider, relationship, n_labs, supply) -> Edges:
     return Edges(lab=lab, provider=provider, relationship=relationship, lab_start=lab_start, **supply)
 
 
+def insert_edges(edges: Edges, lab: np.ndarray, provider: np.ndarray, n_labs: int, n_providers: int) -> Edges:
+    """`edges` with new (lab, provider) pairs added (relationship 0), keeping the (lab, provider) order.
+
+    Pairs already present are skipped. O(edges) copies instead of re-sorting: discovery adds a few a month.
+    """
+    key = edges.lab * n_providers + edges.provider
+    new_key = np.unique(lab * n_providers + provider)
+    at = np.searchsorted(key, new_key)
+    fresh = (at >= key.size) | (key[np.minimum(at, max(key.size - 1, 0))] != new_key) if key.size else \
+        np.ones(new_key.size, dtype=bool)
+    new_key, at = new_key[fresh], at[fresh]
+    if new_key.size == 0:
+        return edges
+    new_lab, new_provider = new_key // n_providers, new_key % n_providers
+    merged_lab = np.insert(edges.lab, at, new_lab)
+    return Edges(lab=merged_lab, provider=np.insert(edges.provider, at, new_provider),
+                 relationship=np.insert(edges.relationship, at, 0.0),
+                 lab_start=np.searchsorted(merged_lab, np.arange(n_labs + 1)),
+                 supply_vendor=edges.supply_vendor, supply_provider=edges.supply_provider,
+                 supply_weight=edges.supply_weight, supply_blocked=edges.supply_blocked)
+
+
 def _edges(labs, providers, vendors, provider_row, params, rng, data_dir: Path) -> Edges:
     lab, provider = eligible_pairs(labs, providers, params, rng)
     supply_rows = read_rows("supply.csv", ("weight",), ("vendor", "provider"), data_dir)

@@ -198,6 +198,16 @@ def snap_to_zero(values, reference, tolerance: float = 1e-9):
     return np.where(values > tolerance * np.asarray(reference, dtype=float), values, 0.0)
 
 
+def top_k_in_segments(segment: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the k highest scores within each segment (ties: the earlier entry first)."""
+    order = np.lexsort((np.arange(score.size), -score, segment))
+    sorted_segment = segment[order]
+    first = np.searchsorted(sorted_segment, sorted_segment, side="left")
+    keep = np.zeros(score.size, dtype=bool)
+    keep[order] = (np.arange(score.size) - first) < k
+    return keep
+
+
 def sum_by(index, weights=None, minlength: int = 0) -> np.ndarray:
     """np.bincount that always returns floats (bincount of an empty index returns integers)."""
     index = np.asarray(index, dtype=np.int64)

@@ -52,6 +52,7 @@ class Params:
     relationship_weight: float = p(0.5, "ESTIMATE: logit weight on an existing relationship")
     logit_temperature: float = p(0.5, "ESTIMATE: spread of the logit split")
     min_contract_share: float = p(0.02, "ESTIMATE: allocations under 2% of the lab's demand are not signed")
+    max_offers_per_request: int = p(4, "ESTIMATE: a lab shortlists its four best offers in each round")
     quote_expansion_share: float = p(0.5, "ESTIMATE: providers promise up to 50% of installed capacity beyond it")
     ramp_months: int = p(3, "ESTIMATE: new contracts ramp to full quantity over three months")
     # --- supply and pricing

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..calibration import compile_edges
+from ..calibration import insert_edges
 from ..context import StepContext
 from ..state import PROVIDER_KINDS, MarketState
 
@@ -37,13 +37,7 @@ def discover_providers(state: MarketState, ctx: StepContext) -> None:
     labs_found, providers_found = discovery_draws(state, ctx)
     if labs_found.size == 0:
         return
-    e = state.edges
-    n_providers = len(state.providers)
-    known = np.isin(labs_found * n_providers + providers_found, e.lab * n_providers + e.provider)
-    labs_found, providers_found = labs_found[~known], providers_found[~known]
-    if labs_found.size == 0:
-        return
-    supply = {k: getattr(e, k) for k in ("supply_vendor", "supply_provider", "supply_weight", "supply_blocked")}
-    state.edges = compile_edges(np.concatenate([e.lab, labs_found]), np.concatenate([e.provider, providers_found]),
-                                np.concatenate([e.relationship, np.zeros(labs_found.size)]), len(state.labs), supply)
-    state.topology_version += 1
+    before = state.edges.lab.size
+    state.edges = insert_edges(state.edges, labs_found, providers_found, len(state.labs), len(state.providers))
+    if state.edges.lab.size != before:
+        state.topology_version += 1

@@ -44,83 +44,88 @@ def provider_offer_capacity(state: MarketState, ctx: StepContext) -> np.ndarray:
     return np.maximum(promise - p.committed_h100e, 0.0)
 
 
-def edge_quotes(state: MarketState, ctx: StepContext):
-    """Per eligible edge: (committed price, the lab's reservation price for utility, tradable mask)."""
+def edge_quotes(state: MarketState, ctx: StepContext, rows: np.ndarray | None = None):
+    """Per eligible edge (or the edges `rows`, whole labs at a time): (committed price, the lab's reservation
+    price for utility, tradable mask)."""
     e, p, labs, params = state.edges, state.providers, state.labs, ctx.params
-    captive = labs.self_provider[e.lab] == e.provider
-    cost = p.unit_cost_usd_per_h100e_hour[e.provider]
-    reservation = np.minimum(labs.wtp_usd_per_h100e_hour[e.lab], p.list_price_usd_per_h100e_hour[e.provider])
-    holder = labs.exclusive_provider[e.lab]
-    allowed = (labs.exclusivity_mode[e.lab] != EXCLUSIVE) | (e.provider == holder)
-    tradable = allowed & (captive | (reservation > cost)) & ~labs.defaulted[e.lab]
-    n_options = np.maximum(sum_by(e.lab[tradable], minlength=len(labs)), 1)[e.lab]
-    power = kernels.bargaining_power(params.provider_bargaining_power, p.utilisation[e.provider],
+    lab, provider = (e.lab, e.provider) if rows is None else (e.lab[rows], e.provider[rows])
+    captive = labs.self_provider[lab] == provider
+    cost = p.unit_cost_usd_per_h100e_hour[provider]
+    reservation = np.minimum(labs.wtp_usd_per_h100e_hour[lab], p.list_price_usd_per_h100e_hour[provider])
+    holder = labs.exclusive_provider[lab]
+    allowed = (labs.exclusivity_mode[lab] != EXCLUSIVE) | (provider == holder)
+    tradable = allowed & (captive | (reservation > cost)) & ~labs.defaulted[lab]
+    n_options = np.maximum(sum_by(lab[tradable], minlength=len(labs)), 1)[lab]
+    power = kernels.bargaining_power(params.provider_bargaining_power, p.utilisation[provider],
                                      params.reference_utilisation, params.bargaining_utilisation_slope,
                                      n_options, params.bargaining_options_slope)
-    discount = kernels.commitment_discount(labs.contract_months[e.lab], params.commitment_discount_max,
+    discount = kernels.commitment_discount(labs.contract_months[lab], params.commitment_discount_max,
                                            params.commitment_discount_half_months)
     price = np.where(captive, cost, kernels.nash_price(cost, reservation, power, discount))
-    return price, np.where(captive, labs.wtp_usd_per_h100e_hour[e.lab], reservation), tradable
+    return price, np.where(captive, labs.wtp_usd_per_h100e_hour[lab], reservation), tradable
 
 
-def edge_contracted(state: MarketState) -> np.ndarray:
-    """h100e each lab holds at each eligible provider (contracts proposed, under review, approved or active)."""
+def edge_contracted(state: MarketState, rows: np.ndarray | None = None, asking: np.ndarray | None = None) -> np.ndarray:
+    """h100e each lab holds at each eligible provider (contracts proposed, under review, approved or active),
+    for every edge or the edges `rows` of the labs marked in `asking`."""
     e, c = state.edges, state.contracts
     n_providers = len(state.providers)
     held = holds(c.status) & (c.buyer_lab >= 0)
-    edge_key = e.lab * n_providers + e.provider
+    if asking is not None:
+        held &= asking[np.maximum(c.buyer_lab, 0)]
+    lab, provider = (e.lab, e.provider) if rows is None else (e.lab[rows], e.provider[rows])
+    edge_key = lab * n_providers + provider
     contract_key = c.buyer_lab[held] * n_providers + c.seller[held]
     at = np.minimum(np.searchsorted(edge_key, contract_key), max(edge_key.size - 1, 0))
     match = edge_key[at] == contract_key if edge_key.size else np.zeros(0, dtype=bool)
     return sum_by(at[match], weights=c.quantity_h100e[held][match], minlength=edge_key.size)
 
 
-def segment_max(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Maximum of values[starts[i]:starts[i+1]] for each segment i (-inf when empty)."""
-    out = np.full(starts.size - 1, -np.inf)
-    nonempty = starts[:-1] < starts[1:]
-    if nonempty.any():
-        out[nonempty] = np.maximum.reduceat(values, starts[:-1][nonempty])
-    return out
-
-
 def negotiation(state: MarketState, ctx: StepContext) -> None:
     e, p, labs, params = state.edges, state.providers, state.labs, ctx.params
     n_labs, n_providers = len(labs), len(p)
     remaining = asked_for = lab_requests(state, ctx)
+    asking = remaining > 0
+    rows = np.flatnonzero(asking[e.lab])  # only the edges of labs that ask this month
+    if rows.size == 0:
+        return
+    lab, provider, relationship = e.lab[rows], e.provider[rows], e.relationship[rows]
     left = offered = provider_offer_capacity(state, ctx)
-    price, reservation, tradable = edge_quotes(state, ctx)
-    contracted = edge_contracted(state)
-    first_refusal_wait = ((labs.exclusivity_mode[e.lab] == RIGHT_OF_FIRST_REFUSAL)
-                          & (e.provider != labs.exclusive_provider[e.lab]))
-    aversion = labs.diversification_aversion[e.lab] * params.diversification_aversion_scale
+    price, reservation, tradable = edge_quotes(state, ctx, rows)
+    contracted = edge_contracted(state, rows, asking)
+    first_refusal_wait = ((labs.exclusivity_mode[lab] == RIGHT_OF_FIRST_REFUSAL)
+                          & (provider != labs.exclusive_provider[lab]))
+    aversion = labs.diversification_aversion[lab] * params.diversification_aversion_scale
     weights = (params.price_weight, params.reliability_weight, params.relationship_weight)
-    alloc = np.zeros(e.lab.size)
+    reliability = p.reliability[provider]
+    alloc = np.zeros(rows.size)
     for round_ in range(params.negotiation_rounds):
-        live = tradable & (remaining[e.lab] > 0) & (left[e.provider] > 0)
+        live = tradable & (remaining[lab] > 0) & (left[provider] > 0)
         if round_ == 0:
             live &= ~first_refusal_wait
         if not live.any():
             continue
-        held_lab = labs.contracted_h100e + sum_by(e.lab, weights=alloc, minlength=n_labs)
-        own_share = np.divide(contracted + alloc, held_lab[e.lab], out=np.zeros_like(alloc),
-                              where=held_lab[e.lab] > 0)
-        utility = kernels.offer_utility(price, reservation, p.reliability[e.provider], e.relationship, own_share,
-                                        aversion, weights)
-        best = segment_max(np.where(live, utility, -np.inf), e.lab_start)
+        held_lab = labs.contracted_h100e + sum_by(lab, weights=alloc, minlength=n_labs)
+        own_share = np.divide(contracted + alloc, held_lab[lab], out=np.zeros_like(alloc), where=held_lab[lab] > 0)
+        utility = kernels.offer_utility(price, reservation, reliability, relationship, own_share, aversion, weights)
+        live_rows = np.flatnonzero(live)
+        shortlisted = kernels.top_k_in_segments(lab[live_rows], utility[live_rows], params.max_offers_per_request)
+        live[live_rows[~shortlisted]] = False
+        best = np.full(n_labs, -np.inf)
+        np.maximum.at(best, lab[live], utility[live])
         with np.errstate(invalid="ignore", over="ignore"):
-            weight = np.where(live, np.exp((utility - best[e.lab]) / params.logit_temperature), 0.0)
-        total = sum_by(e.lab, weights=weight, minlength=n_labs)
-        asked = np.where(live, remaining[e.lab] * weight / np.where(total > 0, total, 1.0)[e.lab], 0.0)
-        asked_of = sum_by(e.provider, weights=asked, minlength=n_providers)
+            weight = np.where(live, np.exp((utility - best[lab]) / params.logit_temperature), 0.0)
+        total = sum_by(lab, weights=weight, minlength=n_labs)
+        asked = np.where(live, remaining[lab] * weight / np.where(total > 0, total, 1.0)[lab], 0.0)
+        asked_of = sum_by(provider, weights=asked, minlength=n_providers)
         scale = np.where(asked_of > left, left / np.where(asked_of > 0, asked_of, 1.0), 1.0)
-        got = asked * scale[e.provider]
+        got = asked * scale[provider]
         alloc += got
-        remaining = kernels.snap_to_zero(remaining - sum_by(e.lab, weights=got, minlength=n_labs), asked_for)
-        left = kernels.snap_to_zero(left - sum_by(e.provider, weights=got, minlength=n_providers), offered)
-    alloc[alloc < params.min_contract_share * labs.demand_h100e[e.lab]] = 0.0
+        remaining = kernels.snap_to_zero(remaining - sum_by(lab, weights=got, minlength=n_labs), asked_for)
+        left = kernels.snap_to_zero(left - sum_by(provider, weights=got, minlength=n_providers), offered)
+    alloc[alloc < params.min_contract_share * labs.demand_h100e[lab]] = 0.0
     signed = np.flatnonzero(alloc > 0)
-    propose_contracts(state, ctx, e.provider[signed], e.lab[signed], alloc[signed], price[signed])
+    propose_contracts(state, ctx, provider[signed], lab[signed], alloc[signed], price[signed])
 
 
 def propose_contracts(state: MarketState, ctx: StepContext, seller, lab, quantity, price) -> None:

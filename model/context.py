@@ -27,9 +27,12 @@ class StepContext:
     agents: dict = field(default_factory=dict)       # kind -> Mesa agents in row order (the `agents` engine)
 
 
+assert PENDING_OR_ACTIVE == tuple(range(ACTIVE + 1)), "holds() relies on these statuses being 0..ACTIVE"
+
+
 def holds(status) -> np.ndarray:
-    """True for contracts that hold capacity: proposed, under review, approved or active."""
-    return np.isin(status, PENDING_OR_ACTIVE)
+    """True for contracts that hold capacity: proposed, under review, approved or active (codes 0 to ACTIVE)."""
+    return np.asarray(status) <= ACTIVE
 
 
 def recount_commitments(state: MarketState) -> None:

@@ -173,23 +173,31 @@ def scheduled_months_elapsed(months_elapsed, ramp_months):
     return np.where(ramp > 0, np.where(k <= ramp, in_ramp, after), k)
 
 
-def grouped_sum(group_a, group_b, values, n_b):
-    """Sums of `values` by pair (a, b): returns (a, b, sum) for each pair present (sorted by a, then b)."""
+def grouped_sum(group_a, group_b, values, n_b, *more_values):
+    """Sums of `values` (and of each of `more_values`) by pair (a, b), with one sort: returns
+    (a, b, sums, *more_sums) for each pair present, sorted by a, then b."""
     key = np.asarray(group_a, dtype=np.int64) * n_b + np.asarray(group_b, dtype=np.int64)
     unique, inverse = np.unique(key, return_inverse=True)
-    sums = sum_by(inverse, weights=values, minlength=unique.size)
-    return unique // n_b, unique % n_b, sums
+    sums = [sum_by(inverse, weights=v, minlength=unique.size) for v in (values, *more_values)]
+    return (unique // n_b, unique % n_b, *sums)
 
 
 def hhi_by_group(group_a, group_b, values, n_a, n_b):
-    """(HHI in points, largest share) of each a over its b's, weighted by values (0 where a has none)."""
+    """(HHI in points, largest share, number of b's) of each a over its b's, weighted by values."""
     a, _, sums = grouped_sum(group_a, group_b, values, n_b)
+    return concentration_by_group(a, sums, n_a)
+
+
+def concentration_by_group(a, sums, n_a):
+    """(HHI in points, largest share, count) of each a over already-summed (a, b) pairs: `sums[i]` for pair i."""
+    a = np.asarray(a, dtype=np.int64)
+    sums = np.asarray(sums, dtype=float)
     totals = sum_by(a, weights=sums, minlength=n_a)
     shares = np.divide(sums, totals[a], out=np.zeros_like(sums), where=totals[a] > 0)
     index = sum_by(a, weights=(100.0 * shares) ** 2, minlength=n_a)
     largest = np.zeros(n_a)
     np.maximum.at(largest, a, shares)
-    return index, largest
+    return index, largest, np.bincount(a, minlength=n_a)
 
 
 def snap_to_zero(values, reference, tolerance: float = 1e-9):
@@ -198,13 +206,46 @@ def snap_to_zero(values, reference, tolerance: float = 1e-9):
     return np.where(values > tolerance * np.asarray(reference, dtype=float), values, 0.0)
 
 
+def segment_starts(sorted_segment: np.ndarray) -> np.ndarray:
+    """Start index of each run of equal values in a sorted array."""
+    if sorted_segment.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, sorted_segment[1:] != sorted_segment[:-1]])
+
+
+def segment_max_sorted(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Maximum of each run (runs start at `starts`), repeated over the run's entries."""
+    if values.size == 0:
+        return values.copy()
+    maxima = np.maximum.reduceat(values, starts)
+    return np.repeat(maxima, np.diff(np.r_[starts, values.size]))
+
+
+def segment_sum_sorted(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sum of each run (runs start at `starts`), repeated over the run's entries."""
+    if values.size == 0:
+        return values.copy()
+    return np.repeat(np.add.reduceat(values, starts), np.diff(np.r_[starts, values.size]))
+
+
 def top_k_in_segments(segment: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
-    """Mask of the k highest scores within each segment (ties: the earlier entry first)."""
-    order = np.lexsort((np.arange(score.size), -score, segment))
-    sorted_segment = segment[order]
-    first = np.searchsorted(sorted_segment, sorted_segment, side="left")
+    """Mask of the k highest scores within each segment of a *sorted* `segment` array (ties: earlier first).
+
+    k passes of a segment maximum: linear in the entries, no sort.
+    """
     keep = np.zeros(score.size, dtype=bool)
-    keep[order] = (np.arange(score.size) - first) < k
+    if score.size == 0:
+        return keep
+    starts = segment_starts(segment)
+    remaining = score.astype(float).copy()
+    for _ in range(min(k, score.size)):
+        best = segment_max_sorted(remaining, starts)
+        candidates = np.flatnonzero((remaining == best) & (remaining > -np.inf))
+        if candidates.size == 0:
+            break
+        first = candidates[np.r_[True, segment[candidates[1:]] != segment[candidates[:-1]]]]
+        keep[first] = True
+        remaining[first] = -np.inf
     return keep
 
 

@@ -107,6 +107,16 @@ def test_paid_share_and_finance_keep_money_non_negative():
 
 
 def test_hhi_by_group_per_lab():
-    index, largest = kernels.hhi_by_group([0, 0, 0, 1], [0, 1, 1, 2], [1.0, 1.0, 2.0, 5.0], 3, 3)
+    index, largest, count = kernels.hhi_by_group([0, 0, 0, 1], [0, 1, 1, 2], [1.0, 1.0, 2.0, 5.0], 3, 3)
     assert index == pytest.approx([1e4 * (0.25**2 + 0.75**2), 10_000, 0])
     assert largest == pytest.approx([0.75, 1.0, 0.0])
+    assert count.tolist() == [2, 1, 0]
+
+
+def test_top_k_in_segments_keeps_the_best_per_segment_with_ties_to_the_earlier():
+    segment = np.array([0, 0, 0, 1, 1, 2])
+    score = np.array([1.0, 3.0, 3.0, 5.0, -1.0, 0.0])
+    assert kernels.top_k_in_segments(segment, score, 1).tolist() == [False, True, False, True, False, True]
+    assert kernels.top_k_in_segments(segment, score, 2).tolist() == [False, True, True, True, True, True]
+    assert kernels.top_k_in_segments(segment, score, 5).all()
+    assert kernels.segment_max_sorted(score, kernels.segment_starts(segment)).tolist() == [3, 3, 3, 5, 5, 0]

@@ -70,17 +70,20 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
 
     n_nodes = n_p + n_l
     buyer_node = np.where(c.buyer_lab >= 0, n_p + c.buyer_lab, c.buyer_provider)
-    sellers, _, per_customer = kernels.grouped_sum(c.seller[~captive], buyer_node[~captive], payment[~captive],
-                                                   n_nodes)
+    # One grouping of the contracts delivering this month (closed ones are most of the records) by
+    # (buyer, seller) pair serves both each provider's largest customer and each lab's supplier mix.
+    now = delivered > 0
+    pair_buyer, pair_seller, pair_delivered, pair_payment = kernels.grouped_sum(
+        buyer_node[now], c.seller[now], delivered[now], n_p, payment[now])
+    pair_lab = pair_buyer - n_p  # >= 0 for labs
+    pair_captive = is_captive(state, pair_seller, np.where(pair_lab >= 0, pair_lab, -1))
     top_customer = np.zeros(n_p)
-    np.maximum.at(top_customer, sellers, per_customer)
+    np.maximum.at(top_customer, pair_seller[~pair_captive], pair_payment[~pair_captive])
     largest_customer_share = np.divide(top_customer, cloud_revenue, out=np.zeros(n_p), where=cloud_revenue > 0)
 
-    to_lab_now = (delivered > 0) & (c.buyer_lab >= 0)
-    supplier_hhi, largest_provider_share = kernels.hhi_by_group(
-        c.buyer_lab[to_lab_now], c.seller[to_lab_now], delivered[to_lab_now], n_l, n_p)
-    pairs_lab, _, _ = kernels.grouped_sum(c.buyer_lab[to_lab_now], c.seller[to_lab_now], delivered[to_lab_now], n_p)
-    supplier_count = np.bincount(pairs_lab, minlength=n_l)
+    to_lab = pair_lab >= 0
+    supplier_hhi, largest_provider_share, supplier_count = kernels.concentration_by_group(
+        pair_lab[to_lab], pair_delivered[to_lab], n_l)
     remaining = remaining_value_usd_bn(state)
     to_lab = c.buyer_lab >= 0
     lab_commitments = sum_by(c.buyer_lab[to_lab], weights=remaining[to_lab], minlength=n_l)

@@ -84,7 +84,8 @@ def edge_contracted(state: MarketState, rows: np.ndarray | None = None, asking: 
 def negotiation(state: MarketState, ctx: StepContext) -> None:
     e, p, labs, params = state.edges, state.providers, state.labs, ctx.params
     n_labs, n_providers = len(labs), len(p)
-    remaining = asked_for = lab_requests(state, ctx)
+    asked_for = lab_requests(state, ctx)
+    remaining = asked_for.copy()
     asking = remaining > 0
     rows = np.flatnonzero(asking[e.lab])  # only the edges of labs that ask this month
     if rows.size == 0:
@@ -99,30 +100,36 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
     weights = (params.price_weight, params.reliability_weight, params.relationship_weight)
     reliability = p.reliability[provider]
     alloc = np.zeros(rows.size)
+    allocated = np.zeros(n_labs)  # this month's allocations per lab, so far
     for round_ in range(params.negotiation_rounds):
+        # each round works only on the offers still open: labs still asking, providers with room left
         live = tradable & (remaining[lab] > 0) & (left[provider] > 0)
         if round_ == 0:
             live &= ~first_refusal_wait
-        if not live.any():
+        live = np.flatnonzero(live)  # sorted by lab
+        if live.size == 0:
             continue
-        held_lab = labs.contracted_h100e + sum_by(lab, weights=alloc, minlength=n_labs)
-        own_share = np.divide(contracted + alloc, held_lab[lab], out=np.zeros_like(alloc), where=held_lab[lab] > 0)
-        utility = kernels.offer_utility(price, reservation, reliability, relationship, own_share, aversion, weights)
-        live_rows = np.flatnonzero(live)
-        shortlisted = kernels.top_k_in_segments(lab[live_rows], utility[live_rows], params.max_offers_per_request)
-        live[live_rows[~shortlisted]] = False
-        best = np.full(n_labs, -np.inf)
-        np.maximum.at(best, lab[live], utility[live])
-        with np.errstate(invalid="ignore", over="ignore"):
-            weight = np.where(live, np.exp((utility - best[lab]) / params.logit_temperature), 0.0)
-        total = sum_by(lab, weights=weight, minlength=n_labs)
-        asked = np.where(live, remaining[lab] * weight / np.where(total > 0, total, 1.0)[lab], 0.0)
-        asked_of = sum_by(provider, weights=asked, minlength=n_providers)
+        on_lab, on_provider = lab[live], provider[live]
+        held = labs.contracted_h100e[on_lab] + allocated[on_lab]
+        own_share = np.divide(contracted[live] + alloc[live], held, out=np.zeros(live.size), where=held > 0)
+        utility = kernels.offer_utility(price[live], reservation[live], reliability[live], relationship[live],
+                                        own_share, aversion[live], weights)
+        shortlisted = kernels.top_k_in_segments(on_lab, utility, params.max_offers_per_request)
+        live, on_lab, on_provider, utility = live[shortlisted], on_lab[shortlisted], on_provider[shortlisted], \
+            utility[shortlisted]
+        starts = kernels.segment_starts(on_lab)
+        weight = np.exp((utility - kernels.segment_max_sorted(utility, starts)) / params.logit_temperature)
+        total = kernels.segment_sum_sorted(weight, starts)
+        asked = remaining[on_lab] * weight / total
+        asked_of = sum_by(on_provider, weights=asked, minlength=n_providers)
         scale = np.where(asked_of > left, left / np.where(asked_of > 0, asked_of, 1.0), 1.0)
-        got = asked * scale[provider]
-        alloc += got
-        remaining = kernels.snap_to_zero(remaining - sum_by(lab, weights=got, minlength=n_labs), asked_for)
-        left = kernels.snap_to_zero(left - sum_by(provider, weights=got, minlength=n_providers), offered)
+        got = asked * scale[on_provider]
+        alloc[live] += got
+        labs_here = on_lab[starts]
+        got_by_lab = np.add.reduceat(got, starts)
+        allocated[labs_here] += got_by_lab
+        remaining[labs_here] = kernels.snap_to_zero(remaining[labs_here] - got_by_lab, asked_for[labs_here])
+        left = kernels.snap_to_zero(left - sum_by(on_provider, weights=got, minlength=n_providers), offered)
     alloc[alloc < params.min_contract_share * labs.demand_h100e[lab]] = 0.0
     signed = np.flatnonzero(alloc > 0)
     propose_contracts(state, ctx, provider[signed], lab[signed], alloc[signed], price[signed])

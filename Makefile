@@ -28,6 +28,10 @@ test: $(STAMP)
 	@scripts/ensure-chromium.sh
 	$(PY) -m pytest -q
 
+bench: $(STAMP)
+	$(PY) benchmarks/step_benchmark.py
+	$(PY) benchmarks/viz_step.py
+
 app: $(STAMP)
 	$(VENV)/bin/compute-market app --scenario $(or $(SCENARIO),baseline)
 

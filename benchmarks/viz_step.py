@@ -14,9 +14,7 @@ import statistics
 import time
 
 import solara
-from mesa.visualization.utils import force_update
-
-from mesa.visualization.utils import update_counter
+from mesa.visualization.utils import force_update, update_counter
 
 from viz.app import COMPONENTS, make_page
 

@@ -7,23 +7,23 @@ import sys
 from pathlib import Path
 
 import typer
-from typer.exceptions import Abort, Exit, TyperException
 from rich.console import Console
 from rich.table import Table
+from typer.exceptions import Abort, Exit, TyperException
 
 from model import ENGINES, ScenarioError, load_scenario, scenario_names
 from model.datafiles import DataFileError
 from model.units import month_to_index
 
 from .compare import compare_runs, contracts_report
-from .sensitivity import DEFAULT_CONFIG as DEFAULT_SENSITIVITY
-from .sensitivity import run_sensitivity
-from .sweep import print_sweep_summary, run_sweep
-from .sweep_config import SweepConfigError, load_sweep_config
 from .manifest import run_manifest
 from .outputs import OutputError, check_output_dir, write_run
 from .run import run_scenario
+from .sensitivity import DEFAULT_CONFIG as DEFAULT_SENSITIVITY
+from .sensitivity import run_sensitivity
 from .summary import print_summary
+from .sweep import print_sweep_summary, run_sweep
+from .sweep_config import SweepConfigError, load_sweep_config
 
 app = typer.Typer(help="compute-market: an agent-based model of the AI compute market.",
                   add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True)

@@ -13,12 +13,11 @@ import numpy as np
 
 from . import kernels
 from .datafiles import DATA_DIR, DataFileError, parse_bool, read_rows
+from .kernels import sum_by
 from .params import Params
 from .records import ACTIVE, NOT_SET, ORIGIN_START
-from .state import (EXCLUSIVE, PROVIDER_KINDS, VENDOR_KINDS, Edges, Labs, MarketState, Providers, Regulators,
-                    Vendors)
+from .state import EXCLUSIVE, PROVIDER_KINDS, VENDOR_KINDS, Edges, Labs, MarketState, Providers, Regulators, Vendors
 from .units import month_to_index, usd_bn
-from .kernels import sum_by
 
 PIPELINE_MONTHS = 24  # ring-buffer length; site lead times must be shorter
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .kernels import sum_by
 from .params import Params
 from .records import ACTIVE, APPROVED, PROPOSED, UNDER_REVIEW
 from .state import MarketState
 from .streams import RandomStreams
-from .kernels import sum_by
 
 PENDING_OR_ACTIVE = (PROPOSED, UNDER_REVIEW, APPROVED, ACTIVE)
 

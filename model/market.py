@@ -29,8 +29,8 @@ from .params import Params
 from .phases import PHASES
 from .phases.metrics import compute as compute_metrics
 from .phases.metrics import supply_of_named_labs
-from .risk import risk_tables
 from .records import CONTRACT_ORIGIN, CONTRACT_STATUS, NOT_SET
+from .risk import risk_tables
 from .scenario import load_scenario
 from .streams import RandomStreams
 from .units import index_to_month

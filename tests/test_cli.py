@@ -147,7 +147,7 @@ def test_without_drops_the_event_and_compare_shows_its_effect(replay_pair):
     assert "openai-aws-2025-11" not in manifest["scenario"]["events"]
     result = cli("compare", str(with_deal), str(without_deal), "--dates", "2025-12,2026-02")
     assert result.returncode == 0, result.stderr
-    line = next(l for l in result.stdout.splitlines() if "AWS backlog" in l and "2025-12" in l)
+    line = next(row for row in result.stdout.splitlines() if "AWS backlog" in row and "2025-12" in row)
     assert float(line.split("│")[-2].replace(",", "")) < -30  # B - A: about the deal's $38B
     assert "OpenAI supplier HHI" in result.stdout and "Idle share" in result.stdout
 

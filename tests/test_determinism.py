@@ -33,6 +33,7 @@ def test_named_streams_are_independent():
 
 def test_seed_is_recorded_and_generators_accepted():
     import numpy as np
+
     from model import ComputeMarket
     assert ComputeMarket(rng=123).seed == 123
     assert ComputeMarket(rng="77").seed == 77

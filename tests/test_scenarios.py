@@ -1,6 +1,5 @@
 """The scenario library: the AWS-OpenAI replay and its counterfactual, outages, overcapacity, regulation."""
 
-import shutil
 
 import numpy as np
 import pandas as pd

@@ -9,8 +9,7 @@ from solara.widgets import VegaLite
 
 from viz import charts
 from viz.app import COMPONENTS, grid_layout, make_page
-from viz.components import (HHIChart, Headline, NetworkView, PricesChart, SharesChart, ShockControls,
-                            SupplierMix)
+from viz.components import Headline, HHIChart, NetworkView, PricesChart, SharesChart, ShockControls, SupplierMix
 from viz.interactive import InteractiveMarket, check_inputs
 from viz.network_view import layout, network_frames, network_spec
 

@@ -14,9 +14,17 @@ import mesa.visualization.solara_viz as mesa_solara_viz
 from mesa.visualization import Slider, SolaraViz
 
 from model import scenario_names
-
-from viz.components import (ContractTable, EventLog, HHIChart, Headline, NetworkView, PricesChart, SharesChart,
-                         ShockControls, SupplierMix)
+from viz.components import (
+    ContractTable,
+    EventLog,
+    Headline,
+    HHIChart,
+    NetworkView,
+    PricesChart,
+    SharesChart,
+    ShockControls,
+    SupplierMix,
+)
 from viz.interactive import InteractiveMarket
 
 SCENARIO = os.environ.get("COMPUTE_MARKET_SCENARIO", "baseline")

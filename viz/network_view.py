@@ -48,7 +48,7 @@ def layout(columns: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tuple[
 
 def network_frames(state: MarketState, max_labs: int = 24) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(nodes, edges) of the picture: positions, sizes, kinds and the details shown on hover."""
-    v, p, labs, r, c = state.vendors, state.providers, state.labs, state.regulators, state.contracts
+    v, p, labs, r = state.vendors, state.providers, state.labs, state.regulators
     lab_rows = shown_labs(state, max_labs)
     grouped = np.setdiff1d(np.arange(len(labs)), lab_rows)
     lab_names = [labs.name[i] for i in lab_rows] + ([f"{GROUPED} ({grouped.size})"] if grouped.size else [])

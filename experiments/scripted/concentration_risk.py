@@ -3,7 +3,6 @@ compute each named lab loses."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from model import load_scenario

@@ -7,9 +7,9 @@ import numpy as np
 
 from .. import kernels
 from ..context import StepContext, recount_commitments
+from ..kernels import sum_by
 from ..records import ACTIVE, APPROVED, NOT_SET, ORDER_OPEN
 from ..state import EXCLUSIVE, MarketState
-from ..kernels import sum_by
 
 
 def activate_approved(state: MarketState) -> np.ndarray:

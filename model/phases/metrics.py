@@ -11,11 +11,11 @@ import numpy as np
 from .. import kernels
 from ..calibration import is_captive
 from ..context import StepContext, holds
+from ..kernels import sum_by
 from ..records import ACTIVE, BLOCKED, UNDER_REVIEW
 from ..state import PROVIDER_KINDS, VENDOR_KINDS, MarketState
 from ..units import index_to_month, usd_bn
 from .settlement import idle_h100e
-from ..kernels import sum_by
 
 NAMED_SERIES_LIMIT = 30  # per-provider / per-lab columns only for markets this small
 
@@ -68,7 +68,6 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     to_labs = delivered[c.buyer_lab >= 0].sum() + f["spot_bought"].sum()
     at_risk = through / to_labs if to_labs > 0 else np.zeros(n_p)
 
-    n_nodes = n_p + n_l
     buyer_node = np.where(c.buyer_lab >= 0, n_p + c.buyer_lab, c.buyer_provider)
     # One grouping of the contracts delivering this month (closed ones are most of the records) by
     # (buyer, seller) pair serves both each provider's largest customer and each lab's supplier mix.

@@ -8,10 +8,10 @@ import numpy as np
 
 from .. import kernels
 from ..context import StepContext, holds
+from ..kernels import sum_by
 from ..records import NOT_SET, ORIGIN_NEGOTIATED, PROPOSED
 from ..state import EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL, MarketState
 from ..units import usd_bn
-from ..kernels import sum_by
 
 
 def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:

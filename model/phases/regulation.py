@@ -10,11 +10,11 @@ import numpy as np
 from .. import kernels
 from ..calibration import is_captive
 from ..context import StepContext, regulator_by_provider
-from .metrics import residual_providers
+from ..kernels import sum_by
 from ..records import ACTIVE, APPROVED, BLOCKED, ORIGIN_SCRIPTED, PROPOSED, UNDER_REVIEW
 from ..state import MarketState
 from ..units import usd_bn
-from ..kernels import sum_by
+from .metrics import residual_providers
 
 
 def market_quantities(state: MarketState) -> np.ndarray:

@@ -8,10 +8,10 @@ import numpy as np
 
 from .. import kernels
 from ..context import StepContext, holds, recount_commitments
+from ..kernels import sum_by
 from ..records import ACTIVE, COMPLETED, TERMINATED
 from ..state import PROVIDER_KINDS, MarketState
 from ..units import HOURS_PER_MONTH, USD_PER_BN, usd_bn
-from ..kernels import sum_by
 
 
 def delivery_ratio(available: np.ndarray, scheduled: np.ndarray) -> np.ndarray:

@@ -7,10 +7,10 @@ import numpy as np
 
 from .. import kernels
 from ..context import StepContext
+from ..kernels import sum_by
 from ..records import ORDER_FILLED, ORDER_OPEN
 from ..state import MarketState
 from ..units import USD_PER_BN
-from ..kernels import sum_by
 
 
 def order_priority(state: MarketState, ctx: StepContext, vendor, provider) -> np.ndarray:
@@ -27,15 +27,14 @@ def shippable(state: MarketState, vendor, provider) -> np.ndarray:
 
 
 def supply(state: MarketState, ctx: StepContext) -> None:
-    v, p, o, month = state.vendors, state.providers, state.orders, state.month
-    n_vendors, n_providers = len(v), len(p)
+    v, o, month = state.vendors, state.orders, state.month
     available = v.production_h100e_per_month + v.inventory_h100e
     due = (o.status == ORDER_OPEN) & (o.ready_step <= month)
     due &= shippable(state, o.vendor, o.provider)
     rows = np.flatnonzero(due)
     shipped = kernels.weighted_pro_rata_segments(
         o.remaining_h100e[rows], order_priority(state, ctx, o.vendor[rows], o.provider[rows]), o.vendor[rows],
-        available, n_vendors)
+        available, len(v))
     record_shipments(state, rows, shipped, ctx.params.site_capex_usd_per_h100e)
     install_and_reprice(state, ctx, available)
 

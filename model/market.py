@@ -257,6 +257,13 @@ class ComputeMarket(mesa.Model):
         return risk_tables(self.state, self.params)
 
     # --- the graph of record
+    def recompile_graph(self) -> None:
+        """Compile `model.graph` into the step's edge arrays after editing it (adding or removing `eligible` or
+        `supply` edges): the topology of record changed, so the arrays follow it."""
+        self.state.edges = network.compile_edges_from_graph(self._graph, self.state)
+        self.state.topology_version += 1
+        self._graph_version = (self.state.topology_version, len(self.state.contracts), self.state.month)
+
     @property
     def graph(self):
         """The networkx MultiDiGraph of record, refreshed from the arrays when they have changed."""

@@ -80,6 +80,24 @@ def test_graph_compiles_to_the_edge_arrays_and_refreshes_from_them(tmp_path):
     assert nx.read_graphml(path).number_of_nodes() == graph.number_of_nodes()
 
 
+def test_editing_the_graph_and_recompiling_changes_who_may_trade():
+    model = ComputeMarket(rng=1)
+    graph = model.graph
+    mistral_edges = [(a, b, k) for a, b, k, d in graph.edges(keys=True, data=True)
+                     if d["kind"] == "eligible" and b == "Mistral" and a != "Microsoft Azure"]
+    assert mistral_edges
+    graph.remove_edges_from(mistral_edges)  # Mistral may now negotiate with Microsoft Azure only
+    model.recompile_graph()
+    mistral = model.state.labs.name.index("Mistral")
+    e = model.state.edges
+    allowed = {model.state.providers.name[p] for p in e.provider[e.lab == mistral]}
+    assert allowed == {"Microsoft Azure"}
+    for _ in range(3):
+        model.step()
+    contracts = model.contract_table()
+    assert set(contracts.loc[contracts.buyer_name == "Mistral", "seller_name"]) <= {"Microsoft Azure"}
+
+
 def test_bad_engine_or_parameter_is_refused():
     with pytest.raises(ValueError, match="unknown engine 'fast'"):
         ComputeMarket(engine="fast")

@@ -119,8 +119,8 @@ def main() -> None:
           f"({parallel / serial:.2f}x)")
     out = HERE / "results.csv"
     with open(out, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=sorted({k for r in rows for k in r}, key=list(rows[0]).index
-                                                          if False else None))
+        columns = list(dict.fromkeys(key for row in rows for key in row))  # first-seen order
+        writer = csv.DictWriter(handle, fieldnames=columns, restval="")
         writer.writeheader()
         writer.writerows(rows)
     print(f"written {out}")

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from .store import ResultsStore  # noqa: E402
-from .sweep import mean_by_point, run_sweep  # noqa: E402
-from .sweep_config import SweepConfig, SweepConfigError, design_points, salib_problem  # noqa: E402
+from .scripted.common import subplots
+from .store import ResultsStore
+from .sweep import mean_by_point, run_sweep
+from .sweep_config import SweepConfig, SweepConfigError, design_points, salib_problem
 
 SENSITIVITY_OUTCOMES = {"market_hhi_2027": "market HHI at 2027 (contracted)",
                         "openai_supplier_hhi": "OpenAI's supplier HHI",
@@ -53,7 +50,7 @@ def sobol_indices(config: SweepConfig, results: pd.DataFrame) -> pd.DataFrame:
 
 def plot_indices(table: pd.DataFrame, path: Path) -> None:
     outcomes = list(dict.fromkeys(table["outcome"]))
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(4.2 * len(outcomes), 3.8), sharey=True)
+    fig, axes = subplots(1, len(outcomes), figsize=(4.2 * len(outcomes), 3.8))
     for ax, outcome in zip(np.atleast_1d(axes), outcomes):
         part = table[table["outcome"] == outcome]
         y = np.arange(len(part))
@@ -65,7 +62,6 @@ def plot_indices(table: pd.DataFrame, path: Path) -> None:
     np.atleast_1d(axes)[0].legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def run_sensitivity(config: SweepConfig, out: Path, executor="processes", workers=None, scheduler=None,

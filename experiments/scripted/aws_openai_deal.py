@@ -7,7 +7,7 @@ import pandas as pd
 from model import load_scenario
 
 from ..tasks import RunTask
-from .common import plt, prepare, run_tasks, save, table, write_report
+from .common import date_axis, prepare, run_tasks, save, subplots, table, write_report
 
 DEAL = "openai-aws-2025-11"
 SERIES = {"supplier_hhi[OpenAI]": "OpenAI supplier HHI", "backlog_usd_bn[AWS]": "AWS backlog ($B)",
@@ -30,11 +30,12 @@ def aws_openai_deal(out, seeds=(1, 2, 3), steps: int = 36, executor: str = "seri
     frames = [results[i]["timeseries"].assign(variant=labels[i][0], seed=labels[i][1]) for i in results]
     series = pd.concat(frames, ignore_index=True)
     mean = series.groupby(["variant", "date"])[list(SERIES)].mean().reset_index()
-    fig, axes = plt.subplots(2, 2, figsize=(11, 7))
+    fig, axes = subplots(2, 2, figsize=(11, 7))
     for ax, (column, label) in zip(axes.ravel(), SERIES.items()):
         for variant, part in mean.groupby("variant"):
             ax.plot(pd.to_datetime(part["date"]), part[column], label=variant)
         ax.set_title(label)
+        date_axis(ax)
     axes[0, 0].legend()
     figures = [save(fig, out, "aws_openai_deal.png")]
     dates = [d for d in ("2025-12", "2026-12", "2027-12") if d in set(mean["date"])] or [mean["date"].max()]

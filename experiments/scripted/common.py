@@ -5,16 +5,27 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
+import matplotlib.dates as mdates
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402,F401  (re-exported for the experiments)
-import pandas as pd  # noqa: E402
+from ..executors import make_executor
+from ..manifest import git_commit, package_versions
+from ..outputs import check_output_dir
+from ..tasks import RunTask, run_task
 
-from ..executors import make_executor  # noqa: E402
-from ..manifest import git_commit, package_versions  # noqa: E402
-from ..outputs import check_output_dir  # noqa: E402
-from ..tasks import RunTask, run_task  # noqa: E402
+
+def subplots(rows: int = 1, columns: int = 1, figsize=(10, 4)):
+    """A figure and its axes, without pyplot's global state (no display backend needed)."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(rows, columns)
+
+
+def date_axis(ax) -> None:
+    """Readable month ticks on a time axis."""
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
 
 
 def run_tasks(tasks: list[RunTask], executor: str = "serial", workers: int | None = None) -> dict[int, dict]:
@@ -37,7 +48,6 @@ def prepare(out: Path) -> Path:
 def save(fig, out: Path, name: str) -> str:
     fig.tight_layout()
     fig.savefig(out / name, dpi=110)
-    plt.close(fig)
     return name
 
 

@@ -9,7 +9,7 @@ from model import load_scenario
 from model.scenario import OutageEvent
 
 from ..tasks import RunTask
-from .common import plt, prepare, run_tasks, save, table, write_report
+from .common import prepare, run_tasks, save, subplots, table, write_report
 
 PROVIDER = "Microsoft Azure"
 START = "2026-06"
@@ -51,7 +51,7 @@ def concentration_risk(out, seeds=(1, 2), steps: int = 24, executor: str = "seri
     lost = pd.DataFrame(lost)
     by_lab = lost.groupby(["outage share", "months", "lab"])["H100e-months lost"].mean().reset_index()
     total = by_lab.groupby(["outage share", "months"])["H100e-months lost"].sum().unstack("months")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, (left, right) = subplots(1, 2, figsize=(12, 4.5))
     image = left.imshow(total.to_numpy(), cmap="Reds", aspect="auto")
     left.set_xticks(range(len(total.columns)), [f"{m} mo" for m in total.columns])
     left.set_yticks(range(len(total.index)), [f"{s:.0%}" for s in total.index])

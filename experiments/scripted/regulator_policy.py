@@ -9,7 +9,7 @@ from model import load_scenario
 from model.scenario import PolicyEvent
 
 from ..tasks import RunTask
-from .common import plt, prepare, run_tasks, save, table, write_report
+from .common import prepare, run_tasks, save, subplots, table, write_report
 
 
 def screened_from_start(base, value_threshold_usd_bn: float, strictness: float):
@@ -38,7 +38,7 @@ def regulator_policy(out, seeds=(1, 2), steps: int = 36, executor: str = "serial
              **{k: results[i]["row"][k] for k in ("market_hhi_2027", "contracts_blocked", "committed_price_end")}}
             for i in results]
     frame = pd.DataFrame(rows).groupby(["HHI threshold", "strictness"]).mean(numeric_only=True).reset_index()
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    fig, axes = subplots(1, 3, figsize=(14, 4))
     for ax, (column, label) in zip(axes, {"market_hhi_2027": "market HHI (contracted), end",
                                           "contracts_blocked": "blocked deals",
                                           "committed_price_end": "committed price ($/H100e-h)"}.items()):

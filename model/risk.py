@@ -24,6 +24,12 @@ LAB_MARGIN = 0.2
 VENDOR_MARGIN = 0.5
 
 
+def _spread(values: np.ndarray, rows: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, np.nan)
+    out[rows] = values
+    return out
+
+
 def compute_at_risk(through_h100e: np.ndarray, delivered_total_h100e: float) -> np.ndarray:
     """Share of all delivered compute that passes through each node (lost if that node fails)."""
     through = np.asarray(through_h100e, dtype=float)
@@ -95,40 +101,64 @@ def circular_flows(equity: list[tuple[int, int, float]], payments: dict[tuple[in
     return sorted(cycles, key=lambda cycle: -cycle[1])
 
 
-def exposures(state: MarketState, non_ai_margin: float) -> tuple[np.ndarray, np.ndarray]:
-    """(exposure matrix over vendor + provider + lab nodes, capital buffer per node), USD bn."""
+def debtrank_labs(state: MarketState, max_labs: int = 200) -> np.ndarray:
+    """Rows of the labs DebtRank covers: the named labs and those with the largest remaining commitments."""
+    c, labs = state.contracts, state.labs
+    to_lab = c.buyer_lab >= 0
+    commitments = np.bincount(c.buyer_lab[to_lab], weights=remaining_value_usd_bn(state)[to_lab], minlength=len(labs))
+    ranked = [int(i) for i in np.argsort(-commitments, kind="stable") if not labs.frontier[i]]
+    return np.array(sorted([*np.flatnonzero(labs.frontier), *ranked[: max(max_labs - int(labs.frontier.sum()), 0)]]),
+                    dtype=np.int64)
+
+
+def exposures(state: MarketState, non_ai_margin: float, lab_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(exposure matrix, capital buffer per node) over vendors, providers and the labs `lab_rows`, USD bn.
+
+    The matrix is dense, so it covers a bounded set of labs (`debtrank_labs`); what smaller labs owe is left out.
+    """
     v, p, labs, c, o = state.vendors, state.providers, state.labs, state.contracts, state.orders
-    n_v, n_p, n_l = len(v), len(p), len(labs)
-    n = n_v + n_p + n_l
+    n_v, n_p = len(v), len(p)
+    n = n_v + n_p + lab_rows.size
+    local = np.full(len(state.node_names()), -1, dtype=np.int64)  # global node id -> row of the matrix
+    local[: n_v + n_p] = np.arange(n_v + n_p)
+    local[state.node_offset("lab") + lab_rows] = n_v + n_p + np.arange(lab_rows.size)
     exposure = np.zeros((n, n))
     remaining = remaining_value_usd_bn(state)
     seller = n_v + c.seller
-    buyer = np.where(c.buyer_lab >= 0, n_v + n_p + c.buyer_lab, n_v + c.buyer_provider)
-    np.add.at(exposure, (seller, buyer), remaining)  # a seller loses what its buyer still owes
+    buyer = np.where(c.buyer_lab >= 0, local[state.node_offset("lab") + np.maximum(c.buyer_lab, 0)],
+                     n_v + c.buyer_provider)
+    covered = buyer >= 0
+    np.add.at(exposure, (seller[covered], buyer[covered]), remaining[covered])  # a seller loses what is owed
     open_ = o.status == ORDER_OPEN
     np.add.at(exposure, (o.vendor[open_], n_v + o.provider[open_]),
               o.remaining_h100e[open_] * o.price_usd_per_h100e[open_] / 1e9)
     e = state.equity
-    market = (e.investor < n) & (e.investee < n)
-    np.add.at(exposure, (e.investor[market], e.investee[market]), e.value_usd_bn[market])
+    investor, investee = local[e.investor], local[e.investee]
+    market = (investor >= 0) & (investee >= 0)
+    np.add.at(exposure, (investor[market], investee[market]), e.value_usd_bn[market])
     np.fill_diagonal(exposure, 0.0)
     provider_margin = (p.non_ai_revenue_usd_bn_per_month * non_ai_margin
                        + PROVIDER_AI_MARGIN * (p.contract_revenue_usd_bn + p.spot_revenue_usd_bn))
     capital = np.concatenate([
         12 * VENDOR_MARGIN * v.production_h100e_per_month * v.price_usd_per_h100e / 1e9,
         np.maximum(p.cash_usd_bn - p.debt_usd_bn, 0.0) + 12 * provider_margin,
-        labs.cash_usd_bn + 12 * LAB_MARGIN * labs.revenue_usd_bn_per_month,
+        labs.cash_usd_bn[lab_rows] + 12 * LAB_MARGIN * labs.revenue_usd_bn_per_month[lab_rows],
     ])
     return exposure, capital
 
 
-def risk_tables(state: MarketState, params) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(per-node risk table, circular flows table) for the current state."""
+def risk_tables(state: MarketState, params, max_labs: int = 200) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-node risk table, circular flows table) for the current state. DebtRank covers vendors, providers
+    and at most `max_labs` labs (the named ones and the most committed); the others get NaN."""
     v, p, labs, c = state.vendors, state.providers, state.labs, state.contracts
     n_v, n_p, n_l = len(v), len(p), len(labs)
     names = state.node_names()
-    exposure, capital = exposures(state, params.non_ai_margin)
-    rank = node_debtrank(exposure, capital, capital)
+    lab_rows = debtrank_labs(state, max_labs)
+    exposure, capital_covered = exposures(state, params.non_ai_margin, lab_rows)
+    covered = np.concatenate([np.arange(n_v + n_p), n_v + n_p + lab_rows])
+    rank, capital = np.full(n_v + n_p + n_l, np.nan), np.full(n_v + n_p + n_l, np.nan)
+    rank[covered] = node_debtrank(exposure, capital_covered, capital_covered)
+    capital[covered] = capital_covered
     f = flows(state)
     delivered = f["delivered"]
     through = np.zeros(n_v + n_p + n_l)
@@ -144,8 +174,8 @@ def risk_tables(state: MarketState, params) -> tuple[pd.DataFrame, pd.DataFrame]
         "compute_at_risk_share": compute_at_risk(through, total),
         "debtrank": rank,
         "capital_usd_bn": capital,
-        "exposure_usd_bn": exposure.sum(axis=1),
-    }).sort_values("debtrank", ascending=False, ignore_index=True)
+        "exposure_usd_bn": _spread(exposure.sum(axis=1), covered, n_v + n_p + n_l),
+    }).sort_values("debtrank", ascending=False, ignore_index=True, na_position="last")
     payments = defaultdict(float)
     held = holds(c.status) | (c.paid_usd_bn > 0)
     for s_, bl, bp, value in zip(c.seller[held], c.buyer_lab[held], c.buyer_provider[held], c.value_usd_bn[held]):

@@ -50,3 +50,17 @@ def test_circular_flows_follow_payment_shares():
 
 def test_no_cycle_without_a_way_back():
     assert circular_flows([(0, 1, 5.0)], {(1, 2): 3.0, (2, 3): 3.0}) == []
+
+
+def test_debtrank_covers_a_bounded_set_of_labs_in_large_markets():
+    from model import ComputeMarket
+    from model.risk import risk_tables
+
+    model = ComputeMarket(market="generated", n_small_labs=400, generated_providers=12, rng=3)
+    for _ in range(3):
+        model.step()
+    nodes, _ = risk_tables(model.state, model.params, max_labs=50)
+    labs = nodes[nodes.kind == "lab"]
+    assert len(labs) == 400 and labs["debtrank"].notna().sum() == 50
+    assert nodes.loc[nodes.kind != "lab", "debtrank"].notna().all()
+    assert labs["compute_at_risk_share"].notna().all()

@@ -48,7 +48,7 @@ def print_summary(model, stepping_seconds: float, out=None, console: Console | N
                   f"stepping {stepping_seconds:.2f} s")
     table = Table(title="Headline results", show_lines=False)
     table.add_column("metric")
-    table.add_column(f"start ({first['date']})", justify="right")
+    table.add_column(f"start, {first['date']} (contracts in force)", justify="right")
     table.add_column(f"end ({last['date']})", justify="right")
     for label, column, kind in HEADLINES:
         if column in ts.columns:

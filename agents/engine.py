@@ -17,9 +17,9 @@ from model.context import StepContext, holds, recount_commitments, regulator_by_
 from model.phases.booking import activate_approved
 from model.phases.demand import discovery_draws
 from model.phases.events import events
-from model.phases.metrics import metrics, residual_providers
+from model.phases.metrics import market_quantities, metrics, residual_providers
 from model.phases.negotiation import propose_contracts
-from model.phases.regulation import market_quantities, screened
+from model.phases.regulation import screened
 from model.phases.settlement import breach_labs, close_completed, delivery_ratio, idle_h100e, spot_price
 from model.phases.supply import shippable
 from model.records import ACTIVE, APPROVED, BLOCKED, NOT_SET, ORDER_FILLED, ORDER_OPEN, PROPOSED, UNDER_REVIEW

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from typer.exceptions import Abort, Exit, TyperException
 
@@ -21,7 +20,7 @@ from .outputs import OutputError, check_output_dir, write_run
 from .run import run_scenario
 from .sensitivity import DEFAULT_CONFIG as DEFAULT_SENSITIVITY
 from .sensitivity import run_sensitivity
-from .summary import print_summary
+from .summary import print_summary, wide_console
 from .sweep import print_sweep_summary, run_sweep
 from .sweep_config import SweepConfigError, load_sweep_config
 
@@ -57,8 +56,9 @@ def run(
     result = run_scenario(spec, steps=steps, seed=seed, engine=engine)
     manifest = run_manifest(result.model, stepping_seconds=round(result.stepping_seconds, 6),
                             without=list(without))
-    write_run(result.model, out, manifest)
-    print_summary(result.model, result.stepping_seconds, out=out)
+    risk = result.model.risk()  # DebtRank over the final state: computed once for the files and the summary
+    write_run(result.model, out, manifest, risk)
+    print_summary(result.model, result.stepping_seconds, out=out, risk=risk)
 
 
 @app.command()
@@ -72,7 +72,7 @@ def compare(
     table, warnings = compare_runs(run_a, run_b, chosen)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    console = Console(width=None if Console().is_terminal else 150)
+    console = wide_console()
     view = Table(title=f"A = {run_a}   B = {run_b}")
     for column in ("metric", "date", "A", "B", "B - A"):
         view.add_column(column, justify="left" if column in ("metric", "date") else "right")

@@ -37,8 +37,8 @@ def check_output_dir(out: Path) -> Path:
     return out
 
 
-def write_run(model, out: Path, manifest: dict) -> list[Path]:
-    """Write the run files into `out` (created if needed); returns their paths."""
+def write_run(model, out: Path, manifest: dict, risk=None) -> list[Path]:
+    """Write the run files into `out` (created if needed); returns their paths. `risk`: model.risk(), if known."""
     out = check_output_dir(Path(out))
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
@@ -47,7 +47,7 @@ def write_run(model, out: Path, manifest: dict) -> list[Path]:
         model.agent_table().to_parquet(staging / "agents.parquet", index=False)
         model.contract_table().to_parquet(staging / "contracts.parquet", index=False)
         model.supply_table().to_parquet(staging / "supply.parquet", index=False)
-        nodes, circular = model.risk()
+        nodes, circular = risk if risk is not None else model.risk()
         nodes.to_parquet(staging / "risk.parquet", index=False)
         circular.to_parquet(staging / "circular_flows.parquet", index=False)
         model.event_log().to_parquet(staging / "events.parquet", index=False)

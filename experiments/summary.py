@@ -39,8 +39,14 @@ def fmt(value, kind: str) -> str:
     return FORMATS[kind].format(value)
 
 
-def print_summary(model, stepping_seconds: float, out=None, console: Console | None = None) -> None:
-    console = console or Console(width=None if Console().is_terminal else 150)
+def wide_console() -> Console:
+    """A console that keeps tables on one line when printing to a file or pipe."""
+    return Console(width=None if Console().is_terminal else 150)
+
+
+def print_summary(model, stepping_seconds: float, out=None, console: Console | None = None, risk=None) -> None:
+    """Headline metrics at start and end, the largest contracts, and the end's risk (`risk`: model.risk())."""
+    console = console or wide_console()
     ts = model.timeseries()
     first, last = ts.iloc[0], ts.iloc[-1]
     console.print(f"[bold]compute-market[/bold] · scenario [bold]{model.spec.name}[/bold] · seed {model.seed} · "
@@ -66,7 +72,7 @@ def print_summary(model, stepping_seconds: float, out=None, console: Console | N
                       f"{row['quantity_h100e']:,.0f}", f"{row['price_usd_per_h100e_hour']:.2f}", row["start_month"],
                       str(row["duration_months"]), row["status"], row["origin"])
     console.print(deals)
-    nodes, circular = model.risk()
+    nodes, circular = risk if risk is not None else model.risk()
     risk = Table(title="Concentration risk at the end: top nodes by DebtRank")
     for column in ("node", "kind", "DebtRank", "compute at risk", "capital $B"):
         risk.add_column(column, justify="left" if column in ("node", "kind") else "right")

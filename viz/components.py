@@ -102,27 +102,20 @@ CONTRACT_COLUMNS = {"buyer_name": "buyer", "seller_name": "seller", "value_usd_b
 
 def ContractTable(model):
     """Every market contract (in-house fleets left out); click a column header to sort by it."""
-    count = int(np.sum(~_captive_mask(model)))
+    rows = contract_rows(model)
     headers = [{"text": label, "value": column} for column, label in CONTRACT_COLUMNS.items()]
 
     def update(widget):
-        widget.items = contract_rows(model)
+        widget.items = rows
 
     def table():
-        return solara.v.DataTable(headers=headers, items=contract_rows(model), item_key="contract_id",
-                                  sort_by=["value_usd_bn"],
+        return solara.v.DataTable(headers=headers, items=rows, item_key="contract_id", sort_by=["value_usd_bn"],
                                   sort_desc=[True], items_per_page=10, dense=True, multi_sort=False)
 
     with solara.Column(classes=["cm-contracts"]) as main:
-        solara.Text(f"{count} contracts", style={"font-weight": "600"})
+        solara.Text(f"{len(rows)} contracts", style={"font-weight": "600"})
         LiveWidget(table, update, tick(model))
     return main
-
-
-def _captive_mask(model):
-    from model.calibration import is_captive
-    c = model.state.contracts
-    return is_captive(model.state, c.seller, c.buyer_lab)
 
 
 def contract_rows(model) -> list[dict]:

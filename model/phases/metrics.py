@@ -25,6 +25,20 @@ def residual_providers(state: MarketState) -> np.ndarray:
     return state.providers.kind == PROVIDER_KINDS.index("other")
 
 
+def market_contracts(state: MarketState, captive: np.ndarray | None = None) -> np.ndarray:
+    """The compute market's contracts: active, lab-facing and not a lab's own fleet (`captive` if known)."""
+    c = state.contracts
+    captive = is_captive(state, c.seller, c.buyer_lab) if captive is None else captive
+    return (c.status == ACTIVE) & (c.buyer_lab >= 0) & ~captive
+
+
+def market_quantities(state: MarketState, counted: np.ndarray | None = None) -> np.ndarray:
+    """Contracted AI capacity per provider: the market's contracts' full quantities (what regulators screen)."""
+    c = state.contracts
+    counted = market_contracts(state) if counted is None else counted
+    return sum_by(c.seller[counted], weights=c.quantity_h100e[counted], minlength=len(state.providers))
+
+
 def flows(state: MarketState) -> dict[str, np.ndarray]:
     """This month's contract deliveries (h100e) per contract, and spot sold per provider."""
     c, p = state.contracts, state.providers
@@ -60,8 +74,8 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     cloud_revenue = p.non_ai_revenue_usd_bn_per_month + external_revenue + spot_revenue
     revenue_share = kernels.shares_of(cloud_revenue)
 
-    active_market = (c.status == ACTIVE) & (c.buyer_lab >= 0) & ~captive
-    contracted = sum_by(c.seller[active_market], weights=c.quantity_h100e[active_market], minlength=n_p)
+    active_market = market_contracts(state, captive)
+    contracted = market_quantities(state, active_market)
     contracted_share = kernels.shares_of(contracted)
 
     through = sum_by(c.seller, weights=delivered, minlength=n_p) + f["spot_sold"]

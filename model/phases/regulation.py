@@ -10,18 +10,10 @@ import numpy as np
 from .. import kernels
 from ..calibration import is_captive
 from ..context import StepContext, regulator_by_provider
-from ..kernels import sum_by
-from ..records import ACTIVE, APPROVED, BLOCKED, ORIGIN_SCRIPTED, PROPOSED, UNDER_REVIEW
+from ..records import APPROVED, BLOCKED, ORIGIN_SCRIPTED, PROPOSED, UNDER_REVIEW
 from ..state import MarketState
 from ..units import usd_bn
-from .metrics import residual_providers
-
-
-def market_quantities(state: MarketState) -> np.ndarray:
-    """Contracted AI capacity per provider: active, lab-facing, non-captive contracts (the screened market)."""
-    c = state.contracts
-    counted = (c.status == ACTIVE) & (c.buyer_lab >= 0) & ~is_captive(state, c.seller, c.buyer_lab)
-    return sum_by(c.seller[counted], weights=c.quantity_h100e[counted], minlength=len(state.providers))
+from .metrics import market_quantities, residual_providers
 
 
 def post_deal_hhi(quantities: np.ndarray, provider, added, residual=None):

@@ -241,8 +241,10 @@ def compile_edges(lab, provider, relationship, n_labs, supply) -> Edges:
     return Edges(lab=lab, provider=provider, relationship=relationship, lab_start=lab_start, **supply)
 
 
-def insert_edges(edges: Edges, lab: np.ndarray, provider: np.ndarray, n_labs: int, n_providers: int) -> Edges:
-    """`edges` with new (lab, provider) pairs added (relationship 0), keeping the (lab, provider) order.
+def insert_edges(edges: Edges, lab: np.ndarray, provider: np.ndarray, n_labs: int,
+                 n_providers: int) -> tuple[Edges, np.ndarray]:
+    """(`edges` with new (lab, provider) pairs added (relationship 0), keeping the (lab, provider) order; the old
+    positions the new edges were inserted before, sorted).
 
     Pairs already present are skipped. O(edges) copies instead of re-sorting: discovery adds a few a month.
     """
@@ -253,14 +255,14 @@ def insert_edges(edges: Edges, lab: np.ndarray, provider: np.ndarray, n_labs: in
         np.ones(new_key.size, dtype=bool)
     new_key, at = new_key[fresh], at[fresh]
     if new_key.size == 0:
-        return edges
+        return edges, at
     new_lab, new_provider = new_key // n_providers, new_key % n_providers
     merged_lab = np.insert(edges.lab, at, new_lab)
     return Edges(lab=merged_lab, provider=np.insert(edges.provider, at, new_provider),
                  relationship=np.insert(edges.relationship, at, 0.0),
                  lab_start=np.searchsorted(merged_lab, np.arange(n_labs + 1)),
                  supply_vendor=edges.supply_vendor, supply_provider=edges.supply_provider,
-                 supply_weight=edges.supply_weight, supply_blocked=edges.supply_blocked)
+                 supply_weight=edges.supply_weight, supply_blocked=edges.supply_blocked), at
 
 
 def _edges(labs, providers, vendors, provider_row, params, rng, data_dir: Path) -> Edges:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .edge_index import ContractEdges
 from .records import RecordTable, contract_table, equity_table, order_table
 
 VENDOR_KINDS = ("merchant", "custom", "captive")
@@ -172,6 +173,7 @@ class MarketState:
     spot_price_usd_per_h100e_hour: float = 0.0
     breaches: int = 0
     topology_version: int = 0
+    contract_edges: ContractEdges = field(default_factory=ContractEdges)  # see edge_index.contract_edges
 
     def node_offset(self, kind: str) -> int:
         sizes = {"vendor": len(self.vendors), "provider": len(self.providers), "lab": len(self.labs),

@@ -208,3 +208,47 @@ def test_lab_that_cannot_pay_breaches_and_its_contracts_terminate():
     assert state.contracts.status[0] == 6  # terminated
     assert state.providers.stranded_usd_bn[0] > 0
     assert labs.cash_usd_bn[0] == 0.0 and labs.unpaid_usd_bn[0] > 0
+
+
+# --- the contracts' edge index (model/edge_index.py)
+def test_contract_edge_index_follows_new_contracts_and_discovered_edges():
+    from model.edge_index import contract_edges, find_edges
+
+    from .conftest import run
+    model = run(0, market="generated", n_small_labs=150, generated_providers=25, small_lab_eligible_providers=4,
+                discovery_probability_per_month=0.3, rng=5)
+    s = model.state
+    for _ in range(6):
+        model.step()
+        c = s.contracts
+        expected = find_edges(s.edges, len(s.providers), c.buyer_lab, c.seller)
+        assert np.array_equal(contract_edges(s), expected)
+        on = expected >= 0
+        assert np.array_equal(s.edges.lab[expected[on]], c.buyer_lab[on])
+        assert np.array_equal(s.edges.provider[expected[on]], c.seller[on])
+    assert s.topology_version > 0, "discovery inserted edges"
+    assert np.all(expected[c.buyer_lab >= 0] >= 0), "every negotiated and start contract runs along an edge"
+
+
+def test_a_contract_off_the_edges_joins_the_edge_its_lab_discovers():
+    from model.calibration import insert_edges
+    from model.edge_index import contract_edges, follow_inserted_edges
+
+    state, _ = small_market(n_labs=3, n_providers=3)
+    keep = ~((state.edges.lab == 1) & (state.edges.provider == 2))  # lab 1 does not know provider 2
+    e = state.edges
+    state.edges = type(e)(lab=e.lab[keep], provider=e.provider[keep], relationship=e.relationship[keep],
+                          lab_start=np.searchsorted(e.lab[keep], np.arange(4)), supply_vendor=e.supply_vendor,
+                          supply_provider=e.supply_provider, supply_weight=e.supply_weight,
+                          supply_blocked=e.supply_blocked)
+    add_contract(state, seller=2, lab=1, quantity=10.0)   # a scripted deal off the edges
+    add_contract(state, seller=0, lab=2, quantity=5.0)
+    add_contract(state, seller=1, lab=-1, quantity=5.0, buyer_provider=0)  # a lease between providers
+    before = contract_edges(state).copy()
+    assert before[0] == -1 and before[2] == -1 and state.edges.lab[before[1]] == 2
+    edges, at = insert_edges(state.edges, np.array([1]), np.array([2]), 3, 3)
+    follow_inserted_edges(state, edges, at)
+    after = contract_edges(state)
+    assert (state.edges.lab[after[0]], state.edges.provider[after[0]]) == (1, 2)
+    assert (state.edges.lab[after[1]], state.edges.provider[after[1]]) == (2, 0)
+    assert after[2] == -1

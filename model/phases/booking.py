@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import kernels
 from ..context import StepContext, recount_commitments
+from ..edge_index import contract_edges
 from ..kernels import sum_by
 from ..records import ACTIVE, APPROVED, NOT_SET, ORDER_OPEN
 from ..state import EXCLUSIVE, MarketState
@@ -20,13 +21,10 @@ def activate_approved(state: MarketState) -> np.ndarray:
     c.active_step[rows] = month
     c.start_step[rows] = np.maximum(c.start_step[rows], month)
     c.end_step[rows] = c.start_step[rows] + c.duration_months[rows]
-    lab_rows = rows[c.buyer_lab[rows] >= 0]
-    n_providers = len(state.providers)
-    edge_key = e.lab * n_providers + e.provider
-    keys = c.buyer_lab[lab_rows] * n_providers + c.seller[lab_rows]
-    at = np.minimum(np.searchsorted(edge_key, keys), max(edge_key.size - 1, 0))
-    on_edge = at[edge_key[at] == keys] if edge_key.size else at[:0]
+    on_edge = contract_edges(state)[rows]
+    on_edge = on_edge[on_edge >= 0]
     e.relationship[on_edge] = np.minimum(e.relationship[on_edge] + 0.2, 1.0)
+    lab_rows = rows[c.buyer_lab[rows] >= 0]
     exclusive = lab_rows[c.exclusive[lab_rows]]
     state.labs.exclusivity_mode[c.buyer_lab[exclusive]] = EXCLUSIVE
     state.labs.exclusive_provider[c.buyer_lab[exclusive]] = c.seller[exclusive]

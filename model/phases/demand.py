@@ -7,6 +7,7 @@ import numpy as np
 
 from ..calibration import insert_edges
 from ..context import StepContext
+from ..edge_index import follow_inserted_edges
 from ..state import PROVIDER_KINDS, MarketState
 
 
@@ -37,7 +38,7 @@ def discover_providers(state: MarketState, ctx: StepContext) -> None:
     labs_found, providers_found = discovery_draws(state, ctx)
     if labs_found.size == 0:
         return
-    before = state.edges.lab.size
-    state.edges = insert_edges(state.edges, labs_found, providers_found, len(state.labs), len(state.providers))
-    if state.edges.lab.size != before:
+    edges, inserted_at = insert_edges(state.edges, labs_found, providers_found, len(state.labs), len(state.providers))
+    if inserted_at.size:
+        follow_inserted_edges(state, edges, inserted_at)
         state.topology_version += 1

@@ -11,6 +11,7 @@ import numpy as np
 from .. import kernels
 from ..calibration import is_captive
 from ..context import StepContext, holds
+from ..edge_index import contract_edges
 from ..kernels import sum_by
 from ..records import ACTIVE, BLOCKED, UNDER_REVIEW
 from ..state import PROVIDER_KINDS, VENDOR_KINDS, MarketState
@@ -61,6 +62,26 @@ def remaining_value_usd_bn(state: MarketState) -> np.ndarray:
     return np.where(holds(c.status), usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour, np.maximum(left, 0.0)), 0.0)
 
 
+def pair_flows(state: MarketState, delivered: np.ndarray, payment: np.ndarray):
+    """This month's deliveries and payments summed by (buyer node, seller) pair, for the pairs with deliveries:
+    (buyer node, seller, delivered h100e, payment USD bn). Buyer nodes are providers (0..P-1), then labs (P + lab).
+
+    One grouping serves each provider's largest customer and each lab's supplier mix. Contracts along an eligible
+    edge are summed by edge; the few others (leases between providers, scripted deals off the edges) are grouped.
+    """
+    c, e, n_p = state.contracts, state.edges, len(state.providers)
+    edge = contract_edges(state)
+    n_edges = e.lab.size
+    by_edge = [sum_by(edge + 1, weights=v, minlength=n_edges + 1)[1:] for v in (delivered, payment)]
+    on = np.flatnonzero(by_edge[0] > 0)
+    off = np.flatnonzero((edge < 0) & (delivered > 0))
+    buyer_node = np.where(c.buyer_lab[off] >= 0, n_p + c.buyer_lab[off], c.buyer_provider[off])
+    off_buyer, off_seller, off_delivered, off_payment = kernels.grouped_sum(
+        buyer_node, c.seller[off], delivered[off], n_p, payment[off])
+    return (np.concatenate([off_buyer, n_p + e.lab[on]]), np.concatenate([off_seller, e.provider[on]]),
+            np.concatenate([off_delivered, by_edge[0][on]]), np.concatenate([off_payment, by_edge[1][on]]))
+
+
 def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     """(model-level metrics, per-agent arrays by kind) for the current month."""
     v, p, labs, c = state.vendors, state.providers, state.labs, state.contracts
@@ -82,12 +103,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     to_labs = delivered[c.buyer_lab >= 0].sum() + f["spot_bought"].sum()
     at_risk = through / to_labs if to_labs > 0 else np.zeros(n_p)
 
-    buyer_node = np.where(c.buyer_lab >= 0, n_p + c.buyer_lab, c.buyer_provider)
-    # One grouping of the contracts delivering this month (closed ones are most of the records) by
-    # (buyer, seller) pair serves both each provider's largest customer and each lab's supplier mix.
-    now = delivered > 0
-    pair_buyer, pair_seller, pair_delivered, pair_payment = kernels.grouped_sum(
-        buyer_node[now], c.seller[now], delivered[now], n_p, payment[now])
+    pair_buyer, pair_seller, pair_delivered, pair_payment = pair_flows(state, delivered, payment)
     pair_lab = pair_buyer - n_p  # >= 0 for labs
     pair_captive = is_captive(state, pair_seller, np.where(pair_lab >= 0, pair_lab, -1))
     top_customer = np.zeros(n_p)

@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import kernels
 from ..context import StepContext, holds
+from ..edge_index import contract_edges
 from ..kernels import sum_by
 from ..records import NOT_SET, ORIGIN_NEGOTIATED, PROPOSED
 from ..state import EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL, MarketState
@@ -65,20 +66,14 @@ def edge_quotes(state: MarketState, ctx: StepContext, rows: np.ndarray | None = 
     return price, np.where(captive, labs.wtp_usd_per_h100e_hour[lab], reservation), tradable
 
 
-def edge_contracted(state: MarketState, rows: np.ndarray | None = None, asking: np.ndarray | None = None) -> np.ndarray:
+def edge_contracted(state: MarketState, rows: np.ndarray | None = None) -> np.ndarray:
     """h100e each lab holds at each eligible provider (contracts proposed, under review, approved or active),
-    for every edge or the edges `rows` of the labs marked in `asking`."""
-    e, c = state.edges, state.contracts
-    n_providers = len(state.providers)
-    held = holds(c.status) & (c.buyer_lab >= 0)
-    if asking is not None:
-        held &= asking[np.maximum(c.buyer_lab, 0)]
-    lab, provider = (e.lab, e.provider) if rows is None else (e.lab[rows], e.provider[rows])
-    edge_key = lab * n_providers + provider
-    contract_key = c.buyer_lab[held] * n_providers + c.seller[held]
-    at = np.minimum(np.searchsorted(edge_key, contract_key), max(edge_key.size - 1, 0))
-    match = edge_key[at] == contract_key if edge_key.size else np.zeros(0, dtype=bool)
-    return sum_by(at[match], weights=c.quantity_h100e[held][match], minlength=edge_key.size)
+    for every edge or the edges `rows`."""
+    c = state.contracts
+    edge = contract_edges(state)
+    held = np.where(holds(c.status), c.quantity_h100e, 0.0)
+    per_edge = sum_by(edge + 1, weights=held, minlength=state.edges.lab.size + 1)[1:]  # bin 0: off the edges
+    return per_edge if rows is None else per_edge[rows]
 
 
 def negotiation(state: MarketState, ctx: StepContext) -> None:
@@ -93,7 +88,7 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
     lab, provider, relationship = e.lab[rows], e.provider[rows], e.relationship[rows]
     left = offered = provider_offer_capacity(state, ctx)
     price, reservation, tradable = edge_quotes(state, ctx, rows)
-    contracted = edge_contracted(state, rows, asking)
+    contracted = edge_contracted(state, rows)
     first_refusal_wait = ((labs.exclusivity_mode[lab] == RIGHT_OF_FIRST_REFUSAL)
                           & (provider != labs.exclusive_provider[lab]))
     aversion = labs.diversification_aversion[lab] * params.diversification_aversion_scale

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .kernels import sum_by
+from .kernels import sum_by, sum_by_lab
 from .params import Params
 from .records import ACTIVE, APPROVED, PROPOSED, UNDER_REVIEW
 from .state import MarketState
@@ -38,12 +38,9 @@ def holds(status) -> np.ndarray:
 def recount_commitments(state: MarketState) -> None:
     """Recompute providers' committed and labs' contracted quantities from the contract records."""
     c = state.contracts
-    held = holds(c.status)
-    state.providers.committed_h100e[:] = sum_by(c.seller[held], weights=c.quantity_h100e[held],
-                                                     minlength=len(state.providers))
-    to_lab = held & (c.buyer_lab >= 0)
-    state.labs.contracted_h100e[:] = sum_by(c.buyer_lab[to_lab], weights=c.quantity_h100e[to_lab],
-                                                 minlength=len(state.labs))
+    held = np.where(holds(c.status), c.quantity_h100e, 0.0)
+    state.providers.committed_h100e[:] = sum_by(c.seller, weights=held, minlength=len(state.providers))
+    state.labs.contracted_h100e[:] = sum_by_lab(c.buyer_lab, held, len(state.labs))
 
 
 def regulator_by_provider(state: MarketState) -> np.ndarray:

@@ -52,9 +52,14 @@ def nash_price(cost_floor, reservation_price, power, discount):
 
 def offer_utility(price, reservation_price, reliability, relationship, own_share, aversion, weights):
     """A lab's utility of an offer: cheap, reliable, familiar, and not adding to its own concentration."""
+    return offer_base_utility(price, reservation_price, reliability, relationship, weights) - aversion * own_share
+
+
+def offer_base_utility(price, reservation_price, reliability, relationship, weights):
+    """The part of `offer_utility` that does not depend on what the lab already holds (fixed within a month)."""
     price_weight, reliability_weight, relationship_weight = weights
     return (-price_weight * price / reservation_price + reliability_weight * reliability
-            + relationship_weight * relationship - aversion * own_share)
+            + relationship_weight * relationship)
 
 
 def ramp_share(months_since_start, ramp_months):
@@ -62,6 +67,14 @@ def ramp_share(months_since_start, ramp_months):
     months = np.asarray(months_since_start, dtype=float)
     ramp = np.asarray(ramp_months, dtype=float)
     return np.where(ramp > 0, np.clip((months + 1.0) / np.maximum(ramp, 1.0), 0.0, 1.0), 1.0)
+
+
+def ramp_shares(months_since_start: np.ndarray, ramp_months: np.ndarray) -> np.ndarray:
+    """`ramp_share` of many contracts, evaluated only for those still in their ramp (the others owe 1, exactly)."""
+    share = np.ones(np.shape(months_since_start))
+    ramping = np.flatnonzero((ramp_months > 0) & (months_since_start + 1 < ramp_months))
+    share[ramping] = ramp_share(months_since_start[ramping], ramp_months[ramping])
+    return share
 
 
 def scheduled_months(duration_months, ramp_months):
@@ -173,6 +186,21 @@ def scheduled_months_elapsed(months_elapsed, ramp_months):
     return np.where(ramp > 0, np.where(k <= ramp, in_ramp, after), k)
 
 
+def scheduled_months_left(months_elapsed: np.ndarray, duration_months: np.ndarray,
+                          ramp_months: np.ndarray) -> np.ndarray:
+    """`scheduled_months - scheduled_months_elapsed` of many contracts (elapsed within 0..duration).
+
+    Past the ramp (or without one) this is exactly duration - elapsed: the terms are whole and half months,
+    which floats hold exactly; only contracts still in their ramp need the full formula.
+    """
+    left = (duration_months - months_elapsed).astype(float)
+    k, d, r = months_elapsed, duration_months, ramp_months
+    ramping = np.flatnonzero((r > 0) & (k < r))
+    left[ramping] = (scheduled_months(d[ramping], r[ramping])
+                     - scheduled_months_elapsed(k[ramping], r[ramping]))
+    return left
+
+
 def grouped_sum(group_a, group_b, values, n_b, *more_values):
     """Sums of `values` (and of each of `more_values`) by pair (a, b), with one sort: returns
     (a, b, sums, *more_sums) for each pair present, sorted by a, then b."""
@@ -255,6 +283,14 @@ def sum_by(index, weights=None, minlength: int = 0) -> np.ndarray:
     if weights is not None:
         weights = np.asarray(weights, dtype=float)
     return np.bincount(index, weights=weights, minlength=minlength).astype(float, copy=False)
+
+
+def sum_by_lab(buyer_lab: np.ndarray, weights: np.ndarray, n_labs: int) -> np.ndarray:
+    """Sums of `weights` over contracts by buyer lab; contracts bought by a provider (buyer_lab -1) are left out.
+
+    Shifting the index by one and dropping bin 0 costs less than selecting the lab-facing contracts first.
+    """
+    return sum_by(np.asarray(buyer_lab) + 1, weights=weights, minlength=n_labs + 1)[1:]
 
 
 def depreciation_usd_bn(capacity_h100e, capex_usd_per_h100e, useful_life_years):

@@ -47,7 +47,7 @@ def flows(state: MarketState) -> dict[str, np.ndarray]:
         return {"delivered": c.this_month_h100e.copy(), "spot_sold": p.spot_sold_h100e.copy(),
                 "spot_bought": state.labs.spot_h100e.copy(), "spot_price": state.spot_price_usd_per_h100e_hour}
     live = (c.status == ACTIVE) & (c.start_step <= 0) & (c.end_step > 0)
-    scheduled = np.where(live, c.quantity_h100e * kernels.ramp_share(0 - c.start_step, c.ramp_months), 0.0)
+    scheduled = np.where(live, c.quantity_h100e * kernels.ramp_shares(0 - c.start_step, c.ramp_months), 0.0)
     zeros = np.zeros(len(p))
     return {"delivered": scheduled, "spot_sold": zeros, "spot_bought": np.zeros(len(state.labs)),
             "spot_price": np.nan}  # no spot market before the first month
@@ -57,8 +57,7 @@ def remaining_value_usd_bn(state: MarketState) -> np.ndarray:
     """Per contract: value still to be delivered after this month (0 unless active or awaiting start)."""
     c = state.contracts
     elapsed = np.clip(state.month + 1 - c.start_step, 0, c.duration_months)
-    left = kernels.scheduled_months(c.duration_months, c.ramp_months) - kernels.scheduled_months_elapsed(
-        elapsed, c.ramp_months)
+    left = kernels.scheduled_months_left(elapsed, c.duration_months, c.ramp_months)
     return np.where(holds(c.status), usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour, np.maximum(left, 0.0)), 0.0)
 
 
@@ -114,8 +113,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     supplier_hhi, largest_provider_share, supplier_count = kernels.concentration_by_group(
         pair_lab[to_lab], pair_delivered[to_lab], n_l)
     remaining = remaining_value_usd_bn(state)
-    to_lab = c.buyer_lab >= 0
-    lab_commitments = sum_by(c.buyer_lab[to_lab], weights=remaining[to_lab], minlength=n_l)
+    lab_commitments = kernels.sum_by_lab(c.buyer_lab, remaining, n_l)
     commitments_over_revenue = np.divide(lab_commitments, 12.0 * labs.revenue_usd_bn_per_month,
                                          out=np.zeros(n_l), where=labs.revenue_usd_bn_per_month > 0)
     backlog = sum_by(c.seller, weights=remaining, minlength=n_p)
@@ -224,20 +222,18 @@ def supply_of_named_labs(state: MarketState) -> dict[str, np.ndarray]:
     """
     c, labs = state.contracts, state.labs
     n_p = len(state.providers)
-    f = flows(state)
-    named = (c.buyer_lab >= 0) & labs.frontier[np.maximum(c.buyer_lab, 0)]
-    active = named & (c.status == ACTIVE)
-    keys = np.concatenate([c.buyer_lab[named] * n_p + c.seller[named]])
-    unique = np.unique(keys)
-    position = {key: i for i, key in enumerate(unique.tolist())}
-    index = np.array([position[k] for k in (c.buyer_lab * n_p + c.seller)[active].tolist()], dtype=np.int64)
-    due_now = np.where((c.start_step <= max(state.month, 0)) & (max(state.month, 0) < c.end_step),
-                       c.quantity_h100e * kernels.ramp_share(max(state.month, 0) - c.start_step, c.ramp_months), 0.0)
-    contracted = np.bincount(index, weights=c.quantity_h100e[active], minlength=unique.size)
-    scheduled = np.bincount(index, weights=due_now[active], minlength=unique.size)
-    delivered = np.bincount(index, weights=f["delivered"][active], minlength=unique.size)
-    return {"lab": unique // n_p, "provider": unique % n_p, "contracted_h100e": contracted,
-            "scheduled_h100e": scheduled, "delivered_h100e": delivered}
+    rows = np.flatnonzero((c.buyer_lab >= 0) & labs.frontier[np.maximum(c.buyer_lab, 0)])
+    unique, index = np.unique(c.buyer_lab[rows] * n_p + c.seller[rows], return_inverse=True)
+    active = c.status[rows] == ACTIVE
+    month = max(state.month, 0)
+    start, end = c.start_step[rows], c.end_step[rows]
+    quantity = c.quantity_h100e[rows]
+    due_now = np.where((start <= month) & (month < end),
+                       quantity * kernels.ramp_shares(month - start, c.ramp_months[rows]), 0.0)
+    delivered = flows(state)["delivered"][rows]
+    sums = [np.bincount(index[active], weights=v[active], minlength=unique.size) for v in (quantity, due_now, delivered)]
+    return {"lab": unique // n_p, "provider": unique % n_p, "contracted_h100e": sums[0],
+            "scheduled_h100e": sums[1], "delivered_h100e": sums[2]}
 
 
 def _weighted_mean(values, weights) -> float:

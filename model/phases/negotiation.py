@@ -25,11 +25,11 @@ def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
     n = len(labs)
     horizon = params.planning_horizon_months
     projected = labs.demand_h100e * np.exp(params.demand_growth_scale * labs.demand_growth_per_month * horizon)
-    held = holds(c.status) & (c.buyer_lab >= 0)
+    held = holds(c.status)
     lasting = held & (c.end_step > state.month + horizon // 2)
-    covered = sum_by(c.buyer_lab[lasting], weights=c.quantity_h100e[lasting], minlength=n)
-    monthly_bill = sum_by(c.buyer_lab[held], weights=usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour)[held],
-                               minlength=n)
+    covered = kernels.sum_by_lab(c.buyer_lab, np.where(lasting, c.quantity_h100e, 0.0), n)
+    monthly_bill = kernels.sum_by_lab(c.buyer_lab, np.where(held, usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour),
+                                                            0.0), n)
     means = labs.revenue_usd_bn_per_month + np.maximum(labs.cash_usd_bn, 0.0) / params.funding_runway_months
     affordable = np.maximum(means - monthly_bill, 0.0) / usd_bn(1.0, labs.wtp_usd_per_h100e_hour)
     gap = np.maximum(projected - covered, 0.0)
@@ -45,25 +45,38 @@ def provider_offer_capacity(state: MarketState, ctx: StepContext) -> np.ndarray:
     return np.maximum(promise - p.committed_h100e, 0.0)
 
 
-def edge_quotes(state: MarketState, ctx: StepContext, rows: np.ndarray | None = None):
-    """Per eligible edge (or the edges `rows`, whole labs at a time): (committed price, the lab's reservation
-    price for utility, tradable mask)."""
+def edge_quotes(state: MarketState, ctx: StepContext, lab: np.ndarray | None = None,
+                provider: np.ndarray | None = None):
+    """Per eligible edge (or per (lab, provider) offer given, whole labs at a time): (committed price, the lab's
+    reservation price for utility, tradable mask)."""
     e, p, labs, params = state.edges, state.providers, state.labs, ctx.params
-    lab, provider = (e.lab, e.provider) if rows is None else (e.lab[rows], e.provider[rows])
+    if lab is None:
+        lab, provider = e.lab, e.provider
     captive = labs.self_provider[lab] == provider
     cost = p.unit_cost_usd_per_h100e_hour[provider]
-    reservation = np.minimum(labs.wtp_usd_per_h100e_hour[lab], p.list_price_usd_per_h100e_hour[provider])
-    holder = labs.exclusive_provider[lab]
-    allowed = (labs.exclusivity_mode[lab] != EXCLUSIVE) | (provider == holder)
-    tradable = allowed & (captive | (reservation > cost)) & ~labs.defaulted[lab]
+    wtp = labs.wtp_usd_per_h100e_hour[lab]
+    reservation = np.minimum(wtp, p.list_price_usd_per_h100e_hour[provider])
+    only = sole_counterparty(labs)[lab]
+    tradable = ((only == ANY_PROVIDER) | (provider == only)) & (captive | (reservation > cost))
     n_options = np.maximum(sum_by(lab[tradable], minlength=len(labs)), 1)[lab]
     power = kernels.bargaining_power(params.provider_bargaining_power, p.utilisation[provider],
                                      params.reference_utilisation, params.bargaining_utilisation_slope,
                                      n_options, params.bargaining_options_slope)
-    discount = kernels.commitment_discount(labs.contract_months[lab], params.commitment_discount_max,
-                                           params.commitment_discount_half_months)
+    discount = kernels.commitment_discount(labs.contract_months, params.commitment_discount_max,
+                                           params.commitment_discount_half_months)[lab]
     price = np.where(captive, cost, kernels.nash_price(cost, reservation, power, discount))
-    return price, np.where(captive, labs.wtp_usd_per_h100e_hour[lab], reservation), tradable
+    return price, np.where(captive, wtp, reservation), tradable
+
+
+ANY_PROVIDER, NO_PROVIDER = -1, -2
+
+
+def sole_counterparty(labs) -> np.ndarray:
+    """Per lab, the one provider it may trade with: its exclusive holder; ANY_PROVIDER when it is free,
+    NO_PROVIDER when it has defaulted (or is exclusive to nobody)."""
+    holder = np.where(labs.exclusive_provider >= 0, labs.exclusive_provider, NO_PROVIDER)
+    only = np.where(labs.exclusivity_mode == EXCLUSIVE, holder, ANY_PROVIDER)
+    return np.where(labs.defaulted, NO_PROVIDER, only)
 
 
 def edge_contracted(state: MarketState, rows: np.ndarray | None = None) -> np.ndarray:
@@ -85,15 +98,16 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
     rows = np.flatnonzero(asking[e.lab])  # only the edges of labs that ask this month
     if rows.size == 0:
         return
-    lab, provider, relationship = e.lab[rows], e.provider[rows], e.relationship[rows]
+    lab, provider = e.lab[rows], e.provider[rows]
     left = offered = provider_offer_capacity(state, ctx)
-    price, reservation, tradable = edge_quotes(state, ctx, rows)
+    price, reservation, tradable = edge_quotes(state, ctx, lab, provider)
     contracted = edge_contracted(state, rows)
     first_refusal_wait = ((labs.exclusivity_mode[lab] == RIGHT_OF_FIRST_REFUSAL)
                           & (provider != labs.exclusive_provider[lab]))
-    aversion = labs.diversification_aversion[lab] * params.diversification_aversion_scale
+    aversion = labs.diversification_aversion * params.diversification_aversion_scale  # per lab
     weights = (params.price_weight, params.reliability_weight, params.relationship_weight)
-    reliability = p.reliability[provider]
+    base_utility = kernels.offer_base_utility(price, reservation, p.reliability[provider], e.relationship[rows],
+                                              weights)
     alloc = np.zeros(rows.size)
     allocated = np.zeros(n_labs)  # this month's allocations per lab, so far
     for round_ in range(params.negotiation_rounds):
@@ -105,10 +119,9 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
         if live.size == 0:
             continue
         on_lab, on_provider = lab[live], provider[live]
-        held = labs.contracted_h100e[on_lab] + allocated[on_lab]
+        held = (labs.contracted_h100e + allocated)[on_lab]
         own_share = np.divide(contracted[live] + alloc[live], held, out=np.zeros(live.size), where=held > 0)
-        utility = kernels.offer_utility(price[live], reservation[live], reliability[live], relationship[live],
-                                        own_share, aversion[live], weights)
+        utility = base_utility[live] - aversion[on_lab] * own_share  # kernels.offer_utility, its fixed part once
         shortlisted = kernels.top_k_in_segments(on_lab, utility, params.max_offers_per_request)
         live, on_lab, on_provider, utility = live[shortlisted], on_lab[shortlisted], on_provider[shortlisted], \
             utility[shortlisted]

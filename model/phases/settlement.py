@@ -50,7 +50,7 @@ def deliver_contracts(state: MarketState) -> np.ndarray:
     c, p, labs, month = state.contracts, state.providers, state.labs, state.month
     n_providers, n_labs = len(p), len(labs)
     live = (c.status == ACTIVE) & (c.start_step <= month) & (month < c.end_step)
-    scheduled = np.where(live, c.quantity_h100e * kernels.ramp_share(month - c.start_step, c.ramp_months), 0.0)
+    scheduled = np.where(live, c.quantity_h100e * kernels.ramp_shares(month - c.start_step, c.ramp_months), 0.0)
     available = p.capacity_h100e * (1.0 - p.outage_share)
     scheduled_of = sum_by(c.seller, weights=scheduled, minlength=n_providers)
     # Leased capacity (a provider buying from another) is delivered first and adds to the buyer's capacity.
@@ -62,8 +62,7 @@ def deliver_contracts(state: MarketState) -> np.ndarray:
     delivered = scheduled * ratio[c.seller]
     c.this_month_h100e[:] = delivered
     c.delivered_h100e_months += delivered
-    to_lab = c.buyer_lab >= 0
-    labs.delivered_h100e[:] = sum_by(c.buyer_lab[to_lab], weights=delivered[to_lab], minlength=n_labs)
+    labs.delivered_h100e[:] = kernels.sum_by_lab(c.buyer_lab, delivered, n_labs)
     p.delivered_h100e[:] = sum_by(c.seller, weights=delivered, minlength=n_providers)
     p.leased_in_h100e[:] = leased_in
     p.spot_sold_h100e[:] = idle_h100e(available_with_leases, p.delivered_h100e)  # idle, until the spot clears
@@ -96,7 +95,7 @@ def pay(state: MarketState, ctx: StepContext, contract_bill: np.ndarray, spot_bi
     c, p, labs, params = state.contracts, state.providers, state.labs, ctx.params
     n_providers, n_labs = len(p), len(labs)
     to_lab = c.buyer_lab >= 0
-    due = sum_by(c.buyer_lab[to_lab], weights=contract_bill[to_lab], minlength=n_labs) + spot_bill
+    due = kernels.sum_by_lab(c.buyer_lab, contract_bill, n_labs) + spot_bill
     means = labs.cash_usd_bn + labs.revenue_usd_bn_per_month
     share = kernels.paid_share(means, due)
     labs.bills_usd_bn[:] = due

@@ -260,7 +260,7 @@ def insert_edges(edges: Edges, lab: np.ndarray, provider: np.ndarray, n_labs: in
     merged_lab = np.insert(edges.lab, at, new_lab)
     return Edges(lab=merged_lab, provider=np.insert(edges.provider, at, new_provider),
                  relationship=np.insert(edges.relationship, at, 0.0),
-                 lab_start=np.searchsorted(merged_lab, np.arange(n_labs + 1)),
+                 lab_start=edges.lab_start + np.searchsorted(new_lab, np.arange(n_labs + 1)),
                  supply_vendor=edges.supply_vendor, supply_provider=edges.supply_provider,
                  supply_weight=edges.supply_weight, supply_blocked=edges.supply_blocked), at
 

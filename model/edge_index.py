@@ -59,11 +59,13 @@ def follow_inserted_edges(state, new_edges, inserted_at: np.ndarray) -> None:
         # old edge i moves up by the number of edges inserted at or before it; the extra last entry (0) is
         # what index -1 reads, so contracts off the edges stay at -1
         n_old = state.edges.lab.size
+        run_lengths = np.diff(np.concatenate([[0], inserted_at, [n_old]]))
         shift = np.zeros(n_old + 1, dtype=np.int64)
-        shift[:n_old] = np.cumsum(np.bincount(inserted_at, minlength=n_old + 1)[:n_old])
+        shift[:n_old] = np.repeat(np.arange(inserted_at.size + 1), run_lengths)
         index += shift[index]
         # a lab's contract with a provider it had no edge to (a scripted deal) may now be on a new edge
         off = np.flatnonzero((index == NOT_ON_AN_EDGE) & (c.buyer_lab[: cache.n] >= 0))
-        index[off] = find_edges(new_edges, len(state.providers), c.buyer_lab[off], c.seller[off])
+        if off.size:
+            index[off] = find_edges(new_edges, len(state.providers), c.buyer_lab[off], c.seller[off])
         cache.edges = new_edges
     state.edges = new_edges

@@ -226,6 +226,7 @@ def test_contract_edge_index_follows_new_contracts_and_discovered_edges():
         on = expected >= 0
         assert np.array_equal(s.edges.lab[expected[on]], c.buyer_lab[on])
         assert np.array_equal(s.edges.provider[expected[on]], c.seller[on])
+        assert np.array_equal(s.edges.lab_start, np.searchsorted(s.edges.lab, np.arange(len(s.labs) + 1)))
     assert s.topology_version > 0, "discovery inserted edges"
     assert np.all(expected[c.buyer_lab >= 0] >= 0), "every negotiated and start contract runs along an edge"
 

@@ -41,15 +41,18 @@ def market_quantities(state: MarketState, counted: np.ndarray | None = None) -> 
 
 
 def flows(state: MarketState) -> dict[str, np.ndarray]:
-    """This month's contract deliveries (h100e) per contract, and spot sold per provider."""
+    """This month's contract deliveries (h100e) per contract and per seller, and spot sold per provider (read
+    only: during a run these are the settlement's own arrays)."""
     c, p = state.contracts, state.providers
     if state.month >= 0:
-        return {"delivered": c.this_month_h100e.copy(), "spot_sold": p.spot_sold_h100e.copy(),
-                "spot_bought": state.labs.spot_h100e.copy(), "spot_price": state.spot_price_usd_per_h100e_hour}
+        return {"delivered": c.this_month_h100e, "delivered_by_seller": p.delivered_h100e,
+                "spot_sold": p.spot_sold_h100e, "spot_bought": state.labs.spot_h100e,
+                "spot_price": state.spot_price_usd_per_h100e_hour}
     live = (c.status == ACTIVE) & (c.start_step <= 0) & (c.end_step > 0)
     scheduled = np.where(live, c.quantity_h100e * kernels.ramp_shares(0 - c.start_step, c.ramp_months), 0.0)
     zeros = np.zeros(len(p))
-    return {"delivered": scheduled, "spot_sold": zeros, "spot_bought": np.zeros(len(state.labs)),
+    return {"delivered": scheduled, "delivered_by_seller": sum_by(c.seller, weights=scheduled, minlength=len(p)),
+            "spot_sold": zeros, "spot_bought": np.zeros(len(state.labs)),
             "spot_price": np.nan}  # no spot market before the first month
 
 
@@ -70,15 +73,16 @@ def pair_flows(state: MarketState, delivered: np.ndarray, payment: np.ndarray):
     """
     c, e, n_p = state.contracts, state.edges, len(state.providers)
     edge = contract_edges(state)
-    n_edges = e.lab.size
-    by_edge = [sum_by(edge + 1, weights=v, minlength=n_edges + 1)[1:] for v in (delivered, payment)]
+    bins = edge + 1  # bin 0: off the edges
+    by_edge = [sum_by(bins, weights=v, minlength=e.lab.size + 1)[1:] for v in (delivered, payment)]
     on = np.flatnonzero(by_edge[0] > 0)
+    on_edges = (n_p + e.lab[on], e.provider[on], by_edge[0][on], by_edge[1][on])
     off = np.flatnonzero((edge < 0) & (delivered > 0))
+    if off.size == 0:
+        return on_edges
     buyer_node = np.where(c.buyer_lab[off] >= 0, n_p + c.buyer_lab[off], c.buyer_provider[off])
-    off_buyer, off_seller, off_delivered, off_payment = kernels.grouped_sum(
-        buyer_node, c.seller[off], delivered[off], n_p, payment[off])
-    return (np.concatenate([off_buyer, n_p + e.lab[on]]), np.concatenate([off_seller, e.provider[on]]),
-            np.concatenate([off_delivered, by_edge[0][on]]), np.concatenate([off_payment, by_edge[1][on]]))
+    off_edges = kernels.grouped_sum(buyer_node, c.seller[off], delivered[off], n_p, payment[off])
+    return tuple(np.concatenate(pair) for pair in zip(off_edges, on_edges))
 
 
 def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
@@ -98,7 +102,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     contracted = market_quantities(state, active_market)
     contracted_share = kernels.shares_of(contracted)
 
-    through = sum_by(c.seller, weights=delivered, minlength=n_p) + f["spot_sold"]
+    through = f["delivered_by_seller"] + f["spot_sold"]
     to_labs = delivered[c.buyer_lab >= 0].sum() + f["spot_bought"].sum()
     at_risk = through / to_labs if to_labs > 0 else np.zeros(n_p)
 
@@ -113,7 +117,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     supplier_hhi, largest_provider_share, supplier_count = kernels.concentration_by_group(
         pair_lab[to_lab], pair_delivered[to_lab], n_l)
     remaining = remaining_value_usd_bn(state)
-    lab_commitments = kernels.sum_by_lab(c.buyer_lab, remaining, n_l)
+    lab_commitments = kernels.sum_by_buyer(c.buyer_lab, remaining, n_l)
     commitments_over_revenue = np.divide(lab_commitments, 12.0 * labs.revenue_usd_bn_per_month,
                                          out=np.zeros(n_l), where=labs.revenue_usd_bn_per_month > 0)
     backlog = sum_by(c.seller, weights=remaining, minlength=n_p)
@@ -191,7 +195,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
                    "price_usd_per_h100e": v.price_usd_per_h100e, "backlog_h100e": v.backlog_h100e,
                    "revenue_usd_bn": v.revenue_usd_bn, "shipment_share": kernels.shares_of(shipped)},
         "provider": {"capacity_h100e": p.capacity_h100e, "committed_h100e": p.committed_h100e,
-                     "delivered_h100e": sum_by(c.seller, weights=delivered, minlength=n_p),
+                     "delivered_h100e": f["delivered_by_seller"].copy(),
                      "spot_sold_h100e": f["spot_sold"], "utilisation": p.utilisation,
                      "unit_cost_usd_per_h100e_hour": p.unit_cost_usd_per_h100e_hour,
                      "list_price_usd_per_h100e_hour": p.list_price_usd_per_h100e_hour,

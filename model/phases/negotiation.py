@@ -27,8 +27,8 @@ def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
     projected = labs.demand_h100e * np.exp(params.demand_growth_scale * labs.demand_growth_per_month * horizon)
     held = holds(c.status)
     lasting = held & (c.end_step > state.month + horizon // 2)
-    covered = kernels.sum_by_lab(c.buyer_lab, np.where(lasting, c.quantity_h100e, 0.0), n)
-    monthly_bill = kernels.sum_by_lab(c.buyer_lab, np.where(held, usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour),
+    covered = kernels.sum_by_buyer(c.buyer_lab, np.where(lasting, c.quantity_h100e, 0.0), n)
+    monthly_bill = kernels.sum_by_buyer(c.buyer_lab, np.where(held, usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour),
                                                             0.0), n)
     means = labs.revenue_usd_bn_per_month + np.maximum(labs.cash_usd_bn, 0.0) / params.funding_runway_months
     affordable = np.maximum(means - monthly_bill, 0.0) / usd_bn(1.0, labs.wtp_usd_per_h100e_hour)
@@ -138,8 +138,8 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
         allocated[labs_here] += got_by_lab
         remaining[labs_here] = kernels.snap_to_zero(remaining[labs_here] - got_by_lab, asked_for[labs_here])
         left = kernels.snap_to_zero(left - sum_by(on_provider, weights=got, minlength=n_providers), offered)
-    alloc[alloc < params.min_contract_share * labs.demand_h100e[lab]] = 0.0
     signed = np.flatnonzero(alloc > 0)
+    signed = signed[alloc[signed] >= params.min_contract_share * labs.demand_h100e[lab[signed]]]
     propose_contracts(state, ctx, provider[signed], lab[signed], alloc[signed], price[signed])
 
 

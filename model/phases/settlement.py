@@ -54,15 +54,16 @@ def deliver_contracts(state: MarketState) -> np.ndarray:
     available = p.capacity_h100e * (1.0 - p.outage_share)
     scheduled_of = sum_by(c.seller, weights=scheduled, minlength=n_providers)
     # Leased capacity (a provider buying from another) is delivered first and adds to the buyer's capacity.
-    leased = c.buyer_provider >= 0
+    leased = np.flatnonzero(c.buyer_provider >= 0)
     first = delivery_ratio(available, scheduled_of)
-    leased_in = sum_by(c.buyer_provider[leased], weights=(scheduled * first[c.seller])[leased], minlength=n_providers)
+    leased_in = sum_by(c.buyer_provider[leased], weights=scheduled[leased] * first[c.seller[leased]],
+                       minlength=n_providers)
     available_with_leases = available + leased_in
     ratio = np.where(leased_in > 0, delivery_ratio(available_with_leases, scheduled_of), first)
     delivered = scheduled * ratio[c.seller]
     c.this_month_h100e[:] = delivered
     c.delivered_h100e_months += delivered
-    labs.delivered_h100e[:] = kernels.sum_by_lab(c.buyer_lab, delivered, n_labs)
+    labs.delivered_h100e[:] = kernels.sum_by_buyer(c.buyer_lab, delivered, n_labs)
     p.delivered_h100e[:] = sum_by(c.seller, weights=delivered, minlength=n_providers)
     p.leased_in_h100e[:] = leased_in
     p.spot_sold_h100e[:] = idle_h100e(available_with_leases, p.delivered_h100e)  # idle, until the spot clears
@@ -94,8 +95,7 @@ def pay(state: MarketState, ctx: StepContext, contract_bill: np.ndarray, spot_bi
     what labs actually pay, pay for leased capacity, earn non-AI margin, pay opex, and borrow when short."""
     c, p, labs, params = state.contracts, state.providers, state.labs, ctx.params
     n_providers, n_labs = len(p), len(labs)
-    to_lab = c.buyer_lab >= 0
-    due = kernels.sum_by_lab(c.buyer_lab, contract_bill, n_labs) + spot_bill
+    due = kernels.sum_by_buyer(c.buyer_lab, contract_bill, n_labs) + spot_bill
     means = labs.cash_usd_bn + labs.revenue_usd_bn_per_month
     share = kernels.paid_share(means, due)
     labs.bills_usd_bn[:] = due
@@ -103,10 +103,10 @@ def pay(state: MarketState, ctx: StepContext, contract_bill: np.ndarray, spot_bi
     labs.cash_usd_bn[:] = np.where(share < 1.0, 0.0, np.maximum(means - due, 0.0))  # short: all cash is spent
     labs.unpaid_usd_bn += due - labs.spend_usd_bn
     labs.arrears_months[:] = np.where((labs.spend_usd_bn < due) & ~labs.defaulted, labs.arrears_months + 1, 0)
-    paid = contract_bill * np.where(to_lab, share[np.maximum(c.buyer_lab, 0)], 1.0)
+    paid = contract_bill * np.concatenate([[1.0], share])[c.buyer_lab + 1]  # providers buying pay in full
     c.paid_usd_bn += paid
     p.contract_revenue_usd_bn[:] = sum_by(c.seller, weights=paid, minlength=n_providers)
-    p.wholesale_cost_usd_bn[:] = sum_by(c.buyer_provider[~to_lab], weights=paid[~to_lab], minlength=n_providers)
+    p.wholesale_cost_usd_bn[:] = kernels.sum_by_buyer(c.buyer_provider, paid, n_providers)
     spot_paid = float(np.sum(spot_bill * share))
     sold = p.spot_sold_h100e
     p.spot_revenue_usd_bn[:] = spot_paid * sold / sold.sum() if sold.sum() > 0 else 0.0

@@ -34,7 +34,9 @@ class Params:
     revenue_noise_sd: float = p(0.02, "ESTIMATE: month-to-month noise of revenue growth (log sd)")
     diversification_aversion_scale: float = p(1.0, "multiplier on labs' aversion to supplier concentration")
     planning_horizon_months: int = p(12, "ESTIMATE: labs contract for demand a year ahead")
-    request_threshold_share: float = p(0.05, "ESTIMATE: a gap below 5% of demand does not trigger a request")
+    request_threshold_share: float = p(
+        0.08, "ESTIMATE: a lab asks when its gap exceeds 8% of demand: the smallest request whose even split over a"
+              " four-offer shortlist clears the 2% minimum contract (smaller ones were split into unsignable pieces)")
     funding_runway_months: float = p(24.0, "ESTIMATE: labs commit cash reserves over two years")
     discovery_probability_per_month: float = p(0.01, "ESTIMATE: a smaller lab finds a new provider every ~8 years")
     breach_after_months: int = p(3, "ESTIMATE: three months of unpaid bills before a breach")

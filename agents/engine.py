@@ -144,7 +144,7 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
     signed = [k for k in range(e.lab.size) if alloc[k] >= params.min_contract_share * labs[e.lab[k]].demand_h100e
               and alloc[k] > 0]
     propose_contracts(state, ctx, e.provider[signed], e.lab[signed], np.array([alloc[k] for k in signed]),
-                      np.array([price[k] for k in signed]))
+                      np.array([price[k] for k in signed]), np.array(signed, dtype=np.int64))
 
 
 def first_refusal_wait(lab, provider_row: int) -> bool:

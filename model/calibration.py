@@ -345,6 +345,5 @@ def _derive_non_ai_revenue(state: MarketState, data_dir: Path) -> None:
 
 def is_captive(state: MarketState, seller, buyer_lab) -> np.ndarray:
     """True where the buyer is the lab served by the seller in-house (its own fleet): priced at cost, no market."""
-    buyer_lab = np.asarray(buyer_lab)
-    own = np.where(buyer_lab >= 0, state.labs.self_provider[np.maximum(buyer_lab, 0)], -2)
+    own = np.concatenate([[-2], state.labs.self_provider])[np.asarray(buyer_lab) + 1]  # -2: a provider buys
     return own == np.asarray(seller)

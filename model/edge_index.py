@@ -34,8 +34,12 @@ class ContractEdges:
     n: int = 0
 
 
-def contract_edges(state) -> np.ndarray:
-    """Edge position of every contract in `state.contracts` (-1 off the edges); only new contracts are searched."""
+def contract_edges(state, new_on: np.ndarray | None = None) -> np.ndarray:
+    """Edge position of every contract in `state.contracts` (-1 off the edges); only new contracts are searched.
+
+    `new_on`: the edges of the contracts just appended, when the caller knows them (negotiation signs along
+    the edges it negotiated), so they need no search.
+    """
     cache, c, n_providers = state.contract_edges, state.contracts, len(state.providers)
     if cache.contracts is not c or cache.edges is not state.edges or cache.n > len(c):
         cache.contracts, cache.edges, cache.n = c, state.edges, 0
@@ -45,7 +49,8 @@ def contract_edges(state) -> np.ndarray:
             grown[: cache.n] = cache.buffer[: cache.n]
             cache.buffer = grown
         new = slice(cache.n, len(c))
-        cache.buffer[new] = find_edges(state.edges, n_providers, c.buyer_lab[new], c.seller[new])
+        known = new_on is not None and cache.n + np.size(new_on) == len(c)
+        cache.buffer[new] = new_on if known else find_edges(state.edges, n_providers, c.buyer_lab[new], c.seller[new])
         cache.n = len(c)
     return cache.buffer[: cache.n]
 

@@ -112,7 +112,7 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
     allocated = np.zeros(n_labs)  # this month's allocations per lab, so far
     for round_ in range(params.negotiation_rounds):
         # each round works only on the offers still open: labs still asking, providers with room left
-        live = tradable & (remaining[lab] > 0) & (left[provider] > 0)
+        live = tradable & (remaining > 0)[lab] & (left > 0)[provider]
         if round_ == 0:
             live &= ~first_refusal_wait
         live = np.flatnonzero(live)  # sorted by lab
@@ -122,7 +122,7 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
         held = (labs.contracted_h100e + allocated)[on_lab]
         own_share = np.divide(contracted[live] + alloc[live], held, out=np.zeros(live.size), where=held > 0)
         utility = base_utility[live] - aversion[on_lab] * own_share  # kernels.offer_utility, its fixed part once
-        shortlisted = kernels.top_k_in_segments(on_lab, utility, params.max_offers_per_request)
+        shortlisted = np.flatnonzero(kernels.top_k_in_segments(on_lab, utility, params.max_offers_per_request))
         live, on_lab, on_provider, utility = live[shortlisted], on_lab[shortlisted], on_provider[shortlisted], \
             utility[shortlisted]
         starts = kernels.segment_starts(on_lab)
@@ -140,11 +140,12 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
         left = kernels.snap_to_zero(left - sum_by(on_provider, weights=got, minlength=n_providers), offered)
     signed = np.flatnonzero(alloc > 0)
     signed = signed[alloc[signed] >= params.min_contract_share * labs.demand_h100e[lab[signed]]]
-    propose_contracts(state, ctx, provider[signed], lab[signed], alloc[signed], price[signed])
+    propose_contracts(state, ctx, provider[signed], lab[signed], alloc[signed], price[signed], rows[signed])
 
 
-def propose_contracts(state: MarketState, ctx: StepContext, seller, lab, quantity, price) -> None:
-    """Append negotiated contracts in `proposed` status, starting this month for the lab's preferred term."""
+def propose_contracts(state: MarketState, ctx: StepContext, seller, lab, quantity, price, edge) -> None:
+    """Append negotiated contracts along the eligible edges `edge` in `proposed` status, starting this month
+    for the lab's preferred term."""
     duration = state.labs.contract_months[lab]
     ramp = ctx.params.ramp_months
     month = state.month
@@ -156,3 +157,4 @@ def propose_contracts(state: MarketState, ctx: StepContext, seller, lab, quantit
         exclusive=False, status=PROPOSED, origin=ORIGIN_NEGOTIATED, regulator=NOT_SET, event=NOT_SET,
         proposed_step=month, review_due_step=NOT_SET, decided_step=NOT_SET, active_step=NOT_SET,
         closed_step=NOT_SET, delivered_h100e_months=0.0, paid_usd_bn=0.0, this_month_h100e=0.0)
+    contract_edges(state, new_on=edge)

@@ -56,11 +56,10 @@ class RecordTable:
         if count == 0:
             return np.arange(self.n, self.n)
         self._reserve(self.n + count)
-        rows = np.arange(self.n, self.n + count)
         for name, value in values.items():
-            self._data[name][rows] = value
+            self._data[name][self.n: self.n + count] = value
         self.n += count
-        return rows
+        return np.arange(self.n - count, self.n)
 
     def _reserve(self, size: int) -> None:
         capacity = next(iter(self._data.values())).size

@@ -30,6 +30,7 @@ def _parse(date: str) -> tuple[int, int]:
     return year, month
 
 
-def usd_bn(quantity_h100e, price_usd_per_h100e_hour, months=1.0):
-    """Value in USD bn of `quantity_h100e` rented at a price for `months` months."""
-    return quantity_h100e * price_usd_per_h100e_hour * HOURS_PER_MONTH * months / USD_PER_BN
+def usd_bn(quantity_h100e, price_usd_per_h100e_hour, months=None):
+    """Value in USD bn of `quantity_h100e` rented at a price for `months` months (one when not given)."""
+    hours = quantity_h100e * price_usd_per_h100e_hour * HOURS_PER_MONTH
+    return (hours if months is None else hours * months) / USD_PER_BN

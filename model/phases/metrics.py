@@ -13,7 +13,7 @@ from ..calibration import is_captive
 from ..context import StepContext, holds
 from ..edge_index import contract_edges
 from ..kernels import sum_by
-from ..records import ACTIVE, BLOCKED, UNDER_REVIEW
+from ..records import ACTIVE, BLOCKED, CONTRACT_STATUS, UNDER_REVIEW
 from ..state import PROVIDER_KINDS, VENDOR_KINDS, MarketState
 from ..units import index_to_month, usd_bn
 from .settlement import idle_h100e
@@ -37,21 +37,23 @@ def market_quantities(state: MarketState, counted: np.ndarray | None = None) -> 
     """Contracted AI capacity per provider: the market's contracts' full quantities (what regulators screen)."""
     c = state.contracts
     counted = market_contracts(state) if counted is None else counted
-    return sum_by(c.seller[counted], weights=c.quantity_h100e[counted], minlength=len(state.providers))
+    return sum_by(c.seller, weights=np.where(counted, c.quantity_h100e, 0.0), minlength=len(state.providers))
 
 
 def flows(state: MarketState) -> dict[str, np.ndarray]:
-    """This month's contract deliveries (h100e) per contract and per seller, and spot sold per provider (read
-    only: during a run these are the settlement's own arrays)."""
+    """This month's contract deliveries (h100e) per contract, per seller and per buying lab, and spot sold per
+    provider (read only: during a run these are the settlement's own arrays)."""
     c, p = state.contracts, state.providers
     if state.month >= 0:
         return {"delivered": c.this_month_h100e, "delivered_by_seller": p.delivered_h100e,
+                "delivered_to_labs": state.labs.delivered_h100e,
                 "spot_sold": p.spot_sold_h100e, "spot_bought": state.labs.spot_h100e,
                 "spot_price": state.spot_price_usd_per_h100e_hour}
     live = (c.status == ACTIVE) & (c.start_step <= 0) & (c.end_step > 0)
     scheduled = np.where(live, c.quantity_h100e * kernels.ramp_shares(0 - c.start_step, c.ramp_months), 0.0)
     zeros = np.zeros(len(p))
     return {"delivered": scheduled, "delivered_by_seller": sum_by(c.seller, weights=scheduled, minlength=len(p)),
+            "delivered_to_labs": kernels.sum_by_buyer(c.buyer_lab, scheduled, len(state.labs)),
             "spot_sold": zeros, "spot_bought": np.zeros(len(state.labs)),
             "spot_price": np.nan}  # no spot market before the first month
 
@@ -77,7 +79,8 @@ def pair_flows(state: MarketState, delivered: np.ndarray, payment: np.ndarray):
     by_edge = [sum_by(bins, weights=v, minlength=e.lab.size + 1)[1:] for v in (delivered, payment)]
     on = np.flatnonzero(by_edge[0] > 0)
     on_edges = (n_p + e.lab[on], e.provider[on], by_edge[0][on], by_edge[1][on])
-    off = np.flatnonzero((edge < 0) & (delivered > 0))
+    off = np.flatnonzero(edge < 0)
+    off = off[delivered[off] > 0]
     if off.size == 0:
         return on_edges
     buyer_node = np.where(c.buyer_lab[off] >= 0, n_p + c.buyer_lab[off], c.buyer_provider[off])
@@ -94,7 +97,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     captive = is_captive(state, c.seller, c.buyer_lab)
     payment = usd_bn(delivered, c.price_usd_per_h100e_hour)
     spot_revenue = usd_bn(f["spot_sold"], np.nan_to_num(f["spot_price"]))
-    external_revenue = sum_by(c.seller[~captive], weights=payment[~captive], minlength=n_p)
+    external_revenue = sum_by(c.seller, weights=np.where(captive, 0.0, payment), minlength=n_p)
     cloud_revenue = p.non_ai_revenue_usd_bn_per_month + external_revenue + spot_revenue
     revenue_share = kernels.shares_of(cloud_revenue)
 
@@ -103,7 +106,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     contracted_share = kernels.shares_of(contracted)
 
     through = f["delivered_by_seller"] + f["spot_sold"]
-    to_labs = delivered[c.buyer_lab >= 0].sum() + f["spot_bought"].sum()
+    to_labs = f["delivered_to_labs"].sum() + f["spot_bought"].sum()
     at_risk = through / to_labs if to_labs > 0 else np.zeros(n_p)
 
     pair_buyer, pair_seller, pair_delivered, pair_payment = pair_flows(state, delivered, payment)
@@ -135,6 +138,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     market_q = c.quantity_h100e[active_market]
     residual = residual_providers(state)
     new = (c.active_step == state.month) & active_market
+    by_status = np.bincount(c.status, minlength=len(CONTRACT_STATUS))
 
     m = {
         "date": index_to_month(ctx.params.start_month, state.month),
@@ -175,10 +179,10 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
         "breaches": int(state.breaches),
         "stranded_usd_bn": float(p.stranded_usd_bn.sum()),
         "unpaid_usd_bn": float(labs.unpaid_usd_bn.sum()),
-        "contracts_active": int(np.sum(c.status == ACTIVE)),
-        "contracts_signed": int(np.sum(c.active_step == state.month)) if state.month >= 0 else 0,
-        "contracts_under_review": int(np.sum(c.status == UNDER_REVIEW)),
-        "contracts_blocked": int(np.sum(c.status == BLOCKED)),
+        "contracts_active": int(by_status[ACTIVE]),
+        "contracts_signed": int(np.count_nonzero(c.active_step == state.month)) if state.month >= 0 else 0,
+        "contracts_under_review": int(by_status[UNDER_REVIEW]),
+        "contracts_blocked": int(by_status[BLOCKED]),
         "commitments_over_revenue_max": float(commitments_over_revenue.max(initial=0.0)),
     }
     if n_p <= NAMED_SERIES_LIMIT:

@@ -258,9 +258,32 @@ def segment_sum_sorted(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
 
 def top_k_in_segments(segment: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
     """Mask of the k highest scores within each segment of a *sorted* `segment` array (ties: earlier first).
+    Scores of -inf are never kept.
 
-    k passes of a segment maximum: linear in the entries, no sort.
+    Lays the segments out as the rows of a matrix and partitions each row around its k-th highest score (no
+    sort); the few segments where a tie at that score would keep more than k are redone in k passes.
     """
+    if score.size == 0 or k <= 0:
+        return np.zeros(score.size, dtype=bool)
+    score = np.asarray(score, dtype=float)
+    starts = segment_starts(segment)
+    lengths = np.diff(np.r_[starts, score.size])
+    row = np.repeat(np.arange(starts.size), lengths)
+    keep = score > -np.inf
+    if lengths.max() > k:
+        negated = np.full((starts.size, int(lengths.max())), np.inf)
+        negated[row, np.arange(score.size) - starts[row]] = -score
+        kth_best = -np.partition(negated, k - 1, axis=1)[:, k - 1]
+        keep &= score >= kth_best[row]
+    tied = np.flatnonzero(np.add.reduceat(keep, starts) > k)
+    if tied.size:
+        rows = np.flatnonzero(np.isin(row, tied))
+        keep[rows] = top_k_by_passes(segment[rows], score[rows], k)
+    return keep
+
+
+def top_k_by_passes(segment: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """`top_k_in_segments` in k passes of a segment maximum, the earliest of equal scores first."""
     keep = np.zeros(score.size, dtype=bool)
     if score.size == 0:
         return keep

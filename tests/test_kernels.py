@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from model import kernels
 
@@ -120,3 +122,19 @@ def test_top_k_in_segments_keeps_the_best_per_segment_with_ties_to_the_earlier()
     assert kernels.top_k_in_segments(segment, score, 2).tolist() == [False, True, True, True, True, True]
     assert kernels.top_k_in_segments(segment, score, 5).all()
     assert kernels.segment_max_sorted(score, kernels.segment_starts(segment)).tolist() == [3, 3, 3, 5, 5, 0]
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.sampled_from([-np.inf, -1.0, 0.0, 0.5, 1.0, 2.0])), max_size=60),
+       st.integers(1, 5))
+def test_top_k_in_segments_matches_a_stable_sort_per_segment(entries, k):
+    """Many ties and -inf scores: the partition path and its tie fallback pick what a stable sort picks."""
+    entries = sorted(entries, key=lambda e: e[0])  # segments sorted, order within a segment kept
+    segment = np.array([s for s, _ in entries], dtype=np.int64)
+    score = np.array([v for _, v in entries], dtype=float)
+    expected = np.zeros(len(entries), dtype=bool)
+    for seg in set(segment.tolist()):
+        members = [i for i in range(len(entries)) if segment[i] == seg and score[i] > -np.inf]
+        for i in sorted(members, key=lambda i: -score[i])[:k]:  # sorted() is stable: earlier first on ties
+            expected[i] = True
+    assert kernels.top_k_in_segments(segment, score, k).tolist() == expected.tolist()
+    assert kernels.top_k_by_passes(segment, score, k).tolist() == expected.tolist()

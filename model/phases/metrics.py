@@ -13,7 +13,7 @@ from ..calibration import is_captive
 from ..context import StepContext, holds
 from ..edge_index import contract_edges
 from ..kernels import sum_by
-from ..records import ACTIVE, BLOCKED, CONTRACT_STATUS, UNDER_REVIEW
+from ..records import ACTIVE, BLOCKED, UNDER_REVIEW
 from ..state import PROVIDER_KINDS, VENDOR_KINDS, MarketState
 from ..units import index_to_month, usd_bn
 from .settlement import idle_h100e
@@ -138,7 +138,6 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     market_q = c.quantity_h100e[active_market]
     residual = residual_providers(state)
     new = (c.active_step == state.month) & active_market
-    by_status = np.bincount(c.status, minlength=len(CONTRACT_STATUS))
 
     m = {
         "date": index_to_month(ctx.params.start_month, state.month),
@@ -179,10 +178,10 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
         "breaches": int(state.breaches),
         "stranded_usd_bn": float(p.stranded_usd_bn.sum()),
         "unpaid_usd_bn": float(labs.unpaid_usd_bn.sum()),
-        "contracts_active": int(by_status[ACTIVE]),
+        "contracts_active": int(np.count_nonzero(c.status == ACTIVE)),
         "contracts_signed": int(np.count_nonzero(c.active_step == state.month)) if state.month >= 0 else 0,
-        "contracts_under_review": int(by_status[UNDER_REVIEW]),
-        "contracts_blocked": int(by_status[BLOCKED]),
+        "contracts_under_review": int(np.count_nonzero(c.status == UNDER_REVIEW)),
+        "contracts_blocked": int(np.count_nonzero(c.status == BLOCKED)),
         "commitments_over_revenue_max": float(commitments_over_revenue.max(initial=0.0)),
     }
     if n_p <= NAMED_SERIES_LIMIT:

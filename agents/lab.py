@@ -61,11 +61,10 @@ class AILab(MarketAgent):
                 covered += quantity
             bill += usd_bn(quantity, price)
         gap = max(projected - covered, 0.0)
-        if not gap > params.request_threshold_share * self.demand_h100e:
-            return 0.0
         means = self.revenue_usd_bn_per_month + max(self.cash_usd_bn, 0.0) / params.funding_runway_months
         affordable = max(means - bill, 0.0) / usd_bn(1.0, self.wtp_usd_per_h100e_hour)
-        return min(gap, affordable)
+        request = min(gap, affordable)
+        return request if request > params.request_threshold_share * self.demand_h100e else 0.0
 
     def may_trade_with(self, provider) -> bool:
         """Exclusivity allows it, and the provider is its own fleet or can beat its cost floor."""

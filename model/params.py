@@ -35,8 +35,8 @@ class Params:
     diversification_aversion_scale: float = p(1.0, "multiplier on labs' aversion to supplier concentration")
     planning_horizon_months: int = p(12, "ESTIMATE: labs contract for demand a year ahead")
     request_threshold_share: float = p(
-        0.08, "ESTIMATE: a lab asks when its gap exceeds 8% of demand: the smallest request whose even split over a"
-              " four-offer shortlist clears the 2% minimum contract (smaller ones were split into unsignable pieces)")
+        0.08, "ESTIMATE: a lab asks when it can request over 8% of its demand (gap within its means): the smallest"
+              " request whose even split over a four-offer shortlist clears the 2% minimum contract")
     funding_runway_months: float = p(24.0, "ESTIMATE: labs commit cash reserves over two years")
     discovery_probability_per_month: float = p(0.01, "ESTIMATE: a smaller lab finds a new provider every ~8 years")
     breach_after_months: int = p(3, "ESTIMATE: three months of unpaid bills before a breach")

@@ -16,7 +16,8 @@ from ..units import usd_bn
 
 
 def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
-    """h100e each lab asks for: its projected demand not covered by lasting contracts, limited by its means.
+    """h100e each lab asks for: its projected demand not covered by lasting contracts, limited by its means;
+    nothing when that is under `request_threshold_share` of its demand.
 
     Projected demand is today's grown over the planning horizon; a contract counts as cover while more than
     half a horizon of it remains; means are revenue plus cash spread over the funding runway.
@@ -32,9 +33,9 @@ def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
                                                             0.0), n)
     means = labs.revenue_usd_bn_per_month + np.maximum(labs.cash_usd_bn, 0.0) / params.funding_runway_months
     affordable = np.maximum(means - monthly_bill, 0.0) / usd_bn(1.0, labs.wtp_usd_per_h100e_hour)
-    gap = np.maximum(projected - covered, 0.0)
-    asks = ~labs.defaulted & (gap > params.request_threshold_share * labs.demand_h100e)
-    return np.where(asks, np.minimum(gap, affordable), 0.0)
+    request = np.minimum(np.maximum(projected - covered, 0.0), affordable)
+    asks = ~labs.defaulted & (request > params.request_threshold_share * labs.demand_h100e)
+    return np.where(asks, request, 0.0)
 
 
 def provider_offer_capacity(state: MarketState, ctx: StepContext) -> np.ndarray:

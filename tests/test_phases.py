@@ -43,6 +43,20 @@ def test_allocations_never_exceed_what_providers_offer():
     assert sold == pytest.approx(offered, rel=1e-6)
 
 
+def test_a_lab_asks_only_when_it_can_afford_a_request_above_the_threshold():
+    state, ctx = small_market(n_labs=3, n_providers=3, seed=4)
+    labs, threshold = state.labs, ctx.params.request_threshold_share
+    labs.demand_h100e[:] = 1000.0  # no contracts held: every lab's gap is its projected demand, > 1,000
+    labs.revenue_usd_bn_per_month[:] = 0.0
+    per_h100e = usd_bn(1.0, labs.wtp_usd_per_h100e_hour)  # USD bn a month for one H100e at the lab's wtp
+    # means (cash spread over the runway) for half, 1.5x and 100x the threshold's quantity
+    labs.cash_usd_bn[:] = per_h100e * 1000.0 * threshold * np.array([0.5, 1.5, 100.0]) * ctx.params.funding_runway_months
+    asked = negotiation_module.lab_requests(state, ctx)
+    assert asked[0] == 0.0, "a request under the threshold is not made, although the gap is large"
+    assert asked[1] == pytest.approx(1000.0 * threshold * 1.5), "within its means"
+    assert asked[2] > 1000.0, "the whole gap, which grows over the planning horizon"
+
+
 def test_negotiated_price_lies_between_cost_and_reservation():
     state, ctx = small_market(n_labs=5, n_providers=4, seed=2, captive=True)
     price, reservation, tradable = negotiation_module.edge_quotes(state, ctx)

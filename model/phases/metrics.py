@@ -198,7 +198,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
                    "price_usd_per_h100e": v.price_usd_per_h100e, "backlog_h100e": v.backlog_h100e,
                    "revenue_usd_bn": v.revenue_usd_bn, "shipment_share": kernels.shares_of(shipped)},
         "provider": {"capacity_h100e": p.capacity_h100e, "committed_h100e": p.committed_h100e,
-                     "delivered_h100e": f["delivered_by_seller"].copy(),
+                     "delivered_h100e": f["delivered_by_seller"],
                      "spot_sold_h100e": f["spot_sold"], "utilisation": p.utilisation,
                      "unit_cost_usd_per_h100e_hour": p.unit_cost_usd_per_h100e_hour,
                      "list_price_usd_per_h100e_hour": p.list_price_usd_per_h100e_hour,
@@ -238,9 +238,10 @@ def supply_of_named_labs(state: MarketState) -> dict[str, np.ndarray]:
     due_now = np.where((start <= month) & (month < end),
                        quantity * kernels.ramp_shares(month - start, c.ramp_months[rows]), 0.0)
     delivered = flows(state)["delivered"][rows]
-    sums = [np.bincount(index[active], weights=v[active], minlength=unique.size) for v in (quantity, due_now, delivered)]
-    return {"lab": unique // n_p, "provider": unique % n_p, "contracted_h100e": sums[0],
-            "scheduled_h100e": sums[1], "delivered_h100e": sums[2]}
+    contracted, scheduled, delivered = (np.bincount(index[active], weights=v[active], minlength=unique.size)
+                                        for v in (quantity, due_now, delivered))
+    return {"lab": unique // n_p, "provider": unique % n_p, "contracted_h100e": contracted,
+            "scheduled_h100e": scheduled, "delivered_h100e": delivered}
 
 
 def _weighted_mean(values, weights) -> float:

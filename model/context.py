@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .kernels import sum_by, sum_by_buyer
+from .kernels import sum_by, sum_by_row
 from .params import Params
 from .records import ACTIVE, APPROVED, PROPOSED, UNDER_REVIEW
 from .state import MarketState
@@ -40,7 +40,7 @@ def recount_commitments(state: MarketState) -> None:
     c = state.contracts
     held = np.where(holds(c.status), c.quantity_h100e, 0.0)
     state.providers.committed_h100e[:] = sum_by(c.seller, weights=held, minlength=len(state.providers))
-    state.labs.contracted_h100e[:] = sum_by_buyer(c.buyer_lab, held, len(state.labs))
+    state.labs.contracted_h100e[:] = sum_by_row(c.buyer_lab, held, len(state.labs))
 
 
 def regulator_by_provider(state: MarketState) -> np.ndarray:

@@ -308,13 +308,13 @@ def sum_by(index, weights=None, minlength: int = 0) -> np.ndarray:
     return np.bincount(index, weights=weights, minlength=minlength).astype(float, copy=False)
 
 
-def sum_by_buyer(buyer: np.ndarray, weights: np.ndarray, n_buyers: int) -> np.ndarray:
-    """Sums of `weights` over contracts by buyer row (a `buyer_lab` or `buyer_provider` column); contracts whose
-    buyer is of the other kind (-1) are left out.
+def sum_by_row(index: np.ndarray, weights: np.ndarray, n_rows: int) -> np.ndarray:
+    """Sums of `weights` by `index` into a table of `n_rows` rows; entries whose index is -1 (no row: a contract
+    bought by the other kind of buyer, or one off the eligible edges) are left out.
 
-    Shifting the index by one and dropping bin 0 costs less than selecting the contracts first.
+    Shifting the index by one and dropping bin 0 costs less than selecting the entries first.
     """
-    return sum_by(np.asarray(buyer) + 1, weights=weights, minlength=n_buyers + 1)[1:]
+    return sum_by(np.asarray(index) + 1, weights=weights, minlength=n_rows + 1)[1:]
 
 
 def depreciation_usd_bn(capacity_h100e, capex_usd_per_h100e, useful_life_years):

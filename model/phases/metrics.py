@@ -53,7 +53,7 @@ def flows(state: MarketState) -> dict[str, np.ndarray]:
     scheduled = np.where(live, c.quantity_h100e * kernels.ramp_shares(0 - c.start_step, c.ramp_months), 0.0)
     zeros = np.zeros(len(p))
     return {"delivered": scheduled, "delivered_by_seller": sum_by(c.seller, weights=scheduled, minlength=len(p)),
-            "delivered_to_labs": kernels.sum_by_buyer(c.buyer_lab, scheduled, len(state.labs)),
+            "delivered_to_labs": kernels.sum_by_row(c.buyer_lab, scheduled, len(state.labs)),
             "spot_sold": zeros, "spot_bought": np.zeros(len(state.labs)),
             "spot_price": np.nan}  # no spot market before the first month
 
@@ -75,8 +75,7 @@ def pair_flows(state: MarketState, delivered: np.ndarray, payment: np.ndarray):
     """
     c, e, n_p = state.contracts, state.edges, len(state.providers)
     edge = contract_edges(state)
-    bins = edge + 1  # bin 0: off the edges
-    by_edge = [sum_by(bins, weights=v, minlength=e.lab.size + 1)[1:] for v in (delivered, payment)]
+    by_edge = [kernels.sum_by_row(edge, v, e.lab.size) for v in (delivered, payment)]
     on = np.flatnonzero(by_edge[0] > 0)
     on_edges = (n_p + e.lab[on], e.provider[on], by_edge[0][on], by_edge[1][on])
     off = np.flatnonzero(edge < 0)
@@ -120,7 +119,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     supplier_hhi, largest_provider_share, supplier_count = kernels.concentration_by_group(
         pair_lab[to_lab], pair_delivered[to_lab], n_l)
     remaining = remaining_value_usd_bn(state)
-    lab_commitments = kernels.sum_by_buyer(c.buyer_lab, remaining, n_l)
+    lab_commitments = kernels.sum_by_row(c.buyer_lab, remaining, n_l)
     commitments_over_revenue = np.divide(lab_commitments, 12.0 * labs.revenue_usd_bn_per_month,
                                          out=np.zeros(n_l), where=labs.revenue_usd_bn_per_month > 0)
     backlog = sum_by(c.seller, weights=remaining, minlength=n_p)

@@ -28,8 +28,8 @@ def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
     projected = labs.demand_h100e * np.exp(params.demand_growth_scale * labs.demand_growth_per_month * horizon)
     held = holds(c.status)
     lasting = held & (c.end_step > state.month + horizon // 2)
-    covered = kernels.sum_by_buyer(c.buyer_lab, np.where(lasting, c.quantity_h100e, 0.0), n)
-    monthly_bill = kernels.sum_by_buyer(c.buyer_lab, np.where(held, usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour),
+    covered = kernels.sum_by_row(c.buyer_lab, np.where(lasting, c.quantity_h100e, 0.0), n)
+    monthly_bill = kernels.sum_by_row(c.buyer_lab, np.where(held, usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour),
                                                             0.0), n)
     means = labs.revenue_usd_bn_per_month + np.maximum(labs.cash_usd_bn, 0.0) / params.funding_runway_months
     affordable = np.maximum(means - monthly_bill, 0.0) / usd_bn(1.0, labs.wtp_usd_per_h100e_hour)
@@ -86,7 +86,7 @@ def edge_contracted(state: MarketState, rows: np.ndarray | None = None) -> np.nd
     c = state.contracts
     edge = contract_edges(state)
     held = np.where(holds(c.status), c.quantity_h100e, 0.0)
-    per_edge = sum_by(edge + 1, weights=held, minlength=state.edges.lab.size + 1)[1:]  # bin 0: off the edges
+    per_edge = kernels.sum_by_row(edge, held, state.edges.lab.size)
     return per_edge if rows is None else per_edge[rows]
 
 

@@ -63,7 +63,7 @@ def deliver_contracts(state: MarketState) -> np.ndarray:
     delivered = scheduled * ratio[c.seller]
     c.this_month_h100e[:] = delivered
     c.delivered_h100e_months += delivered
-    labs.delivered_h100e[:] = kernels.sum_by_buyer(c.buyer_lab, delivered, n_labs)
+    labs.delivered_h100e[:] = kernels.sum_by_row(c.buyer_lab, delivered, n_labs)
     p.delivered_h100e[:] = sum_by(c.seller, weights=delivered, minlength=n_providers)
     p.leased_in_h100e[:] = leased_in
     p.spot_sold_h100e[:] = idle_h100e(available_with_leases, p.delivered_h100e)  # idle, until the spot clears
@@ -95,7 +95,7 @@ def pay(state: MarketState, ctx: StepContext, contract_bill: np.ndarray, spot_bi
     what labs actually pay, pay for leased capacity, earn non-AI margin, pay opex, and borrow when short."""
     c, p, labs, params = state.contracts, state.providers, state.labs, ctx.params
     n_providers, n_labs = len(p), len(labs)
-    due = kernels.sum_by_buyer(c.buyer_lab, contract_bill, n_labs) + spot_bill
+    due = kernels.sum_by_row(c.buyer_lab, contract_bill, n_labs) + spot_bill
     means = labs.cash_usd_bn + labs.revenue_usd_bn_per_month
     share = kernels.paid_share(means, due)
     labs.bills_usd_bn[:] = due
@@ -106,7 +106,7 @@ def pay(state: MarketState, ctx: StepContext, contract_bill: np.ndarray, spot_bi
     paid = contract_bill * np.concatenate([[1.0], share])[c.buyer_lab + 1]  # providers buying pay in full
     c.paid_usd_bn += paid
     p.contract_revenue_usd_bn[:] = sum_by(c.seller, weights=paid, minlength=n_providers)
-    p.wholesale_cost_usd_bn[:] = kernels.sum_by_buyer(c.buyer_provider, paid, n_providers)
+    p.wholesale_cost_usd_bn[:] = kernels.sum_by_row(c.buyer_provider, paid, n_providers)
     spot_paid = float(np.sum(spot_bill * share))
     sold = p.spot_sold_h100e
     p.spot_revenue_usd_bn[:] = spot_paid * sold / sold.sum() if sold.sum() > 0 else 0.0

@@ -16,7 +16,7 @@ from ..kernels import sum_by
 from ..records import ACTIVE, BLOCKED, UNDER_REVIEW
 from ..state import PROVIDER_KINDS, VENDOR_KINDS, MarketState
 from ..units import index_to_month, usd_bn
-from .settlement import idle_h100e
+from .settlement import idle_h100e, scheduled_h100e
 
 NAMED_SERIES_LIMIT = 30  # per-provider / per-lab columns only for markets this small
 
@@ -49,8 +49,7 @@ def flows(state: MarketState) -> dict[str, np.ndarray]:
                 "delivered_to_labs": state.labs.delivered_h100e,
                 "spot_sold": p.spot_sold_h100e, "spot_bought": state.labs.spot_h100e,
                 "spot_price": state.spot_price_usd_per_h100e_hour}
-    live = (c.status == ACTIVE) & (c.start_step <= 0) & (c.end_step > 0)
-    scheduled = np.where(live, c.quantity_h100e * kernels.ramp_shares(0 - c.start_step, c.ramp_months), 0.0)
+    scheduled = scheduled_h100e(c, 0)
     zeros = np.zeros(len(p))
     return {"delivered": scheduled, "delivered_by_seller": sum_by(c.seller, weights=scheduled, minlength=len(p)),
             "delivered_to_labs": kernels.sum_by_row(c.buyer_lab, scheduled, len(state.labs)),
@@ -231,11 +230,8 @@ def supply_of_named_labs(state: MarketState) -> dict[str, np.ndarray]:
     rows = np.flatnonzero((c.buyer_lab >= 0) & labs.frontier[np.maximum(c.buyer_lab, 0)])
     unique, index = np.unique(c.buyer_lab[rows] * n_p + c.seller[rows], return_inverse=True)
     active = c.status[rows] == ACTIVE
-    month = max(state.month, 0)
-    start, end = c.start_step[rows], c.end_step[rows]
     quantity = c.quantity_h100e[rows]
-    due_now = np.where((start <= month) & (month < end),
-                       quantity * kernels.ramp_shares(month - start, c.ramp_months[rows]), 0.0)
+    due_now = scheduled_h100e(c, max(state.month, 0), rows)
     delivered = flows(state)["delivered"][rows]
     contracted, scheduled, delivered = (np.bincount(index[active], weights=v[active], minlength=unique.size)
                                         for v in (quantity, due_now, delivered))

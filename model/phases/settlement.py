@@ -45,12 +45,19 @@ def settlement(state: MarketState, ctx: StepContext) -> None:
     recount_commitments(state)
 
 
+def scheduled_h100e(c, month: int, rows=slice(None)) -> np.ndarray:
+    """h100e each contract (or each of the contracts `rows`) owes in `month`: active, started and not ended,
+    with its ramp applied; 0 otherwise."""
+    start = c.start_step[rows]
+    live = (c.status[rows] == ACTIVE) & (start <= month) & (month < c.end_step[rows])
+    return np.where(live, c.quantity_h100e[rows] * kernels.ramp_shares(month - start, c.ramp_months[rows]), 0.0)
+
+
 def deliver_contracts(state: MarketState) -> np.ndarray:
     """Deliver active contracts (pro rata where capacity falls short); returns each contract's bill, USD bn."""
     c, p, labs, month = state.contracts, state.providers, state.labs, state.month
     n_providers, n_labs = len(p), len(labs)
-    live = (c.status == ACTIVE) & (c.start_step <= month) & (month < c.end_step)
-    scheduled = np.where(live, c.quantity_h100e * kernels.ramp_shares(month - c.start_step, c.ramp_months), 0.0)
+    scheduled = scheduled_h100e(c, month)
     available = p.capacity_h100e * (1.0 - p.outage_share)
     scheduled_of = sum_by(c.seller, weights=scheduled, minlength=n_providers)
     # Leased capacity (a provider buying from another) is delivered first and adds to the buyer's capacity.

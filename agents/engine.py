@@ -213,7 +213,7 @@ def booking(state: MarketState, ctx: StepContext) -> None:
             state.orders.append(provider=provider.row, vendor=vendor.row, quantity_h100e=quantity,
                                 remaining_h100e=quantity, price_usd_per_h100e=vendor.price_usd_per_h100e,
                                 placed_step=state.month, ready_step=state.month + vendor.lead_time_months,
-                                filled_step=NOT_SET, status=ORDER_OPEN)
+                                status=ORDER_OPEN)
             provider.open_orders_h100e += quantity
 
 
@@ -304,4 +304,3 @@ def spot_market(state: MarketState, ctx: StepContext) -> list[float]:
     return [usd_bn(lab.spot_h100e, price) for lab in labs]
 
 
-AGENT_PHASES = (events, demand, supply, pricing, negotiation, regulation, booking, settlement, metrics)

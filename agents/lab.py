@@ -6,36 +6,11 @@ import math
 
 from model import kernels
 from model.units import usd_bn
-
-from .base import MarketAgent
-from .fields import ArrayField, NameField
+from model.views import LabView
 
 
-class AILab(MarketAgent):
+class AILab(LabView):
     """An AI lab (OpenAI, Anthropic, ... or a generated smaller lab). Demand in h100e, money in USD bn."""
-
-    kind = "lab"
-    name = NameField("labs")
-    demand_h100e = ArrayField("labs", "compute it wants to use this month")
-    demand_growth_per_month = ArrayField("labs")
-    revenue_usd_bn_per_month = ArrayField("labs")
-    revenue_growth_per_month = ArrayField("labs")
-    cash_usd_bn = ArrayField("labs")
-    wtp_usd_per_h100e_hour = ArrayField("labs", "willingness to pay")
-    diversification_aversion = ArrayField("labs", "utility lost per unit of its supply at one provider")
-    contract_months = ArrayField("labs", "preferred contract length")
-    exclusivity_mode = ArrayField("labs", "0 none, 1 right of first refusal, 2 exclusive")
-    exclusive_provider = ArrayField("labs")
-    arrears_months = ArrayField("labs")
-    defaulted = ArrayField("labs")
-    contracted_h100e = ArrayField("labs")
-    delivered_h100e = ArrayField("labs")
-    spot_h100e = ArrayField("labs")
-    bills_usd_bn = ArrayField("labs", "due this month")
-    spend_usd_bn = ArrayField("labs", "paid this month")
-    unpaid_usd_bn = ArrayField("labs", "bills it could not pay, cumulative")
-    self_provider = ArrayField("labs", "provider row of its own fleet, or -1")
-    frontier = ArrayField("labs")
 
     def grow(self, demand_noise: float, revenue_noise: float, params) -> None:
         """Demand and revenue grow at the lab's rates, with log-normal noise."""

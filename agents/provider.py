@@ -4,36 +4,13 @@ from __future__ import annotations
 
 from model import kernels
 
-from .base import MarketAgent
-from .fields import ArrayField, NameField
+from model.state import PROVIDER_KINDS
+from model.views import ProviderView
 
 
-class CloudProvider(MarketAgent):
-    """A hyperscaler, neocloud, other cloud or self-builder. Capacity in h100e, prices in USD per h100e-hour."""
-
-    kind = "provider"
-    name = NameField("providers")
-    capacity_h100e = ArrayField("providers", "installed capacity")
-    waiting_power_h100e = ArrayField("providers")
-    power_limit_h100e = ArrayField("providers")
-    power_growth_per_month = ArrayField("providers")
-    capex_usd_per_h100e = ArrayField("providers", "blended all-in capex of the fleet")
-    cost_of_capital = ArrayField("providers")
-    useful_life_years = ArrayField("providers")
-    opex_usd_per_h100e_hour = ArrayField("providers")
-    markup = ArrayField("providers")
-    reliability = ArrayField("providers")
-    site_lead_time_months = ArrayField("providers")
-    outage_share = ArrayField("providers")
-    cash_usd_bn = ArrayField("providers")
-    debt_usd_bn = ArrayField("providers")
-    non_ai_revenue_usd_bn_per_month = ArrayField("providers")
-    unit_cost_usd_per_h100e_hour = ArrayField("providers")
-    list_price_usd_per_h100e_hour = ArrayField("providers")
-    utilisation = ArrayField("providers")
-    committed_h100e = ArrayField("providers")
-    open_orders_h100e = ArrayField("providers")
-    captive_lab = ArrayField("providers")
+class CloudProvider(ProviderView):
+    """A hyperscaler, neocloud, other cloud or self-builder with its own rules. Capacity in h100e, prices in USD
+    per h100e-hour. Its attributes are the view's (model/schema.py)."""
 
     @property
     def pipeline_h100e(self) -> float:
@@ -41,13 +18,8 @@ class CloudProvider(MarketAgent):
         return float(self.model.state.providers.pipeline_h100e[self.row].sum()) + self.waiting_power_h100e
 
     @property
-    def region(self) -> str:
-        return self.model.state.providers.region[self.row]
-
-    @property
     def is_self_builder(self) -> bool:
-        from model.state import PROVIDER_KINDS
-        return int(self.model.state.providers.kind[self.row]) == PROVIDER_KINDS.index("self_builder")
+        return self.kind == PROVIDER_KINDS.index("self_builder")
 
     # --- supply
     def receive_chips(self, quantity_h100e: float, chip_cost_usd: float, site_capex_usd_per_h100e: float,
@@ -86,10 +58,11 @@ class CloudProvider(MarketAgent):
 
     # --- negotiation
     def offer_capacity(self, params) -> float:
-        """h100e it can still promise: installed x (1 + expansion share) + pipeline + on order - committed."""
+        """h100e it can still promise: installed x (1 + expansion share) + pipeline + on order - committed
+        (residue below 1e-9 of the promise is zero)."""
         promise = (self.capacity_h100e * (1.0 + params.quote_expansion_share) + self.pipeline_h100e
                    + self.open_orders_h100e)
-        return max(promise - self.committed_h100e, 0.0)
+        return float(kernels.snap_to_zero(promise - self.committed_h100e, promise))
 
     def reservation_for(self, lab) -> float:
         """What `lab` would pay this provider on demand, capped by its willingness to pay."""

@@ -6,24 +6,11 @@ import numpy as np
 
 from model import kernels
 
-from .base import MarketAgent
-from .fields import ArrayField, NameField
+from model.views import RegulatorView
 
 
-class Regulator(MarketAgent):
+class Regulator(RegulatorView):
     """A competition authority (US FTC/DOJ, EU Commission, UK CMA). Thresholds in HHI points and USD bn."""
-
-    kind = "regulator"
-    name = NameField("regulators")
-    value_threshold_usd_bn = ArrayField("regulators")
-    hhi_threshold = ArrayField("regulators")
-    delta_hhi_threshold = ArrayField("regulators")
-    share_threshold = ArrayField("regulators")
-    strictness = ArrayField("regulators", "probability that a presumptive deal is blocked, not capped")
-    review_lag_months = ArrayField("regulators")
-    reviews = ArrayField("regulators")
-    blocks = ArrayField("regulators")
-    caps = ArrayField("regulators")
 
     def wants_review(self, value_usd_bn: float, exclusive: bool) -> bool:
         return value_usd_bn >= self.value_threshold_usd_bn or bool(exclusive)

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from model import kernels
 
-from .base import MarketAgent
-from .fields import ArrayField, NameField
+from model.views import VendorView
 
 
-class HardwareVendor(MarketAgent):
+class HardwareVendor(VendorView):
     """A chip vendor (NVIDIA, AMD, custom silicon, captive TPU/Trainium). Quantities in h100e."""
-
-    kind = "vendor"
-    name = NameField("vendors")
-    production_h100e_per_month = ArrayField("vendors", "output this month")
-    production_growth_per_month = ArrayField("vendors")
-    price_usd_per_h100e = ArrayField("vendors", "price of one h100e of accelerators")
-    base_price_usd_per_h100e = ArrayField("vendors")
-    lead_time_months = ArrayField("vendors", "months from order to earliest shipment")
-    inventory_h100e = ArrayField("vendors")
-    shipped_h100e = ArrayField("vendors")
-    revenue_usd_bn = ArrayField("vendors")
-    backlog_h100e = ArrayField("vendors")
-    captive_owner = ArrayField("vendors", "provider row it serves first, or -1")
-    export_blocked = ArrayField("vendors")
 
     def priority(self, provider_row: int, params) -> float:
         """Allocation weight of an order from `provider_row`: captive owners first."""

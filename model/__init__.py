@@ -1,7 +1,8 @@
 """compute-market's model: `ComputeMarket` (Mesa), its state, phases, scenarios and calibration."""
 
-from .market import ENGINES, ComputeMarket
+from .market import ComputeMarket
+from .plan import ENGINES, STEP_PLAN
 from .params import Params
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_names
 
-__all__ = ["ENGINES", "ComputeMarket", "Params", "Scenario", "ScenarioError", "load_scenario", "scenario_names"]
+__all__ = ["ENGINES", "STEP_PLAN", "ComputeMarket", "Params", "Scenario", "ScenarioError", "load_scenario", "scenario_names"]

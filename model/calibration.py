@@ -15,11 +15,10 @@ from . import kernels
 from .datafiles import DATA_DIR, DataFileError, parse_bool, read_rows
 from .kernels import sum_by
 from .params import Params
-from .records import ACTIVE, NOT_SET, ORIGIN_START
+from .records import ACTIVE, ORIGIN_START
+from .schema import PIPELINE_MONTHS
 from .state import EXCLUSIVE, PROVIDER_KINDS, VENDOR_KINDS, Edges, Labs, MarketState, Providers, Regulators, Vendors
 from .units import month_to_index, usd_bn
-
-PIPELINE_MONTHS = 24  # ring-buffer length; site lead times must be shorter
 
 
 def build_start_state(params: Params, rng: np.random.Generator, data_dir: Path = DATA_DIR) -> MarketState:
@@ -93,49 +92,37 @@ def _providers(rows, params: Params, data_dir: Path) -> Providers:
     markup = _col(rows, "markup")
     unit_cost = kernels.unit_cost_usd_per_h100e_hour(capex, rate, life, opex)
     utilisation = np.full(n, params.reference_utilisation)
-    zeros = np.zeros(n)
     return Providers(
         name=[row["name"] for row in rows],
-        kind=np.array([_kind(row["kind"], PROVIDER_KINDS, path) for row in rows], dtype=np.int64),
+        kind=np.array([_kind(row["kind"], PROVIDER_KINDS, path) for row in rows]),
         region=[row["region"] for row in rows],
-        captive_lab=np.full(n, -1, dtype=np.int64),
         capacity_h100e=capacity,
-        pipeline_h100e=np.zeros((n, PIPELINE_MONTHS)),
-        waiting_power_h100e=zeros.copy(),
         power_limit_h100e=capacity * (1.0 + params.power_headroom_share),
-        power_growth_per_month=np.full(n, params.power_growth_per_month),
+        power_growth_per_month=params.power_growth_per_month,
         capex_usd_per_h100e=capex, cost_of_capital=rate, useful_life_years=life, opex_usd_per_h100e_hour=opex,
         markup=markup, reliability=_col(rows, "reliability"), site_lead_time_months=lead,
-        outage_share=zeros.copy(), outage_months_left=np.zeros(n, dtype=np.int64),
-        cash_usd_bn=_col(rows, "cash_usd_bn"), debt_usd_bn=zeros.copy(),
+        cash_usd_bn=_col(rows, "cash_usd_bn"),
         non_ai_revenue_usd_bn_per_month=_col(rows, "cloud_revenue_usd_bn_per_month"),
         unit_cost_usd_per_h100e_hour=unit_cost,
         list_price_usd_per_h100e_hour=kernels.list_price(unit_cost, markup, utilisation, params.reference_utilisation,
                                                          params.markup_utilisation_slope),
-        utilisation=utilisation, committed_h100e=zeros.copy(), open_orders_h100e=zeros.copy(),
-        contract_revenue_usd_bn=zeros.copy(), spot_revenue_usd_bn=zeros.copy(), wholesale_cost_usd_bn=zeros.copy(),
-        delivered_h100e=zeros.copy(), leased_in_h100e=zeros.copy(), spot_sold_h100e=zeros.copy(),
-        capex_spend_usd_bn=zeros.copy(),
-        stranded_usd_bn=zeros.copy(), profit_usd_bn=zeros.copy(),
+        utilisation=utilisation,
     )
 
 
 def _vendors(rows, provider_row, data_dir: Path) -> Vendors:
     path = data_dir / "vendors.csv"
-    n = len(rows)
     owner = np.array([_lookup(provider_row, row["captive_owner"], path, "captive_owner") if row["captive_owner"]
                       else -1 for row in rows], dtype=np.int64)
     price = _col(rows, "price_usd_per_h100e")
     return Vendors(
         name=[row["name"] for row in rows],
-        kind=np.array([_kind(row["kind"], VENDOR_KINDS, path) for row in rows], dtype=np.int64),
+        kind=np.array([_kind(row["kind"], VENDOR_KINDS, path) for row in rows]),
         captive_owner=owner, region=[row["region"] for row in rows],
         production_h100e_per_month=_col(rows, "production_h100e_per_month"),
         production_growth_per_month=_col(rows, "production_growth_per_month"),
-        price_usd_per_h100e=price, base_price_usd_per_h100e=price.copy(),
+        price_usd_per_h100e=price, base_price_usd_per_h100e=price,
         lead_time_months=_col(rows, "lead_time_months", np.int64),
-        inventory_h100e=np.zeros(n), shipped_h100e=np.zeros(n), revenue_usd_bn=np.zeros(n),
-        backlog_h100e=np.zeros(n), export_blocked=np.zeros(n, dtype=bool),
     )
 
 
@@ -150,7 +137,6 @@ def _labs(rows, provider_row, params: Params, rng, providers: Providers, data_di
     n = n_named + params.n_small_labs
     self_provider = [(_lookup(provider_row, row["self_provider"], path, "self_provider") if row["self_provider"]
                       else -1) for row in rows]
-    zeros = np.zeros(n)
     return Labs(
         name=[row["name"] for row in rows] + [f"Lab {i + 1:03d}" for i in range(params.n_small_labs)],
         region=[row["region"] for row in rows] + ["US"] * params.n_small_labs,
@@ -164,10 +150,6 @@ def _labs(rows, provider_row, params: Params, rng, providers: Providers, data_di
         wtp_usd_per_h100e_hour=column("wtp_usd_per_h100e_hour", small["wtp_usd_per_h100e_hour"]),
         diversification_aversion=column("diversification_aversion", small["diversification_aversion"]),
         contract_months=column("contract_months", small["contract_months"], np.int64),
-        exclusivity_mode=np.zeros(n, dtype=np.int64), exclusive_provider=np.full(n, -1, dtype=np.int64),
-        arrears_months=np.zeros(n, dtype=np.int64), defaulted=np.zeros(n, dtype=bool),
-        contracted_h100e=zeros.copy(), delivered_h100e=zeros.copy(), spot_h100e=zeros.copy(),
-        bills_usd_bn=zeros.copy(), spend_usd_bn=zeros.copy(), unpaid_usd_bn=zeros.copy(),
     )
 
 
@@ -193,13 +175,11 @@ def _small_labs(params: Params, rng: np.random.Generator) -> dict[str, np.ndarra
 
 
 def _regulators(rows) -> Regulators:
-    n = len(rows)
     return Regulators(
         name=[row["name"] for row in rows], region=[row["region"] for row in rows],
         value_threshold_usd_bn=_col(rows, "value_threshold_usd_bn"), hhi_threshold=_col(rows, "hhi_threshold"),
         delta_hhi_threshold=_col(rows, "delta_hhi_threshold"), share_threshold=_col(rows, "share_threshold"),
         strictness=_col(rows, "strictness"), review_lag_months=_col(rows, "review_lag_months", np.int64),
-        reviews=np.zeros(n, dtype=np.int64), blocks=np.zeros(n, dtype=np.int64), caps=np.zeros(n, dtype=np.int64),
     )
 
 
@@ -305,9 +285,8 @@ def _start_contracts(state: MarketState, provider_row, lab_row, params: Params, 
             price_usd_per_h100e_hour=price,
             value_usd_bn=usd_bn(quantity, price, float(kernels.scheduled_months(duration, ramp))),
             start_step=start, duration_months=duration, ramp_months=ramp, end_step=start + duration,
-            exclusive=exclusive, status=ACTIVE, origin=ORIGIN_START, regulator=NOT_SET, event=NOT_SET,
-            proposed_step=start, review_due_step=NOT_SET, decided_step=start, active_step=start,
-            closed_step=NOT_SET, delivered_h100e_months=0.0, paid_usd_bn=0.0, this_month_h100e=0.0)
+            exclusive=exclusive, status=ACTIVE, origin=ORIGIN_START, proposed_step=start, decided_step=start,
+            active_step=start)
         if buyer_lab >= 0:
             labs.contracted_h100e[buyer_lab] += quantity
             on_edge = np.flatnonzero((edges.lab == buyer_lab) & (edges.provider == seller))

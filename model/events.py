@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
-from .records import NOT_SET, ORIGIN_SCRIPTED, PROPOSED
+from .records import ORDER_CANCELLED, ORDER_OPEN, ORIGIN_SCRIPTED, PROPOSED
 from .scenario import Scenario, ScenarioError
 from .state import EXCLUSIVITY_MODES, MarketState
 from .units import index_to_month, month_to_index, usd_bn
@@ -150,7 +150,26 @@ def apply_export_control(state, ctx, ev: ResolvedEvent) -> str:
     provider_region = np.array(state.providers.region, dtype=object)[e.supply_provider]
     e.supply_blocked[:] = v.export_blocked[e.supply_vendor] & (vendor_region != provider_region)
     state.topology_version += 1
-    return f"export control on {ev.event.vendor}: {'on' if ev.event.active else 'off'}"
+    cancelled = cancel_blocked_orders(state)
+    return (f"export control on {ev.event.vendor}: {'on' if ev.event.active else 'off'}"
+            + (f"; {cancelled:,.0f} H100e of open orders cancelled" if cancelled > 0 else ""))
+
+
+def cancel_blocked_orders(state) -> float:
+    """Cancel the open orders an export control stops (vendor blocked, provider in another region); returns the
+    h100e cancelled. Chips are paid on shipment, so nothing was paid for what is cancelled: no refund is due."""
+    v, p, o = state.vendors, state.providers, state.orders
+    vendor_region = np.array(v.region, dtype=object)[o.vendor]
+    provider_region = np.array(p.region, dtype=object)[o.provider]
+    stopped = np.flatnonzero((o.status == ORDER_OPEN) & v.export_blocked[o.vendor] & (vendor_region != provider_region))
+    amount = o.remaining_h100e[stopped]
+    o.cancelled_h100e[stopped] = amount
+    o.remaining_h100e[stopped] = 0.0
+    o.status[stopped] = ORDER_CANCELLED
+    o.cancelled_step[stopped] = state.month
+    p.open_orders_h100e -= kernels.sum_by(o.provider[stopped], weights=amount, minlength=len(p))
+    p.open_orders_h100e[:] = np.maximum(p.open_orders_h100e, 0.0)
+    return float(amount.sum())
 
 
 def apply_policy(state, ctx, ev: ResolvedEvent) -> str:
@@ -209,9 +228,7 @@ def apply_contract(state, ctx, ev: ResolvedEvent) -> str:
         seller=ev.rows["seller"], buyer_lab=ev.rows["buyer_lab"], buyer_provider=ev.rows["buyer_provider"],
         quantity_h100e=quantity, price_usd_per_h100e_hour=price, value_usd_bn=value, start_step=start,
         duration_months=e.duration_months, ramp_months=e.ramp_months, end_step=start + e.duration_months,
-        exclusive=e.exclusive, status=PROPOSED, origin=ORIGIN_SCRIPTED, regulator=NOT_SET, event=ev.index,
-        proposed_step=month, review_due_step=NOT_SET, decided_step=NOT_SET, active_step=NOT_SET,
-        closed_step=NOT_SET, delivered_h100e_months=0.0, paid_usd_bn=0.0, this_month_h100e=0.0)
+        exclusive=e.exclusive, status=PROPOSED, origin=ORIGIN_SCRIPTED, event=ev.index, proposed_step=month)
     years = e.duration_months / 12
     return (f"{e.buyer}–{e.seller}, ${value:,.1f}B over {years:g} years from {index_to_month(ctx.params.start_month, start)}"
             f" ({quantity:,.0f} H100e at ${price:.2f}/h)")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
-from .calibration import PIPELINE_MONTHS, compile_edges
+from .calibration import compile_edges
 from .params import Params
-from .records import ACTIVE, NOT_SET, ORIGIN_START
+from .records import ACTIVE, ORIGIN_START
 from .state import PROVIDER_KINDS, Labs, MarketState, Providers, Regulators, Vendors
 from .units import usd_bn
 
@@ -34,9 +34,7 @@ def generate_state(params: Params, rng: np.random.Generator) -> MarketState:
     edges = _edges(labs, providers, vendors, params, rng)
     regulators = Regulators(
         name=[f"Regulator {r}" for r in REGIONS], region=list(REGIONS),
-        value_threshold_usd_bn=np.full(3, 1.0), hhi_threshold=np.full(3, 1800.0), delta_hhi_threshold=np.full(3, 100.0),
-        share_threshold=np.full(3, 0.30), strictness=np.full(3, 0.5), review_lag_months=np.array([2, 3, 3]),
-        reviews=np.zeros(3, dtype=np.int64), blocks=np.zeros(3, dtype=np.int64), caps=np.zeros(3, dtype=np.int64))
+        value_threshold_usd_bn=1.0, strictness=0.5, review_lag_months=np.array([2, 3, 3]))
     state = MarketState(vendors=vendors, providers=providers, labs=labs, regulators=regulators, edges=edges)
     _start_contracts(state, params, rng)
     return state
@@ -47,12 +45,9 @@ def _vendors(n: int, n_providers: int, rng) -> Vendors:
     production[0] *= 5.0  # one dominant merchant vendor
     price = rng.uniform(15_000.0, 30_000.0, n)
     return Vendors(
-        name=[f"Vendor {i + 1}" for i in range(n)], kind=np.zeros(n, dtype=np.int64),
-        captive_owner=np.full(n, -1, dtype=np.int64), region=["US"] * n,
+        name=[f"Vendor {i + 1}" for i in range(n)],
         production_h100e_per_month=production, production_growth_per_month=rng.uniform(0.0, 0.04, n),
-        price_usd_per_h100e=price, base_price_usd_per_h100e=price.copy(),
-        lead_time_months=rng.integers(1, 6, n), inventory_h100e=np.zeros(n), shipped_h100e=np.zeros(n),
-        revenue_usd_bn=np.zeros(n), backlog_h100e=np.zeros(n), export_blocked=np.zeros(n, dtype=bool))
+        price_usd_per_h100e=price, base_price_usd_per_h100e=price, lead_time_months=rng.integers(1, 6, n))
 
 
 def _providers(n: int, params: Params, rng) -> Providers:
@@ -65,41 +60,30 @@ def _providers(n: int, params: Params, rng) -> Providers:
     opex = rng.uniform(0.35, 0.55, n)
     markup = np.where(kind == 0, rng.uniform(1.6, 2.2, n), rng.uniform(0.8, 1.3, n))
     unit_cost = kernels.unit_cost_usd_per_h100e_hour(capex, rate, life, opex)
-    zeros = np.zeros(n)
     return Providers(
-        name=[f"Provider {i + 1}" for i in range(n)], kind=kind.astype(np.int64),
-        region=[REGIONS[i] for i in rng.integers(0, len(REGIONS), n)], captive_lab=np.full(n, -1, dtype=np.int64),
-        capacity_h100e=capacity, pipeline_h100e=np.zeros((n, PIPELINE_MONTHS)), waiting_power_h100e=zeros.copy(),
-        power_limit_h100e=capacity * (1.0 + params.power_headroom_share),
-        power_growth_per_month=np.full(n, params.power_growth_per_month), capex_usd_per_h100e=capex,
+        name=[f"Provider {i + 1}" for i in range(n)], kind=kind,
+        region=[REGIONS[i] for i in rng.integers(0, len(REGIONS), n)],
+        capacity_h100e=capacity, power_limit_h100e=capacity * (1.0 + params.power_headroom_share),
+        power_growth_per_month=params.power_growth_per_month, capex_usd_per_h100e=capex,
         cost_of_capital=rate, useful_life_years=life, opex_usd_per_h100e_hour=opex, markup=markup,
         reliability=rng.uniform(0.93, 0.995, n), site_lead_time_months=rng.integers(2, 8, n),
-        outage_share=zeros.copy(), outage_months_left=np.zeros(n, dtype=np.int64),
-        cash_usd_bn=rng.lognormal(0.0, 1.0, n), debt_usd_bn=zeros.copy(),
+        cash_usd_bn=rng.lognormal(0.0, 1.0, n),
         non_ai_revenue_usd_bn_per_month=rng.lognormal(np.log(0.2), 1.0, n), unit_cost_usd_per_h100e_hour=unit_cost,
         list_price_usd_per_h100e_hour=kernels.list_price(unit_cost, markup, params.reference_utilisation,
                                                          params.reference_utilisation, params.markup_utilisation_slope),
-        utilisation=np.full(n, params.reference_utilisation), committed_h100e=zeros.copy(),
-        open_orders_h100e=zeros.copy(), contract_revenue_usd_bn=zeros.copy(), spot_revenue_usd_bn=zeros.copy(),
-        wholesale_cost_usd_bn=zeros.copy(), delivered_h100e=zeros.copy(), leased_in_h100e=zeros.copy(),
-        spot_sold_h100e=zeros.copy(), capex_spend_usd_bn=zeros.copy(), stranded_usd_bn=zeros.copy(), profit_usd_bn=zeros.copy())
+        utilisation=params.reference_utilisation)
 
 
 def _labs(n: int, providers: Providers, params: Params, rng) -> Labs:
     weights = rng.lognormal(0.0, 1.0, n)
     demand = 0.85 * providers.capacity_h100e.sum() * weights / weights.sum()
     revenue = usd_bn(demand, 2.5) * rng.uniform(0.7, 1.4, n)  # some labs spend beyond their revenue
-    zeros = np.zeros(n)
     return Labs(
-        name=[f"Lab {i + 1:06d}" for i in range(n)], region=["US"] * n, frontier=np.zeros(n, dtype=bool),
-        self_provider=np.full(n, -1, dtype=np.int64), demand_h100e=demand,
+        name=[f"Lab {i + 1:06d}" for i in range(n)], demand_h100e=demand,
         demand_growth_per_month=np.clip(0.03 + 0.015 * rng.standard_normal(n), 0.0, 0.08),
         revenue_usd_bn_per_month=revenue, revenue_growth_per_month=np.clip(0.02 + 0.02 * rng.standard_normal(n), -0.05, 0.08),
         cash_usd_bn=revenue * rng.uniform(1.0, 18.0, n), wtp_usd_per_h100e_hour=rng.lognormal(np.log(3.2), 0.2, n),
-        diversification_aversion=rng.uniform(0.0, 2.0, n), contract_months=rng.choice(np.array([12, 24, 36, 48]), n),
-        exclusivity_mode=np.zeros(n, dtype=np.int64), exclusive_provider=np.full(n, -1, dtype=np.int64),
-        arrears_months=np.zeros(n, dtype=np.int64), defaulted=np.zeros(n, dtype=bool), contracted_h100e=zeros.copy(),
-        delivered_h100e=zeros.copy(), spot_h100e=zeros.copy(), bills_usd_bn=zeros.copy(), spend_usd_bn=zeros.copy(), unpaid_usd_bn=zeros.copy())
+        diversification_aversion=rng.uniform(0.0, 2.0, n), contract_months=rng.choice(np.array([12, 24, 36, 48]), n))
 
 
 def _edges(labs: Labs, providers: Providers, vendors: Vendors, params: Params, rng):
@@ -133,11 +117,9 @@ def _start_contracts(state: MarketState, params: Params, rng) -> None:
     duration = labs.contract_months[chosen]
     start = -rng.integers(0, duration)
     state.contracts.append(
-        seller=seller, buyer_lab=chosen, buyer_provider=NOT_SET, quantity_h100e=quantity,
+        seller=seller, buyer_lab=chosen, quantity_h100e=quantity,
         price_usd_per_h100e_hour=price, value_usd_bn=usd_bn(quantity, price, duration.astype(float)),
-        start_step=start, duration_months=duration, ramp_months=0, end_step=start + duration, exclusive=False,
-        status=ACTIVE, origin=ORIGIN_START, regulator=NOT_SET, event=NOT_SET, proposed_step=start,
-        review_due_step=NOT_SET, decided_step=start, active_step=start, closed_step=NOT_SET,
-        delivered_h100e_months=0.0, paid_usd_bn=0.0, this_month_h100e=0.0)
+        start_step=start, duration_months=duration, end_step=start + duration, status=ACTIVE, origin=ORIGIN_START,
+        proposed_step=start, decided_step=start, active_step=start)
     labs.contracted_h100e[:] = np.bincount(chosen, weights=quantity, minlength=len(labs))
     p.committed_h100e[:] = np.bincount(seller, weights=quantity, minlength=len(p))

@@ -17,16 +17,13 @@ import numpy as np
 import pandas as pd
 from mesa.discrete_space import Network
 
-from agents import AILab, CloudProvider, HardwareVendor, Regulator
-from agents.engine import AGENT_PHASES
-
-from . import network
+from . import network, schema
 from .calibration import build_start_state, is_captive
 from .context import StepContext
 from .events import apply_start_overrides, compile_timeline
 from .generated import generate_state
 from .params import Params
-from .phases import PHASES
+from .plan import ENGINES, agent_classes, check_hook, engine_phases
 from .phases.metrics import compute as compute_metrics
 from .phases.metrics import supply_of_named_labs
 from .records import CONTRACT_ORIGIN, CONTRACT_STATUS, NOT_SET
@@ -34,9 +31,6 @@ from .risk import risk_tables
 from .scenario import load_scenario
 from .streams import RandomStreams
 from .units import index_to_month
-
-ENGINES = ("vectorized", "agents")
-
 
 def resolve_seed(rng) -> int:
     """One integer seed for the run, whatever form `rng` takes (None draws one from the OS)."""
@@ -88,16 +82,17 @@ class ComputeMarket(mesa.Model):
 
     def __init__(self, *, scenario="baseline", engine: str = "vectorized", rng=None,
                  horizon_months: int | None = None, **parameters):
-        if engine not in ENGINES:
-            raise ValueError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
+        self.phases = engine_phases(engine)  # refuses an unknown engine before any work
         self.seed = resolve_seed(rng)
         super().__init__(rng=self.seed)
         self.spec = load_scenario(scenario)
         self.params = Params().replace(**self.spec.parameters).replace(**parameters)
         self.engine = engine
-        self.horizon_months = int(horizon_months or self.spec.steps)
-        if self.horizon_months < 1:
-            raise ValueError(f"horizon_months must be at least 1, got {horizon_months}")
+        self.horizon_months = self.spec.steps if horizon_months is None else horizon_months
+        if isinstance(self.horizon_months, bool) or not isinstance(self.horizon_months, int | np.integer) \
+                or self.horizon_months < 1:
+            raise ValueError(f"horizon_months must be a whole number of months, at least 1, got {horizon_months!r}")
+        self.horizon_months = int(self.horizon_months)
         self.streams = RandomStreams(self.seed)
         self.state = start_state(self.params, self.streams.calibration)
         apply_threshold_overrides(self.params, self.state)
@@ -108,7 +103,7 @@ class ComputeMarket(mesa.Model):
         self.state.edges = network.compile_edges_from_graph(self._graph, self.state)
         self._graph_version = (self.state.topology_version, len(self.state.contracts), self.state.month)
         self._place_agents()
-        self.phases = AGENT_PHASES if engine == "agents" else PHASES
+        self.hooks: dict[tuple[str, str], list] = defaultdict(list)
         self.phase_seconds = defaultdict(float)
         self.metrics, self.ctx.per_agent = compute_metrics(self.state, self.ctx)
         self.ctx.supply = supply_of_named_labs(self.state)
@@ -122,11 +117,12 @@ class ComputeMarket(mesa.Model):
     def _place_agents(self) -> None:
         self.grid = Network(network.relationship_graph(self._graph), random=self.random,
                             layout=network.layered_layout(self.state))
-        s = self.state
-        for cls, names in ((HardwareVendor, s.vendors.name), (CloudProvider, s.providers.name),
-                           (AILab, s.labs.name), (Regulator, s.regulators.name)):
-            created = cls.create_agents(self, len(names), row=np.arange(len(names)), cell=[self.grid[n] for n in names])
-            self.ctx.agents[cls.kind] = sorted(created, key=lambda agent: agent.row)
+        classes = agent_classes(self.engine)
+        for declared in schema.AGENT_TABLES:
+            names = getattr(self.state, declared.attribute).name
+            created = classes[declared.kind].create_agents(self, len(names), row=np.arange(len(names)),
+                                                           cell=[self.grid[n] for n in names])
+            self.ctx.agents[declared.kind] = sorted(created, key=lambda agent: agent.row)
 
     def agent(self, name: str):
         """The agent called `name` (any kind)."""
@@ -146,13 +142,23 @@ class ComputeMarket(mesa.Model):
         """The last simulated month as YYYY-MM (the month before the start, before the first step)."""
         return index_to_month(self.params.start_month, self.state.month)
 
+    def add_hook(self, when: str, phase: str, hook) -> None:
+        """Call `hook(model)` before or after `phase` every month (a custom rule, a logger), in the order added."""
+        check_hook(when, phase)
+        self.hooks[(when, phase)].append(hook)
+
     def step(self) -> None:
-        """Simulate one month: the nine phases in order, each timed, then record."""
+        """Simulate one month: the step plan's phases in order (model/plan.py), each timed, with its hooks; then
+        record."""
         self.state.month += 1
-        for phase in self.phases:
+        for name, phase in self.phases:
+            for hook in self.hooks.get(("before", name), ()):
+                hook(self)
             started = time.perf_counter()
             phase(self.state, self.ctx)
-            self.phase_seconds[phase.__name__] += time.perf_counter() - started
+            self.phase_seconds[name] += time.perf_counter() - started
+            for hook in self.hooks.get(("after", name), ()):
+                hook(self)
         self.metrics = self.ctx.metrics
         self._record()
         if self.state.month + 1 >= self.horizon_months:
@@ -169,18 +175,20 @@ class ComputeMarket(mesa.Model):
         self._supply_records.append(supply)
 
     def _agent_frame(self) -> pd.DataFrame:
+        """This month's per-agent panel: the columns `schema.py` marks for it, from the state, or from the metrics
+        phase for the derived ones (and for flows the start state has not had yet)."""
         frames = []
-        s = self.state
-        names = {"vendor": s.vendors.name, "provider": s.providers.name, "lab": s.labs.name,
-                 "regulator": s.regulators.name}
-        for kind, columns in self.ctx.per_agent.items():
-            frame = pd.DataFrame({k: np.array(v, copy=True) for k, v in columns.items()})
-            frame.insert(0, "name", names[kind])
-            frame.insert(0, "kind", kind)
+        for declared in schema.AGENT_TABLES:
+            table, computed = getattr(self.state, declared.attribute), self.ctx.per_agent.get(declared.kind, {})
+            columns = {name: np.array(computed[name] if name in computed else getattr(table, name), copy=True)
+                       for name in declared.panel()}
+            frame = pd.DataFrame(columns)
+            frame.insert(0, "name", table.name)
+            frame.insert(0, "kind", declared.kind)
             frames.append(frame)
         out = pd.concat(frames, ignore_index=True)
         out.insert(0, "date", self.date)
-        out.insert(0, "month_index", s.month)
+        out.insert(0, "month_index", self.state.month)
         return out
 
     # --- records as DataFrames

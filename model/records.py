@@ -1,29 +1,32 @@
-"""Growable record tables (struct of arrays): contracts, vendor orders and equity stakes with lifecycle stamps."""
+"""Growable record tables (struct of arrays): contracts, vendor orders and equity stakes with lifecycle stamps.
+
+Their columns are declared once in `schema.py` (name, type, default, meaning); a row appended without a column
+gets its declared default.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-NOT_SET = -1
+from . import schema
+from .schema import CONTRACT_ORIGIN, CONTRACT_STATUS, NOT_SET, ORDER_STATUS  # noqa: F401 (re-exported)
 
 # Contract lifecycle: proposed -> under_review -> approved -> active -> completed, or blocked / terminated.
-PROPOSED, UNDER_REVIEW, APPROVED, ACTIVE, COMPLETED, BLOCKED, TERMINATED = range(7)
-CONTRACT_STATUS = ("proposed", "under_review", "approved", "active", "completed", "blocked", "terminated")
+PROPOSED, UNDER_REVIEW, APPROVED, ACTIVE, COMPLETED, BLOCKED, TERMINATED = range(len(CONTRACT_STATUS))
 # Where a contract came from.
-ORIGIN_START, ORIGIN_NEGOTIATED, ORIGIN_SCRIPTED = range(3)
-CONTRACT_ORIGIN = ("start", "negotiated", "scripted")
-# Vendor order status.
-ORDER_OPEN, ORDER_FILLED = range(2)
+ORIGIN_START, ORIGIN_NEGOTIATED, ORIGIN_SCRIPTED = range(len(CONTRACT_ORIGIN))
+# Vendor order status: open until filled, or cancelled (an export control cut the supply edge).
+ORDER_OPEN, ORDER_FILLED, ORDER_CANCELLED = range(len(ORDER_STATUS))
 
 
 class RecordTable:
     """Columns of equal length that grow by appending; `table.column` is a view of the filled rows."""
 
-    def __init__(self, columns: dict[str, type], capacity: int = 64):
-        self._dtypes = dict(columns)
-        self._data = {name: np.zeros(capacity, dtype=dtype) for name, dtype in columns.items()}
-        self.n = 0
+    def __init__(self, declaration: schema.Table, capacity: int = 64):
+        self.__dict__["declaration"] = declaration
+        self.__dict__["_data"] = {c.name: np.zeros(capacity, dtype=c.numpy_dtype) for c in declaration.columns}
+        self.__dict__["n"] = 0
 
     def __len__(self) -> int:
         return self.n
@@ -41,24 +44,33 @@ class RecordTable:
         else:
             super().__setattr__(name, value)
 
+    def __deepcopy__(self, memo) -> "RecordTable":
+        return self.copy()
+
     def columns(self) -> list[str]:
-        return list(self._dtypes)
+        return list(self.declaration.names())
 
     def append(self, **values) -> np.ndarray:
-        """Append rows (every column given as a scalar or an array of one length); returns the new row ids."""
-        missing = set(self._dtypes) - set(values)
+        """Append rows: each column given as a scalar or an array of one length, or left to its declared default.
+        Returns the new row ids."""
+        declared = self.declaration
+        unknown = set(values) - set(self._data)
+        if unknown:
+            raise ValueError(f"{declared.kind}: unknown columns {sorted(unknown)}")
+        missing = [c.name for c in declared.columns if c.default is None and c.name not in values]
         if missing:
-            raise ValueError(f"missing columns {sorted(missing)}")
+            raise ValueError(f"{declared.kind}: missing columns {missing}")
         sizes = {np.size(v) for v in values.values() if np.ndim(v) > 0}
         if len(sizes) > 1:
-            raise ValueError(f"columns have different lengths {sorted(sizes)}")
+            raise ValueError(f"{declared.kind}: columns have different lengths {sorted(sizes)}")
         count = sizes.pop() if sizes else 1
         if count == 0:
             return np.arange(self.n, self.n)
         self._reserve(self.n + count)
-        for name, value in values.items():
-            self._data[name][self.n: self.n + count] = value
-        self.n += count
+        for column in declared.columns:
+            value = values.get(column.name, column.default)
+            self._data[column.name][self.n: self.n + count] = value
+        self.__dict__["n"] = self.n + count
         return np.arange(self.n - count, self.n)
 
     def _reserve(self, size: int) -> None:
@@ -72,38 +84,23 @@ class RecordTable:
             self._data[name] = grown
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({name: self._data[name][: self.n].copy() for name in self._dtypes})
+        return pd.DataFrame({name: self._data[name][: self.n].copy() for name in self._data})
 
     def copy(self) -> "RecordTable":
-        other = RecordTable(self._dtypes, capacity=max(self.n, 1))
-        for name in self._dtypes:
+        other = RecordTable(self.declaration, capacity=max(self.n, 1))
+        for name in self._data:
             other._data[name][: self.n] = self._data[name][: self.n]
-        other.n = self.n
+        other.__dict__["n"] = self.n
         return other
 
 
 def contract_table() -> RecordTable:
-    """Contracts: seller provider -> buyer (a lab, or a provider buying wholesale), with lifecycle stamps (steps)."""
-    return RecordTable({
-        "seller": np.int64, "buyer_lab": np.int64, "buyer_provider": np.int64,
-        "quantity_h100e": float, "price_usd_per_h100e_hour": float, "value_usd_bn": float,
-        "start_step": np.int64, "duration_months": np.int64, "ramp_months": np.int64, "end_step": np.int64,
-        "exclusive": bool, "status": np.int8, "origin": np.int8, "regulator": np.int64, "event": np.int64,
-        "proposed_step": np.int64, "review_due_step": np.int64, "decided_step": np.int64,
-        "active_step": np.int64, "closed_step": np.int64,
-        "delivered_h100e_months": float, "paid_usd_bn": float, "this_month_h100e": float,
-    })
+    return RecordTable(schema.CONTRACT)
 
 
 def order_table() -> RecordTable:
-    """Vendor orders: a provider orders chips from a vendor; filled as the vendor ships."""
-    return RecordTable({
-        "provider": np.int64, "vendor": np.int64, "quantity_h100e": float, "remaining_h100e": float,
-        "price_usd_per_h100e": float, "placed_step": np.int64, "ready_step": np.int64, "filled_step": np.int64,
-        "status": np.int8,
-    })
+    return RecordTable(schema.ORDER)
 
 
 def equity_table() -> RecordTable:
-    """Equity stakes: investor node -> investee node, value in USD bn, at a step (node ids index `node_names`)."""
-    return RecordTable({"investor": np.int64, "investee": np.int64, "value_usd_bn": float, "step": np.int64})
+    return RecordTable(schema.EQUITY)

@@ -1,6 +1,7 @@
 """The market's state: one numpy array per attribute of each kind of agent, the edge arrays, and the records.
 
-Arrays are the single source of truth: Mesa agents read and write their row, both engines step them.
+Arrays are the single source of truth: Mesa agents read and write their row, both engines step them. The
+columns of each kind are declared once, in `schema.py`.
 Row i of `providers` is provider i; a node's global id (graph, equity records) is its row plus its kind's offset.
 """
 
@@ -11,133 +12,72 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import schema
 from .edge_index import ContractEdges
+from .schema import EXCLUSIVITY_MODES, PROVIDER_KINDS, VENDOR_KINDS  # noqa: F401 (re-exported)
 from .records import RecordTable, contract_table, equity_table, order_table
 
-VENDOR_KINDS = ("merchant", "custom", "captive")
-PROVIDER_KINDS = ("hyperscaler", "neocloud", "other", "self_builder")
 NODE_KINDS = ("vendor", "provider", "lab", "regulator", "investor")
-# Exclusivity of a lab's compute: none, right of first refusal (holder is asked first), exclusive (holder only).
-EXCLUSIVITY_MODES = ("none", "rofr", "exclusive")
 NO_EXCLUSIVITY, RIGHT_OF_FIRST_REFUSAL, EXCLUSIVE = range(3)
 
 
-@dataclass
-class Vendors:
-    """Hardware vendors: production in h100e per month, unit price in USD per h100e."""
-    name: list[str]
-    kind: np.ndarray                      # index into VENDOR_KINDS
-    captive_owner: np.ndarray             # provider row, or -1
-    region: list[str]
-    production_h100e_per_month: np.ndarray
-    production_growth_per_month: np.ndarray
-    price_usd_per_h100e: np.ndarray
-    base_price_usd_per_h100e: np.ndarray
-    lead_time_months: np.ndarray
-    inventory_h100e: np.ndarray
-    shipped_h100e: np.ndarray             # this month
-    revenue_usd_bn: np.ndarray            # this month
-    backlog_h100e: np.ndarray             # open orders after this month's shipments
-    export_blocked: np.ndarray            # bool: under an export control, ships to no provider outside its region
+class AgentTable:
+    """The arrays of one kind of agent, one attribute per column declared in `schema.py` (row i is agent i).
+
+    Built with the columns that have no default (and any others given); the rest start at their defaults.
+    """
+
+    declaration: schema.Table
+
+    def __init__(self, **values):
+        declared = self.declaration
+        unknown = set(values) - set(declared.names())
+        if unknown:
+            raise ValueError(f"{declared.kind}: unknown columns {sorted(unknown)}")
+        n = len(values["name"])
+        for column in declared.columns:
+            if column.name in values:
+                value = values[column.name]
+            elif column.default is None:
+                raise ValueError(f"{declared.kind}: column {column.name!r} must be given")
+            else:
+                value = column.default
+            setattr(self, column.name, _column_array(column, value, n))
 
     def __len__(self):
         return len(self.name)
 
 
-@dataclass
-class Providers:
-    """Cloud providers and self-builders: capacity in h100e, prices in USD per h100e-hour, money in USD bn."""
-    name: list[str]
-    kind: np.ndarray                      # index into PROVIDER_KINDS
-    region: list[str]
-    captive_lab: np.ndarray               # lab row served in-house, or -1
-    capacity_h100e: np.ndarray            # installed
-    pipeline_h100e: np.ndarray            # (providers, months) ring buffer: chips delivered, site not finished
-    waiting_power_h100e: np.ndarray       # finished but waiting for power
-    power_limit_h100e: np.ndarray
-    power_growth_per_month: np.ndarray    # power limit grows by this share each month
-    capex_usd_per_h100e: np.ndarray       # blended over the fleet
-    cost_of_capital: np.ndarray
-    useful_life_years: np.ndarray
-    opex_usd_per_h100e_hour: np.ndarray
-    markup: np.ndarray
-    reliability: np.ndarray
-    site_lead_time_months: np.ndarray
-    outage_share: np.ndarray              # share of capacity offline this month
-    outage_months_left: np.ndarray
-    cash_usd_bn: np.ndarray
-    debt_usd_bn: np.ndarray               # borrowed to cover shortfalls
-    non_ai_revenue_usd_bn_per_month: np.ndarray
-    unit_cost_usd_per_h100e_hour: np.ndarray
-    list_price_usd_per_h100e_hour: np.ndarray
-    utilisation: np.ndarray
-    committed_h100e: np.ndarray           # full quantity of active and approved contracts sold
-    open_orders_h100e: np.ndarray
-    contract_revenue_usd_bn: np.ndarray   # this month, from contracts sold
-    spot_revenue_usd_bn: np.ndarray       # this month
-    wholesale_cost_usd_bn: np.ndarray     # this month, capacity bought from other providers
-    delivered_h100e: np.ndarray           # this month, on contracts sold
-    leased_in_h100e: np.ndarray           # this month, capacity delivered to it by other providers
-    spot_sold_h100e: np.ndarray           # this month
-    capex_spend_usd_bn: np.ndarray        # this month
-    stranded_usd_bn: np.ndarray           # cumulative remaining value of contracts lost to breaches
-    profit_usd_bn: np.ndarray             # this month, accrual: revenue - leases - opex - depreciation
+def _column_array(column: schema.Column, value, n: int):
+    if column.dtype == "str":
+        return [value] * n if isinstance(value, str) else list(value)
+    shape = (n, column.width) if column.width else n
+    if np.ndim(value) == 0:
+        return np.full(shape, value, dtype=column.numpy_dtype)
+    array = np.array(value, dtype=column.numpy_dtype)
+    if array.shape != (shape if isinstance(shape, tuple) else (shape,)):
+        raise ValueError(f"column {column.name!r} has shape {array.shape}, expected {shape}")
+    return array
 
-    def __len__(self):
-        return len(self.name)
+
+class Vendors(AgentTable):
+    declaration = schema.VENDOR
+
+
+class Providers(AgentTable):
+    declaration = schema.PROVIDER
 
     @property
     def pipeline_total_h100e(self) -> np.ndarray:
         return self.pipeline_h100e.sum(axis=1) + self.waiting_power_h100e
 
 
-@dataclass
-class Labs:
-    """AI labs: demand in h100e, revenue in USD bn per month, prices in USD per h100e-hour."""
-    name: list[str]
-    region: list[str]
-    frontier: np.ndarray                  # bool: a named lab from the data files
-    self_provider: np.ndarray             # provider row of its own fleet, or -1
-    demand_h100e: np.ndarray
-    demand_growth_per_month: np.ndarray
-    revenue_usd_bn_per_month: np.ndarray
-    revenue_growth_per_month: np.ndarray
-    cash_usd_bn: np.ndarray
-    wtp_usd_per_h100e_hour: np.ndarray
-    diversification_aversion: np.ndarray
-    contract_months: np.ndarray
-    exclusivity_mode: np.ndarray          # index into EXCLUSIVITY_MODES
-    exclusive_provider: np.ndarray        # provider row holding exclusivity or first refusal, or -1
-    arrears_months: np.ndarray
-    defaulted: np.ndarray                 # bool
-    contracted_h100e: np.ndarray          # full quantity of its active and approved contracts
-    delivered_h100e: np.ndarray           # this month, on contracts
-    spot_h100e: np.ndarray                # this month
-    bills_usd_bn: np.ndarray              # this month, due (contracts delivered and spot bought)
-    spend_usd_bn: np.ndarray              # this month, paid
-    unpaid_usd_bn: np.ndarray             # cumulative bills it could not pay (arrears)
-
-    def __len__(self):
-        return len(self.name)
+class Labs(AgentTable):
+    declaration = schema.LAB
 
 
-@dataclass
-class Regulators:
-    """Competition authorities: thresholds in HHI points and USD bn, review lag in months."""
-    name: list[str]
-    region: list[str]
-    value_threshold_usd_bn: np.ndarray
-    hhi_threshold: np.ndarray
-    delta_hhi_threshold: np.ndarray
-    share_threshold: np.ndarray
-    strictness: np.ndarray                # probability that a presumptive deal is blocked rather than capped
-    review_lag_months: np.ndarray
-    reviews: np.ndarray                   # cumulative
-    blocks: np.ndarray                    # cumulative
-    caps: np.ndarray                      # cumulative
-
-    def __len__(self):
-        return len(self.name)
+class Regulators(AgentTable):
+    declaration = schema.REGULATOR
 
 
 @dataclass

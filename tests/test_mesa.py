@@ -8,13 +8,20 @@ import pytest
 from agents import AILab, CloudProvider, HardwareVendor, Regulator
 from model import ComputeMarket
 from model.network import build_graph, compile_edges_from_graph
+from model.views import LabView, ProviderView, RegulatorView, VendorView
 
 
-def test_agents_are_registered_by_type_and_read_and_write_their_rows():
+@pytest.mark.parametrize("engine, classes", [
+    ("vectorized", (VendorView, ProviderView, LabView, RegulatorView)),
+    ("agents", (HardwareVendor, CloudProvider, AILab, Regulator))])
+def test_each_engine_places_its_agent_classes(engine, classes):
+    model = ComputeMarket(rng=1, engine=engine)
+    sizes = (len(model.state.vendors), len(model.state.providers), len(model.state.labs), len(model.state.regulators))
+    assert {cls: len(agents) for cls, agents in model.agents_by_type.items()} == dict(zip(classes, sizes))
+
+
+def test_agents_read_and_write_their_rows():
     model = ComputeMarket(rng=1)
-    assert {cls: len(agents) for cls, agents in model.agents_by_type.items()} == {
-        HardwareVendor: len(model.state.vendors), CloudProvider: len(model.state.providers),
-        AILab: len(model.state.labs), Regulator: len(model.state.regulators)}
     aws = model.agent("AWS")
     assert aws.capacity_h100e == model.state.providers.capacity_h100e[aws.row]
     aws.capacity_h100e = 123.0
@@ -31,7 +38,7 @@ def test_agents_sit_on_the_network_space_and_selection_works():
     openai = model.agent("OpenAI")
     assert openai.cell is model.grid[openai.name]
     assert model.agent("Microsoft Azure") in list(openai.cell.neighborhood.agents)
-    big = model.agents_by_type[CloudProvider].select(lambda a: a.capacity_h100e > 400_000)
+    big = model.agents_by_type[ProviderView].select(lambda a: a.capacity_h100e > 400_000)
     assert {a.name for a in big} == {"AWS", "Microsoft Azure", "Google Cloud", "Meta Infrastructure"}
 
 

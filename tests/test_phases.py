@@ -21,10 +21,8 @@ def add_contract(state, seller, lab, quantity, price=2.0, status=ACTIVE, start=0
     state.contracts.append(
         seller=seller, buyer_lab=lab, buyer_provider=buyer_provider, quantity_h100e=quantity,
         price_usd_per_h100e_hour=price, value_usd_bn=value if value is not None else usd_bn(quantity, price, duration),
-        start_step=start, duration_months=duration, ramp_months=0, end_step=start + duration, exclusive=exclusive,
-        status=status, origin=0, regulator=-1, event=-1, proposed_step=start, review_due_step=-1, decided_step=-1,
-        active_step=start if status == ACTIVE else -1, closed_step=-1, delivered_h100e_months=0.0, paid_usd_bn=0.0,
-        this_month_h100e=0.0)
+        start_step=start, duration_months=duration, end_step=start + duration, exclusive=exclusive,
+        status=status, proposed_step=start, active_step=start if status == ACTIVE else -1)
 
 
 # --- negotiation

@@ -9,7 +9,7 @@ from .. import kernels
 from ..context import StepContext, recount_commitments
 from ..edge_index import contract_edges
 from ..kernels import sum_by
-from ..records import ACTIVE, APPROVED, NOT_SET, ORDER_OPEN
+from ..records import ACTIVE, APPROVED, ORDER_OPEN
 from ..state import EXCLUSIVE, MarketState
 
 
@@ -53,7 +53,7 @@ def place_orders(state: MarketState, need: np.ndarray) -> None:
     state.orders.append(
         provider=e.supply_provider[rows], vendor=vendor, quantity_h100e=quantity[rows],
         remaining_h100e=quantity[rows], price_usd_per_h100e=v.price_usd_per_h100e[vendor], placed_step=month,
-        ready_step=month + v.lead_time_months[vendor], filled_step=NOT_SET, status=ORDER_OPEN)
+        ready_step=month + v.lead_time_months[vendor], status=ORDER_OPEN)
     p.open_orders_h100e += sum_by(e.supply_provider[rows], weights=quantity[rows], minlength=len(p))
 
 

@@ -191,30 +191,16 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
         m[f"supplier_hhi[{labs.name[row]}]"] = float(supplier_hhi[row])
         m[f"supplier_count[{labs.name[row]}]"] = int(supplier_count[row])
         m[f"largest_provider_share[{labs.name[row]}]"] = float(largest_provider_share[row])
+    # the per-agent panel's derived columns (schema.py); flows the start state has not had come from `flows`
     per_agent = {
-        "vendor": {"production_h100e_per_month": v.production_h100e_per_month, "shipped_h100e": shipped,
-                   "price_usd_per_h100e": v.price_usd_per_h100e, "backlog_h100e": v.backlog_h100e,
-                   "revenue_usd_bn": v.revenue_usd_bn, "shipment_share": kernels.shares_of(shipped)},
-        "provider": {"capacity_h100e": p.capacity_h100e, "committed_h100e": p.committed_h100e,
-                     "delivered_h100e": f["delivered_by_seller"],
-                     "spot_sold_h100e": f["spot_sold"], "utilisation": p.utilisation,
-                     "unit_cost_usd_per_h100e_hour": p.unit_cost_usd_per_h100e_hour,
-                     "list_price_usd_per_h100e_hour": p.list_price_usd_per_h100e_hour,
+        "vendor": {"shipped_h100e": shipped, "shipment_share": kernels.shares_of(shipped)},
+        "provider": {"delivered_h100e": f["delivered_by_seller"], "spot_sold_h100e": f["spot_sold"],
                      "cloud_revenue_usd_bn": cloud_revenue, "revenue_share": revenue_share,
-                     "contracted_share": contracted_share, "cash_usd_bn": p.cash_usd_bn, "backlog_usd_bn": backlog,
-                     "largest_customer_share": largest_customer_share, "compute_at_risk_share": at_risk,
-                     "stranded_usd_bn": p.stranded_usd_bn, "outage_share": p.outage_share,
-                     "debt_usd_bn": p.debt_usd_bn, "profit_usd_bn": p.profit_usd_bn},
-        "lab": {"demand_h100e": labs.demand_h100e, "contracted_h100e": labs.contracted_h100e,
-                "delivered_h100e": labs.delivered_h100e, "spot_h100e": labs.spot_h100e,
-                "spend_usd_bn": labs.spend_usd_bn, "cash_usd_bn": labs.cash_usd_bn,
-                "bills_usd_bn": labs.bills_usd_bn, "unpaid_usd_bn": labs.unpaid_usd_bn,
-                "revenue_usd_bn_per_month": labs.revenue_usd_bn_per_month, "supplier_hhi": supplier_hhi,
-                "supplier_count": supplier_count,
+                     "contracted_share": contracted_share, "backlog_usd_bn": backlog,
+                     "largest_customer_share": largest_customer_share, "compute_at_risk_share": at_risk},
+        "lab": {"supplier_hhi": supplier_hhi, "supplier_count": supplier_count,
                 "largest_provider_share": largest_provider_share,
-                "commitments_over_revenue": commitments_over_revenue, "defaulted": labs.defaulted},
-        "regulator": {"reviews": state.regulators.reviews, "blocks": state.regulators.blocks,
-                      "caps": state.regulators.caps},
+                "commitments_over_revenue": commitments_over_revenue},
     }
     return m, per_agent
 

@@ -10,7 +10,7 @@ from .. import kernels
 from ..context import StepContext, holds
 from ..edge_index import contract_edges
 from ..kernels import sum_by
-from ..records import NOT_SET, ORIGIN_NEGOTIATED, PROPOSED
+from ..records import ORIGIN_NEGOTIATED, PROPOSED
 from ..state import EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL, MarketState
 from ..units import usd_bn
 
@@ -39,11 +39,12 @@ def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
 
 
 def provider_offer_capacity(state: MarketState, ctx: StepContext) -> np.ndarray:
-    """h100e a provider can still promise: installed + pipeline + on order + expansion share - committed."""
+    """h100e a provider can still promise: installed + pipeline + on order + expansion share - committed
+    (rounding residue below 1e-9 of the promise is zero, the rule the negotiation rounds use for what is left)."""
     p = state.providers
     promise = (p.capacity_h100e * (1.0 + ctx.params.quote_expansion_share) + p.pipeline_total_h100e
                + p.open_orders_h100e)
-    return np.maximum(promise - p.committed_h100e, 0.0)
+    return kernels.snap_to_zero(promise - p.committed_h100e, promise)
 
 
 def edge_quotes(state: MarketState, ctx: StepContext, lab: np.ndarray | None = None,
@@ -151,11 +152,8 @@ def propose_contracts(state: MarketState, ctx: StepContext, seller, lab, quantit
     ramp = ctx.params.ramp_months
     month = state.month
     state.contracts.append(
-        seller=seller, buyer_lab=lab, buyer_provider=NOT_SET, quantity_h100e=quantity,
-        price_usd_per_h100e_hour=price,
+        seller=seller, buyer_lab=lab, quantity_h100e=quantity, price_usd_per_h100e_hour=price,
         value_usd_bn=usd_bn(quantity, price, kernels.scheduled_months(duration, ramp)),
         start_step=month, duration_months=duration, ramp_months=ramp, end_step=month + duration,
-        exclusive=False, status=PROPOSED, origin=ORIGIN_NEGOTIATED, regulator=NOT_SET, event=NOT_SET,
-        proposed_step=month, review_due_step=NOT_SET, decided_step=NOT_SET, active_step=NOT_SET,
-        closed_step=NOT_SET, delivered_h100e_months=0.0, paid_usd_bn=0.0, this_month_h100e=0.0)
+        status=PROPOSED, origin=ORIGIN_NEGOTIATED, proposed_step=month)
     contract_edges(state, new_on=edge)

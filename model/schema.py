@@ -1,0 +1,267 @@
+"""The one declaration of every agent attribute and every record column: name (with its unit), type, default
+and meaning.
+
+The state's arrays (`state.py`), the record tables (`records.py`), the Mesa agents' read-write properties
+(`views.py`), the per-agent panel (`agents.parquet`), the Parquet schemas and the tables of docs/ODD.md are all
+made from these tuples. Adding an attribute is one `Column` here plus the rules that use it
+(docs/extending.md walks through `energy_cost_usd_per_mwh`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+NOT_SET = -1
+PIPELINE_MONTHS = 24  # the providers' build-pipeline ring buffer; site lead times must be shorter
+
+VENDOR_KINDS = ("merchant", "custom", "captive")
+PROVIDER_KINDS = ("hyperscaler", "neocloud", "other", "self_builder")
+# Exclusivity of a lab's compute: none, right of first refusal (holder is asked first), exclusive (holder only).
+EXCLUSIVITY_MODES = ("none", "rofr", "exclusive")
+
+DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "code": np.int8, "str": object}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One attribute of an agent kind, or one column of a record table.
+
+    dtype: "float", "int", "bool", "code" (a small integer indexing `codes`) or "str" (a Python list).
+    default: the value of a new row when none is given; None means it must always be given.
+    panel: recorded in the per-agent panel every month (agents.parquet).
+    width: > 0 for a (rows, width) matrix (the build pipeline's months).
+    """
+    name: str
+    dtype: str
+    default: object
+    meaning: str
+    panel: bool = False
+    width: int = 0
+    codes: tuple[str, ...] = ()
+
+    @property
+    def numpy_dtype(self):
+        return DTYPES[self.dtype]
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A per-agent panel column computed by the metrics phase each month, not held in the state."""
+    name: str
+    dtype: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """The declaration of one agent kind (`kind`, stored as `state.<attribute>`) or one record table."""
+    kind: str
+    attribute: str
+    columns: tuple[Column, ...]
+    derived: tuple[Derived, ...] = ()
+    meaning: str = ""
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.kind} has no column {name!r}")
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    def panel(self) -> tuple[str, ...]:
+        """The per-agent panel's columns, in order: recorded state columns, then the derived ones."""
+        return tuple(c.name for c in self.columns if c.panel) + tuple(d.name for d in self.derived)
+
+
+def C(name, dtype, default, meaning, **more) -> Column:
+    return Column(name, dtype, default, meaning, **more)
+
+
+def P(name, dtype, default, meaning, **more) -> Column:
+    """A column recorded in the per-agent panel."""
+    return Column(name, dtype, default, meaning, panel=True, **more)
+
+
+VENDOR = Table("vendor", "vendors", meaning="Hardware vendors: accelerators in H100e, prices in USD per H100e.", columns=(
+    C("name", "str", None, "name in the data files"),
+    C("kind", "code", 0, "merchant, custom or captive silicon", codes=VENDOR_KINDS),
+    C("captive_owner", "int", NOT_SET, "provider row it serves first (its owner), or -1"),
+    C("region", "str", "US", "jurisdiction of its exports"),
+    P("production_h100e_per_month", "float", None, "output this month"),
+    C("production_growth_per_month", "float", 0.0, "monthly growth of output"),
+    P("price_usd_per_h100e", "float", None, "price of one H100e of accelerators"),
+    C("base_price_usd_per_h100e", "float", None, "start price; the price stays within 0.5-2x of it"),
+    C("lead_time_months", "int", None, "months from order to earliest shipment"),
+    C("inventory_h100e", "float", 0.0, "unsold output carried into next month"),
+    P("shipped_h100e", "float", 0.0, "shipped this month"),
+    P("revenue_usd_bn", "float", 0.0, "chip revenue this month"),
+    P("backlog_h100e", "float", 0.0, "open orders after this month's shipments"),
+    C("export_blocked", "bool", False, "under an export control: ships to no provider outside its region"),
+), derived=(
+    Derived("shipment_share", "float", "share of all vendors' shipments this month"),
+))
+
+PROVIDER = Table("provider", "providers", meaning="Cloud providers and self-builders: capacity in H100e, prices in "
+                 "USD per H100e-hour, money in USD bn.", columns=(
+    C("name", "str", None, "name in the data files"),
+    C("kind", "code", 0, "hyperscaler, neocloud, other clouds or self-builder", codes=PROVIDER_KINDS),
+    C("region", "str", "US", "jurisdiction (which regulator screens its deals)"),
+    C("captive_lab", "int", NOT_SET, "lab row it serves in-house, or -1"),
+    P("capacity_h100e", "float", None, "installed capacity"),
+    C("pipeline_h100e", "float", 0.0, "chips delivered whose site is not finished, by month of completion "
+      "(ring buffer)", width=PIPELINE_MONTHS),
+    C("waiting_power_h100e", "float", 0.0, "sites finished but waiting for power"),
+    C("power_limit_h100e", "float", None, "capacity its sites can power"),
+    C("power_growth_per_month", "float", 0.0, "monthly growth of the power limit"),
+    C("capex_usd_per_h100e", "float", None, "all-in capex per H100e, blended over the fleet"),
+    C("cost_of_capital", "float", None, "annual rate at which capex is annuitised"),
+    C("useful_life_years", "float", None, "years over which capex is recovered and depreciated"),
+    C("opex_usd_per_h100e_hour", "float", None, "power and operations per H100e-hour"),
+    C("markup", "float", None, "on-demand markup over unit cost at the reference utilisation"),
+    C("reliability", "float", None, "share of scheduled hours delivered (enters labs' utility)"),
+    C("site_lead_time_months", "int", None, "months from chip delivery to a finished site"),
+    P("outage_share", "float", 0.0, "share of capacity offline this month"),
+    C("outage_months_left", "int", 0, "months the running outage lasts"),
+    P("cash_usd_bn", "float", None, "cash"),
+    P("debt_usd_bn", "float", 0.0, "borrowed to cover shortfalls"),
+    C("non_ai_revenue_usd_bn_per_month", "float", 0.0, "cloud revenue that is not AI compute"),
+    P("unit_cost_usd_per_h100e_hour", "float", None, "full cost of an H100e-hour: annuitised capex plus opex"),
+    P("list_price_usd_per_h100e_hour", "float", None, "on-demand price"),
+    P("utilisation", "float", None, "share of capacity (own plus leased) used this month"),
+    P("committed_h100e", "float", 0.0, "full quantity of its contracts that hold capacity"),
+    C("open_orders_h100e", "float", 0.0, "chips ordered and not yet shipped"),
+    C("contract_revenue_usd_bn", "float", 0.0, "paid to it this month on contracts it sold"),
+    C("spot_revenue_usd_bn", "float", 0.0, "paid to it this month for spot capacity"),
+    C("wholesale_cost_usd_bn", "float", 0.0, "paid this month for capacity bought from other providers"),
+    P("delivered_h100e", "float", 0.0, "delivered this month on contracts it sold"),
+    C("leased_in_h100e", "float", 0.0, "delivered to it this month by other providers"),
+    P("spot_sold_h100e", "float", 0.0, "sold on the spot market this month"),
+    C("capex_spend_usd_bn", "float", 0.0, "paid this month for chips and sites"),
+    P("stranded_usd_bn", "float", 0.0, "remaining value of contracts lost to breaches, cumulative"),
+    P("profit_usd_bn", "float", 0.0, "this month, accrual: revenue - leases - opex - depreciation"),
+), derived=(
+    Derived("cloud_revenue_usd_bn", "float", "non-AI revenue plus AI revenue paid by other firms this month"),
+    Derived("revenue_share", "float", "share of all providers' cloud revenue"),
+    Derived("contracted_share", "float", "share of the compute market's contracted capacity"),
+    Derived("backlog_usd_bn", "float", "remaining value of the contracts it sold"),
+    Derived("largest_customer_share", "float", "its largest customer's payments over its cloud revenue"),
+    Derived("compute_at_risk_share", "float", "share of all compute delivered to labs that passes through it"),
+))
+
+LAB = Table("lab", "labs", meaning="AI labs: demand in H100e, revenue in USD bn per month, prices in USD per "
+            "H100e-hour.", columns=(
+    C("name", "str", None, "name in the data files, or 'Lab NNN' for a generated lab"),
+    C("region", "str", "US", "jurisdiction"),
+    C("frontier", "bool", False, "a named lab from the data files"),
+    C("self_provider", "int", NOT_SET, "provider row of its own fleet, or -1"),
+    P("demand_h100e", "float", None, "compute it wants to use this month"),
+    C("demand_growth_per_month", "float", None, "monthly log growth of demand"),
+    P("revenue_usd_bn_per_month", "float", None, "revenue"),
+    C("revenue_growth_per_month", "float", None, "monthly log growth of revenue"),
+    P("cash_usd_bn", "float", None, "cash"),
+    C("wtp_usd_per_h100e_hour", "float", None, "willingness to pay"),
+    C("diversification_aversion", "float", None, "utility lost per unit of its supply at one provider"),
+    C("contract_months", "int", None, "preferred contract length"),
+    C("exclusivity_mode", "code", 0, "none, right of first refusal or exclusive", codes=EXCLUSIVITY_MODES),
+    C("exclusive_provider", "int", NOT_SET, "provider row holding exclusivity or first refusal, or -1"),
+    C("arrears_months", "int", 0, "consecutive months with bills it could not pay"),
+    P("defaulted", "bool", False, "breached its contracts and left the market"),
+    P("contracted_h100e", "float", 0.0, "full quantity of its contracts that hold capacity"),
+    P("delivered_h100e", "float", 0.0, "delivered this month on contracts"),
+    P("spot_h100e", "float", 0.0, "bought on the spot market this month"),
+    P("spend_usd_bn", "float", 0.0, "paid this month"),
+    P("bills_usd_bn", "float", 0.0, "due this month (contracts delivered and spot bought)"),
+    P("unpaid_usd_bn", "float", 0.0, "bills it could not pay, cumulative"),
+), derived=(
+    Derived("supplier_hhi", "float", "HHI (points) of its contract deliveries by provider this month"),
+    Derived("supplier_count", "int", "providers delivering to it this month"),
+    Derived("largest_provider_share", "float", "its largest provider's share of its contract deliveries"),
+    Derived("commitments_over_revenue", "float", "remaining value of its contracts over its annual revenue"),
+))
+
+REGULATOR = Table("regulator", "regulators", meaning="Competition authorities: thresholds in HHI points and USD bn, "
+                  "review lag in months.", columns=(
+    C("name", "str", None, "name in the data files"),
+    C("region", "str", None, "jurisdiction: it screens deals of providers in this region"),
+    C("value_threshold_usd_bn", "float", None, "contracts of this value or more are reviewed"),
+    C("hhi_threshold", "float", 1800.0, "post-deal HHI above which a deal is presumed harmful (with ΔHHI)"),
+    C("delta_hhi_threshold", "float", 100.0, "ΔHHI above which the presumption applies"),
+    C("share_threshold", "float", 0.30, "post-deal share above which the presumption applies (with ΔHHI)"),
+    C("strictness", "float", None, "probability that a presumptive deal is blocked rather than capped"),
+    C("review_lag_months", "int", None, "months from filing to decision"),
+    P("reviews", "int", 0, "reviews opened, cumulative"),
+    P("blocks", "int", 0, "deals blocked, cumulative"),
+    P("caps", "int", 0, "deals approved with a quantity cap, cumulative"),
+))
+
+AGENT_TABLES = (VENDOR, PROVIDER, LAB, REGULATOR)
+
+# Contract lifecycle: proposed -> under_review -> approved -> active -> completed, or blocked / terminated.
+CONTRACT_STATUS = ("proposed", "under_review", "approved", "active", "completed", "blocked", "terminated")
+CONTRACT_ORIGIN = ("start", "negotiated", "scripted")
+ORDER_STATUS = ("open", "filled", "cancelled")
+
+CONTRACT = Table("contract", "contracts", meaning="Contracts: a seller provider sells capacity to a lab or to "
+                 "another provider; lifecycle stamps are month indices (-1 when not reached).", columns=(
+    C("seller", "int", None, "provider row selling"),
+    C("buyer_lab", "int", NOT_SET, "lab row buying, or -1 when a provider buys"),
+    C("buyer_provider", "int", NOT_SET, "provider row buying wholesale, or -1 when a lab buys"),
+    C("quantity_h100e", "float", None, "full quantity, reached after the ramp"),
+    C("price_usd_per_h100e_hour", "float", None, "committed price"),
+    C("value_usd_bn", "float", None, "value over the whole term, ramp included"),
+    C("start_step", "int", None, "first month of delivery"),
+    C("duration_months", "int", None, "term"),
+    C("ramp_months", "int", 0, "months of linear ramp to the full quantity"),
+    C("end_step", "int", None, "first month after the term"),
+    C("exclusive", "bool", False, "makes the seller the buyer's exclusive provider"),
+    C("status", "code", 0, "lifecycle status", codes=CONTRACT_STATUS),
+    C("origin", "code", 0, "in force at the start, negotiated, or scripted by the scenario", codes=CONTRACT_ORIGIN),
+    C("regulator", "int", NOT_SET, "regulator row reviewing it, or -1"),
+    C("event", "int", NOT_SET, "index of the scenario event that scripted it, or -1"),
+    C("proposed_step", "int", None, "month proposed"),
+    C("review_due_step", "int", NOT_SET, "month its review is decided"),
+    C("decided_step", "int", NOT_SET, "month approved or blocked"),
+    C("active_step", "int", NOT_SET, "month it became active"),
+    C("closed_step", "int", NOT_SET, "month completed, blocked or terminated"),
+    C("delivered_h100e_months", "float", 0.0, "H100e-months delivered, cumulative"),
+    C("paid_usd_bn", "float", 0.0, "paid by the buyer, cumulative"),
+    C("this_month_h100e", "float", 0.0, "delivered this month"),
+    C("this_month_paid_usd_bn", "float", 0.0, "paid by the buyer this month"),
+))
+
+ORDER = Table("order", "orders", meaning="Vendor orders: a provider orders chips from a vendor; filled as the "
+              "vendor ships, or cancelled.", columns=(
+    C("provider", "int", None, "provider row ordering"),
+    C("vendor", "int", None, "vendor row supplying"),
+    C("quantity_h100e", "float", None, "ordered"),
+    C("remaining_h100e", "float", None, "still to ship"),
+    C("price_usd_per_h100e", "float", None, "vendor price when ordered (paid on shipment)"),
+    C("placed_step", "int", None, "month ordered"),
+    C("ready_step", "int", None, "earliest month of shipment (order month + vendor lead time)"),
+    C("filled_step", "int", NOT_SET, "month the last chip shipped"),
+    C("status", "code", 0, "open, filled or cancelled", codes=ORDER_STATUS),
+    C("cancelled_h100e", "float", 0.0, "quantity cancelled unshipped (an export control stopped it)"),
+    C("cancelled_step", "int", NOT_SET, "month cancelled"),
+))
+
+EQUITY = Table("equity", "equity", meaning="Equity stakes: investor node -> investee node (node ids index "
+               "`state.node_names()`).", columns=(
+    C("investor", "int", None, "investor node"),
+    C("investee", "int", None, "investee node"),
+    C("value_usd_bn", "float", None, "invested"),
+    C("step", "int", None, "month invested (-1: before the start)"),
+))
+
+RECORD_TABLES = (CONTRACT, ORDER, EQUITY)
+
+
+def table(kind: str) -> Table:
+    """The declaration of an agent kind or record table by its kind name ("provider", "contract"...)."""
+    for declared in AGENT_TABLES + RECORD_TABLES:
+        if declared.kind == kind:
+            return declared
+    raise KeyError(kind)

@@ -26,6 +26,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@scripts/ensure-chromium.sh
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 bench: $(STAMP)

@@ -12,17 +12,28 @@ from collections import defaultdict
 import numpy as np
 
 from model import kernels
-from model.calibration import compile_edges, is_captive
-from model.context import StepContext, holds, recount_commitments, regulator_by_provider
+from model.calibration import compile_edges
+from model.context import StepContext
+from model.market_rules import (
+    breach_labs,
+    delivery_ratio,
+    holds,
+    idle_h100e,
+    is_captive,
+    market_quantities,
+    recount_commitments,
+    regulator_by_provider,
+    residual_providers,
+    spot_price,
+)
+from model import phases as vectorized_phases
 from model.phases.booking import activate_approved
 from model.phases.demand import discovery_draws
-from model.phases.events import events
-from model.phases.metrics import market_quantities, metrics, residual_providers
 from model.phases.negotiation import propose_contracts
 from model.phases.regulation import screened
-from model.phases.settlement import breach_labs, close_completed, delivery_ratio, idle_h100e, spot_price
+from model.phases.settlement import close_completed
 from model.phases.supply import shippable
-from model.records import ACTIVE, APPROVED, BLOCKED, NOT_SET, ORDER_FILLED, ORDER_OPEN, PROPOSED, UNDER_REVIEW
+from model.records import ACTIVE, APPROVED, BLOCKED, ORDER_FILLED, ORDER_OPEN, PROPOSED, UNDER_REVIEW
 from model.state import RIGHT_OF_FIRST_REFUSAL, MarketState
 from model.units import usd_bn
 
@@ -272,7 +283,7 @@ def settlement(state: MarketState, ctx: StepContext) -> None:
         p.contract_revenue_usd_bn[row], p.wholesale_cost_usd_bn[row] = earned[row], leased_cost[row]
         p.spot_revenue_usd_bn[row] = spot_paid * p.spot_sold_h100e[row] / sold_total if sold_total > 0 else 0.0
         provider.settle(params)
-    breach_labs(state, ctx, np.array([lab.row for lab in labs if lab.arrears_months >= params.breach_after_months],
+    breach_labs(state, ctx.log, np.array([lab.row for lab in labs if lab.arrears_months >= params.breach_after_months],
                                      dtype=np.int64))
     close_completed(state)
     recount_commitments(state)
@@ -304,3 +315,8 @@ def spot_market(state: MarketState, ctx: StepContext) -> list[float]:
     return [usd_bn(lab.spot_h100e, price) for lab in labs]
 
 
+
+
+# Not yet per-agent code of their own: the events and metrics phases are the vectorized ones (issue #10, item 4).
+events = vectorized_phases.events
+metrics = vectorized_phases.metrics

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from model import kernels
-
 from model.state import PROVIDER_KINDS
 from model.views import ProviderView
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from model import kernels
-
+from model.market_rules import capped_quantity, post_deal_hhi
 from model.views import RegulatorView
 
 
@@ -21,7 +21,6 @@ class Regulator(RegulatorView):
 
         `market_h100e` is every provider's contracted AI capacity; `residual` marks the "other clouds" category.
         """
-        from model.phases.regulation import capped_quantity, post_deal_hhi
         before, after, share = post_deal_hhi(market_h100e, provider, quantity, residual)
         presumptive = bool(kernels.merger_presumption(after, after - before, share, self.hhi_threshold,
                                                       self.delta_hhi_threshold, self.share_threshold))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from model import kernels
-
 from model.views import VendorView
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from . import kernels
 from .datafiles import DATA_DIR, DataFileError, parse_bool, read_rows
 from .kernels import sum_by
+from .market_rules import is_captive
 from .params import Params
 from .records import ACTIVE, ORIGIN_START
 from .schema import PIPELINE_MONTHS
@@ -321,8 +322,3 @@ def _derive_non_ai_revenue(state: MarketState, data_dir: Path) -> None:
                      minlength=len(p))
     p.non_ai_revenue_usd_bn_per_month[:] = np.maximum(p.non_ai_revenue_usd_bn_per_month - ai, 0.0)
 
-
-def is_captive(state: MarketState, seller, buyer_lab) -> np.ndarray:
-    """True where the buyer is the lab served by the seller in-house (its own fleet): priced at cost, no market."""
-    own = np.concatenate([[-2], state.labs.self_provider])[np.asarray(buyer_lab) + 1]  # -2: a provider buys
-    return own == np.asarray(seller)

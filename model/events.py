@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
+from .market_rules import breach_labs
 from .records import ORDER_CANCELLED, ORDER_OPEN, ORIGIN_SCRIPTED, PROPOSED
 from .scenario import Scenario, ScenarioError
 from .state import EXCLUSIVITY_MODES, MarketState
@@ -186,8 +187,7 @@ def apply_policy(state, ctx, ev: ResolvedEvent) -> str:
 
 
 def apply_lab_default(state, ctx, ev: ResolvedEvent) -> str:
-    from .phases.settlement import breach_labs
-    breach_labs(state, ctx, np.array([ev.rows["lab"]]))
+    breach_labs(state, ctx.log, np.array([ev.rows["lab"]]))
     return f"{state.labs.name[ev.rows['lab']]} defaults"
 
 

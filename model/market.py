@@ -18,19 +18,21 @@ import pandas as pd
 from mesa.discrete_space import Network
 
 from . import network, schema
-from .calibration import build_start_state, is_captive
+from .calibration import build_start_state
 from .context import StepContext
 from .events import apply_start_overrides, compile_timeline
 from .generated import generate_state
+from .market_rules import is_captive
 from .params import Params
-from .plan import ENGINES, agent_classes, check_hook, engine_phases
 from .phases.metrics import compute as compute_metrics
 from .phases.metrics import supply_of_named_labs
+from .plan import agent_classes, check_hook, engine_phases
 from .records import CONTRACT_ORIGIN, CONTRACT_STATUS, NOT_SET
 from .risk import risk_tables
 from .scenario import load_scenario
 from .streams import RandomStreams
 from .units import index_to_month
+
 
 def resolve_seed(rng) -> int:
     """One integer seed for the run, whatever form `rng` takes (None draws one from the OS)."""

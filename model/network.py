@@ -12,7 +12,7 @@ import networkx as nx
 import numpy as np
 
 from .calibration import compile_edges
-from .context import holds, regulator_by_provider
+from .market_rules import holds, regulator_by_provider
 from .records import CONTRACT_STATUS
 from .state import PROVIDER_KINDS, VENDOR_KINDS, Edges, MarketState
 

@@ -11,8 +11,8 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from .context import holds
-from .phases.metrics import flows, remaining_value_usd_bn
+from .market_rules import holds, remaining_value_usd_bn
+from .phases.metrics import flows
 from .records import ORDER_OPEN
 from .state import MarketState
 

@@ -14,8 +14,8 @@ import numpy as np
 
 from . import schema
 from .edge_index import ContractEdges
-from .schema import EXCLUSIVITY_MODES, PROVIDER_KINDS, VENDOR_KINDS  # noqa: F401 (re-exported)
 from .records import RecordTable, contract_table, equity_table, order_table
+from .schema import EXCLUSIVITY_MODES, PROVIDER_KINDS, VENDOR_KINDS  # noqa: F401 (re-exported)
 
 NODE_KINDS = ("vendor", "provider", "lab", "regulator", "investor")
 NO_EXCLUSIVITY, RIGHT_OF_FIRST_REFUSAL, EXCLUSIVE = range(3)

@@ -130,7 +130,7 @@ def test_regulator_caps_presumptive_deal_when_lenient():
     state, row = review_case(0.0, [40.0, 30.0, 30.0], 20.0)
     c = state.contracts
     assert c.status[row] == APPROVED
-    quantities = importlib.import_module("model.phases.metrics").market_quantities(state)
+    quantities = importlib.import_module("model.market_rules").market_quantities(state)
     before, after, _ = regulation_module.post_deal_hhi(quantities, np.array([0]), np.array([c.quantity_h100e[row]]))
     assert c.quantity_h100e[row] < 20.0
     assert after[0] - before == pytest.approx(100.0, abs=0.01)

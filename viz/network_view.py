@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from model.context import holds
+from model.market_rules import holds
 from model.state import PROVIDER_KINDS, MarketState
 
 from .charts import KIND_COLOURS, with_data

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pandas as pd
 import matplotlib.dates as mdates
+import pandas as pd
 from matplotlib.figure import Figure
 
 from ..executors import make_executor

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from ..context import StepContext, recount_commitments
+from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import sum_by
+from ..market_rules import recount_commitments
 from ..records import ACTIVE, APPROVED, ORDER_OPEN
 from ..state import EXCLUSIVE, MarketState
 

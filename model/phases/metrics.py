@@ -9,35 +9,23 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from ..calibration import is_captive
-from ..context import StepContext, holds
+from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import sum_by
+from ..market_rules import (
+    idle_h100e,
+    is_captive,
+    market_contracts,
+    market_quantities,
+    remaining_value_usd_bn,
+    residual_providers,
+    scheduled_h100e,
+)
 from ..records import ACTIVE, BLOCKED, UNDER_REVIEW
 from ..state import PROVIDER_KINDS, VENDOR_KINDS, MarketState
 from ..units import index_to_month, usd_bn
-from .settlement import idle_h100e, scheduled_h100e
 
 NAMED_SERIES_LIMIT = 30  # per-provider / per-lab columns only for markets this small
-
-
-def residual_providers(state: MarketState) -> np.ndarray:
-    """Providers that stand for the rest of the market ("Other clouds": many small firms), not one firm."""
-    return state.providers.kind == PROVIDER_KINDS.index("other")
-
-
-def market_contracts(state: MarketState, captive: np.ndarray | None = None) -> np.ndarray:
-    """The compute market's contracts: active, lab-facing and not a lab's own fleet (`captive` if known)."""
-    c = state.contracts
-    captive = is_captive(state, c.seller, c.buyer_lab) if captive is None else captive
-    return (c.status == ACTIVE) & (c.buyer_lab >= 0) & ~captive
-
-
-def market_quantities(state: MarketState, counted: np.ndarray | None = None) -> np.ndarray:
-    """Contracted AI capacity per provider: the market's contracts' full quantities (what regulators screen)."""
-    c = state.contracts
-    counted = market_contracts(state) if counted is None else counted
-    return sum_by(c.seller, weights=np.where(counted, c.quantity_h100e, 0.0), minlength=len(state.providers))
 
 
 def flows(state: MarketState) -> dict[str, np.ndarray]:
@@ -55,14 +43,6 @@ def flows(state: MarketState) -> dict[str, np.ndarray]:
             "delivered_to_labs": kernels.sum_by_row(c.buyer_lab, scheduled, len(state.labs)),
             "spot_sold": zeros, "spot_bought": np.zeros(len(state.labs)),
             "spot_price": np.nan}  # no spot market before the first month
-
-
-def remaining_value_usd_bn(state: MarketState) -> np.ndarray:
-    """Per contract: value still to be delivered after this month (0 unless active or awaiting start)."""
-    c = state.contracts
-    elapsed = np.clip(state.month + 1 - c.start_step, 0, c.duration_months)
-    left = kernels.scheduled_months_left(elapsed, c.duration_months, c.ramp_months)
-    return np.where(holds(c.status), usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour, np.maximum(left, 0.0)), 0.0)
 
 
 def pair_flows(state: MarketState, delivered: np.ndarray, payment: np.ndarray):

@@ -7,9 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from ..context import StepContext, holds
+from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import sum_by
+from ..market_rules import holds
 from ..records import ORIGIN_NEGOTIATED, PROPOSED
 from ..state import EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL, MarketState
 from ..units import usd_bn

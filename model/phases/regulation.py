@@ -8,41 +8,18 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from ..calibration import is_captive
-from ..context import StepContext, regulator_by_provider
+from ..context import StepContext
+from ..market_rules import (
+    capped_quantity,
+    is_captive,
+    market_quantities,
+    post_deal_hhi,
+    regulator_by_provider,
+    residual_providers,
+)
 from ..records import APPROVED, BLOCKED, ORIGIN_SCRIPTED, PROPOSED, UNDER_REVIEW
 from ..state import MarketState
 from ..units import usd_bn
-from .metrics import market_quantities, residual_providers
-
-
-def post_deal_hhi(quantities: np.ndarray, provider, added, residual=None):
-    """(HHI before, HHI after, share after) of adding `added` at `provider` (arrays of deals, shared base).
-
-    `residual` providers ("Other clouds") count in the total but not as firms (see kernels.hhi).
-    """
-    firms = quantities if residual is None else np.where(residual, 0.0, quantities)
-    total = quantities.sum()
-    sum_squares = np.sum(firms ** 2)
-    before = 1e4 * sum_squares / total ** 2 if total > 0 else 0.0
-    at = firms[provider]
-    new_total = total + added
-    after_squares = sum_squares - at ** 2 + (at + added) ** 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        after = np.where(new_total > 0, 1e4 * after_squares / new_total ** 2, 0.0)
-        share = np.where(new_total > 0, (at + added) / new_total, 0.0)
-    return before, after, share
-
-
-def capped_quantity(quantities, provider, quantity, delta_threshold, residual=None, iterations: int = 60):
-    """Largest q <= quantity whose ΔHHI stays at or below the threshold (bisection, vectorized over deals)."""
-    low, high = np.zeros_like(quantity), quantity.copy()
-    for _ in range(iterations):
-        mid = 0.5 * (low + high)
-        before, after, _ = post_deal_hhi(quantities, provider, mid, residual)
-        ok = after - before <= delta_threshold
-        low, high = np.where(ok, mid, low), np.where(ok, high, mid)
-    return low
 
 
 def screened(origin, params) -> np.ndarray:

@@ -7,50 +7,21 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from ..context import StepContext, holds, recount_commitments
+from ..context import StepContext
 from ..kernels import sum_by
-from ..records import ACTIVE, COMPLETED, TERMINATED
+from ..market_rules import breach_labs, delivery_ratio, idle_h100e, recount_commitments, scheduled_h100e, spot_price
+from ..records import ACTIVE, COMPLETED
 from ..state import PROVIDER_KINDS, MarketState
 from ..units import HOURS_PER_MONTH, USD_PER_BN, usd_bn
-
-
-def delivery_ratio(available: np.ndarray, scheduled: np.ndarray) -> np.ndarray:
-    """Share of scheduled delivery a provider can honour: min(1, available / scheduled)."""
-    return np.where(scheduled > available, available / np.where(scheduled > 0, scheduled, 1.0), 1.0)
-
-
-def idle_h100e(available, delivered):
-    """Capacity left over after contract deliveries; rounding residue (below 1e-9 of available) is zero."""
-    idle = np.asarray(available, dtype=float) - delivered
-    return np.where(idle > 1e-9 * np.asarray(available), idle, 0.0)
-
-
-def spot_price(idle, unit_cost, list_price, residual_demand, params) -> float:
-    """Spot price: idle-weighted cost x (1 + markup) x (demand / idle)^elasticity, within [min cost, max list]."""
-    supply = idle.sum()
-    if supply <= 0:
-        return float(list_price.max())
-    floor, cap = float(unit_cost[idle > 0].min()), float(list_price[idle > 0].max())
-    cost = float((idle * unit_cost).sum() / supply)
-    ratio = residual_demand / supply
-    return float(np.clip(cost * (1.0 + params.spot_markup) * ratio ** params.spot_elasticity, floor, max(cap, floor)))
 
 
 def settlement(state: MarketState, ctx: StepContext) -> None:
     contract_bill = deliver_contracts(state)
     spot_bill = clear_spot_market(state, ctx)
     pay(state, ctx, contract_bill, spot_bill)
-    breach_labs(state, ctx, np.flatnonzero(state.labs.arrears_months >= ctx.params.breach_after_months))
+    breach_labs(state, ctx.log, np.flatnonzero(state.labs.arrears_months >= ctx.params.breach_after_months))
     close_completed(state)
     recount_commitments(state)
-
-
-def scheduled_h100e(c, month: int, rows=slice(None)) -> np.ndarray:
-    """h100e each contract (or each of the contracts `rows`) owes in `month`: active, started and not ended,
-    with its ramp applied; 0 otherwise."""
-    start = c.start_step[rows]
-    live = (c.status[rows] == ACTIVE) & (start <= month) & (month < c.end_step[rows])
-    return np.where(live, c.quantity_h100e[rows] * kernels.ramp_shares(month - start, c.ramp_months[rows]), 0.0)
 
 
 def deliver_contracts(state: MarketState) -> np.ndarray:
@@ -124,25 +95,6 @@ def pay(state: MarketState, ctx: StepContext, contract_bill: np.ndarray, spot_bi
     p.profit_usd_bn[:] = flow - kernels.depreciation_usd_bn(p.capacity_h100e, p.capex_usd_per_h100e,
                                                             p.useful_life_years)
     p.non_ai_revenue_usd_bn_per_month *= 1.0 + params.non_ai_growth_per_month
-
-
-def breach_labs(state: MarketState, ctx: StepContext, breaching: np.ndarray) -> None:
-    """Labs in `breaching` default: their contracts terminate and the sellers strand the remaining value."""
-    c, p, labs, month = state.contracts, state.providers, state.labs, state.month
-    breaching = breaching[~labs.defaulted[breaching]]
-    if breaching.size == 0:
-        return
-    labs.defaulted[breaching] = True
-    labs.demand_h100e[breaching] = 0.0
-    state.breaches += int(breaching.size)
-    lost = np.flatnonzero(np.isin(c.buyer_lab, breaching) & holds(c.status))
-    months_left = np.maximum(c.end_step[lost] - np.maximum(c.start_step[lost], month + 1), 0)
-    p.stranded_usd_bn += sum_by(c.seller[lost], weights=usd_bn(c.quantity_h100e[lost],
-                                     c.price_usd_per_h100e_hour[lost], months_left), minlength=len(p))
-    c.status[lost] = TERMINATED
-    c.closed_step[lost] = month
-    for lab in breaching:
-        ctx.log.append((month, f"{labs.name[lab]} breaches: {int(np.sum(c.buyer_lab[lost] == lab))} contracts end"))
 
 
 def close_completed(state: MarketState) -> None:

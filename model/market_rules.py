@@ -1,0 +1,150 @@
+"""Market definitions that several phases share: what a contract holds and owes this month, what is idle, the
+remaining value of contracts, the spot clearing price, the compute market the regulators screen and its HHI
+after a deal, and what a breach does. Pure functions over the state's arrays; both engines use them only
+through `kernels.py` formulas or, for the vectorized engine, directly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import kernels
+from .kernels import sum_by
+from .records import ACTIVE, APPROVED, PROPOSED, TERMINATED, UNDER_REVIEW
+from .state import PROVIDER_KINDS, MarketState
+from .units import usd_bn
+
+PENDING_OR_ACTIVE = (PROPOSED, UNDER_REVIEW, APPROVED, ACTIVE)
+assert PENDING_OR_ACTIVE == tuple(range(ACTIVE + 1)), "holds() relies on these statuses being 0..ACTIVE"
+
+
+def holds(status) -> np.ndarray:
+    """True for contracts that hold capacity: proposed, under review, approved or active (codes 0 to ACTIVE)."""
+    return np.asarray(status) <= ACTIVE
+
+
+def recount_commitments(state: MarketState) -> None:
+    """Recompute providers' committed and labs' contracted quantities from the contract records."""
+    c = state.contracts
+    held = np.where(holds(c.status), c.quantity_h100e, 0.0)
+    state.providers.committed_h100e[:] = sum_by(c.seller, weights=held, minlength=len(state.providers))
+    state.labs.contracted_h100e[:] = kernels.sum_by_row(c.buyer_lab, held, len(state.labs))
+
+
+def regulator_by_provider(state: MarketState) -> np.ndarray:
+    """Row of the regulator whose jurisdiction covers each provider's region, or -1."""
+    region_of = {region: row for row, region in enumerate(state.regulators.region)}
+    return np.array([region_of.get(region, -1) for region in state.providers.region], dtype=np.int64)
+
+
+def is_captive(state: MarketState, seller, buyer_lab) -> np.ndarray:
+    """True where the buyer is the lab served by the seller in-house (its own fleet): priced at cost, no market."""
+    own = np.concatenate([[-2], state.labs.self_provider])[np.asarray(buyer_lab) + 1]  # -2: a provider buys
+    return own == np.asarray(seller)
+
+
+def residual_providers(state: MarketState) -> np.ndarray:
+    """Providers that stand for the rest of the market ("Other clouds": many small firms), not one firm."""
+    return state.providers.kind == PROVIDER_KINDS.index("other")
+
+
+def scheduled_h100e(c, month: int, rows=slice(None)) -> np.ndarray:
+    """h100e each contract (or each of the contracts `rows`) owes in `month`: active, started and not ended,
+    with its ramp applied; 0 otherwise."""
+    start = c.start_step[rows]
+    live = (c.status[rows] == ACTIVE) & (start <= month) & (month < c.end_step[rows])
+    return np.where(live, c.quantity_h100e[rows] * kernels.ramp_shares(month - start, c.ramp_months[rows]), 0.0)
+
+
+def delivery_ratio(available: np.ndarray, scheduled: np.ndarray) -> np.ndarray:
+    """Share of scheduled delivery a provider can honour: min(1, available / scheduled)."""
+    return np.where(scheduled > available, available / np.where(scheduled > 0, scheduled, 1.0), 1.0)
+
+
+def idle_h100e(available, delivered):
+    """Capacity left over after contract deliveries; rounding residue (below 1e-9 of available) is zero."""
+    idle = np.asarray(available, dtype=float) - delivered
+    return np.where(idle > 1e-9 * np.asarray(available), idle, 0.0)
+
+
+def spot_price(idle, unit_cost, list_price, residual_demand, params) -> float:
+    """Spot price: idle-weighted cost x (1 + markup) x (demand / idle)^elasticity, within [min cost, max list]."""
+    supply = idle.sum()
+    if supply <= 0:
+        return float(list_price.max())
+    floor, cap = float(unit_cost[idle > 0].min()), float(list_price[idle > 0].max())
+    cost = float((idle * unit_cost).sum() / supply)
+    ratio = residual_demand / supply
+    return float(np.clip(cost * (1.0 + params.spot_markup) * ratio ** params.spot_elasticity, floor, max(cap, floor)))
+
+
+def remaining_value_usd_bn(state: MarketState) -> np.ndarray:
+    """Per contract: value still to be delivered after this month. A contract not yet active (proposed, under
+    review, approved) has delivered nothing, so all of its value remains; closed contracts have none."""
+    c = state.contracts
+    delivering = c.status == ACTIVE
+    elapsed = np.where(delivering, np.clip(state.month + 1 - c.start_step, 0, c.duration_months), 0)
+    left = kernels.scheduled_months_left(elapsed, c.duration_months, c.ramp_months)
+    return np.where(holds(c.status), usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour, np.maximum(left, 0.0)), 0.0)
+
+
+def market_contracts(state: MarketState, captive: np.ndarray | None = None) -> np.ndarray:
+    """The compute market's contracts: active, lab-facing and not a lab's own fleet (`captive` if known)."""
+    c = state.contracts
+    captive = is_captive(state, c.seller, c.buyer_lab) if captive is None else captive
+    return (c.status == ACTIVE) & (c.buyer_lab >= 0) & ~captive
+
+
+def market_quantities(state: MarketState, counted: np.ndarray | None = None) -> np.ndarray:
+    """Contracted AI capacity per provider: the market's contracts' full quantities (what regulators screen)."""
+    c = state.contracts
+    counted = market_contracts(state) if counted is None else counted
+    return sum_by(c.seller, weights=np.where(counted, c.quantity_h100e, 0.0), minlength=len(state.providers))
+
+
+def post_deal_hhi(quantities: np.ndarray, provider, added, residual=None):
+    """(HHI before, HHI after, share after) of adding `added` at `provider` (arrays of deals, shared base).
+
+    `residual` providers ("Other clouds") count in the total but not as firms (see kernels.hhi).
+    """
+    firms = quantities if residual is None else np.where(residual, 0.0, quantities)
+    total = quantities.sum()
+    sum_squares = np.sum(firms ** 2)
+    before = 1e4 * sum_squares / total ** 2 if total > 0 else 0.0
+    at = firms[provider]
+    new_total = total + added
+    after_squares = sum_squares - at ** 2 + (at + added) ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        after = np.where(new_total > 0, 1e4 * after_squares / new_total ** 2, 0.0)
+        share = np.where(new_total > 0, (at + added) / new_total, 0.0)
+    return before, after, share
+
+
+def capped_quantity(quantities, provider, quantity, delta_threshold, residual=None, iterations: int = 60):
+    """Largest q <= quantity whose ΔHHI stays at or below the threshold (bisection, vectorized over deals)."""
+    low, high = np.zeros_like(quantity), quantity.copy()
+    for _ in range(iterations):
+        mid = 0.5 * (low + high)
+        before, after, _ = post_deal_hhi(quantities, provider, mid, residual)
+        ok = after - before <= delta_threshold
+        low, high = np.where(ok, mid, low), np.where(ok, high, mid)
+    return low
+
+
+def breach_labs(state: MarketState, log: list, breaching: np.ndarray) -> None:
+    """Labs in `breaching` default: their contracts terminate and the sellers strand the remaining value."""
+    c, p, labs, month = state.contracts, state.providers, state.labs, state.month
+    breaching = breaching[~labs.defaulted[breaching]]
+    if breaching.size == 0:
+        return
+    labs.defaulted[breaching] = True
+    labs.demand_h100e[breaching] = 0.0
+    state.breaches += int(breaching.size)
+    lost = np.flatnonzero(np.isin(c.buyer_lab, breaching) & holds(c.status))
+    months_left = np.maximum(c.end_step[lost] - np.maximum(c.start_step[lost], month + 1), 0)
+    p.stranded_usd_bn += sum_by(c.seller[lost], weights=usd_bn(c.quantity_h100e[lost],
+                                c.price_usd_per_h100e_hour[lost], months_left), minlength=len(p))
+    c.status[lost] = TERMINATED
+    c.closed_step[lost] = month
+    for lab in breaching:
+        log.append((month, f"{labs.name[lab]} breaches: {int(np.sum(c.buyer_lab[lost] == lab))} contracts end"))

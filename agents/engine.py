@@ -28,7 +28,6 @@ from model.market_rules import (
 )
 from model import phases as vectorized_phases
 from model.phases.booking import activate_approved
-from model.phases.demand import discovery_draws
 from model.phases.negotiation import propose_contracts
 from model.phases.regulation import screened
 from model.phases.settlement import close_completed
@@ -39,15 +38,21 @@ from model.units import usd_bn
 
 
 def demand(state: MarketState, ctx: StepContext) -> None:
-    labs = ctx.agents["lab"]
-    demand_noise = ctx.streams.demand.standard_normal(len(labs))
-    revenue_noise = ctx.streams.demand.standard_normal(len(labs))
-    for lab in labs:
-        lab.grow(demand_noise[lab.row], revenue_noise[lab.row], ctx.params)
-    found_labs, found_providers = discovery_draws(state, ctx)
+    labs, providers = ctx.agents["lab"], ctx.agents["provider"]
+    for lab in labs:  # each lab draws its own noise
+        lab.grow(float(ctx.streams.normal("demand", state.month, lab.row)),
+                 float(ctx.streams.normal("revenue", state.month, lab.row)), ctx.params)
+    clouds = [provider.row for provider in providers if not provider.is_self_builder]
+    found = set()
+    for lab in labs:  # each lab draws whether it finds a cloud, and which
+        finds = ctx.streams.uniform("discovery", state.month, lab.row) < ctx.params.discovery_probability_per_month
+        pick = clouds[int(kernels.pick_index(ctx.streams.uniform("discovery_pick", state.month, lab.row),
+                                             len(clouds)))]
+        if finds and not lab.frontier and not lab.defaulted:
+            found.add((lab.row, pick))
     e = state.edges
     known = set(zip(e.lab.tolist(), e.provider.tolist()))
-    new = sorted({(lab, prov) for lab, prov in zip(found_labs.tolist(), found_providers.tolist())} - known)
+    new = sorted(found - known)
     if new:  # the reference rebuilds the whole edge list from the graph's pairs
         pairs = sorted(known | set(new))
         relationship = dict(zip(zip(e.lab.tolist(), e.provider.tolist()), e.relationship.tolist()))
@@ -179,9 +184,10 @@ def regulation(state: MarketState, ctx: StepContext) -> None:
         else:
             c.status[i], c.decided_step[i] = APPROVED, month
     due = [i for i in range(c.n) if c.status[i] == UNDER_REVIEW and c.review_due_step[i] <= month]
-    draws = ctx.streams.regulator.random(len(due))
     if not due:
         return
+    draws = [float(ctx.streams.uniform("regulator", month, kernels.deal_key(
+        c.seller[i], c.buyer_lab[i], c.buyer_provider[i], len(state.labs)))) for i in due]
     market = market_quantities(state)
     residual = residual_providers(state)
     for i, draw in zip(due, draws):

@@ -300,6 +300,18 @@ def top_k_by_passes(segment: np.ndarray, score: np.ndarray, k: int) -> np.ndarra
     return keep
 
 
+def pick_index(uniform, n):
+    """The index in 0..n-1 that a uniform number in [0, 1) picks, each with probability 1/n: floor(u x n)."""
+    return np.minimum((np.asarray(uniform) * n).astype(np.int64), n - 1)
+
+
+def deal_key(seller, buyer_lab, buyer_provider, n_labs):
+    """An id for a deal's parties (seller, buyer), the same whatever other deals exist: seller x 2^32 + buyer,
+    the buyer counted as its lab row, or n_labs + its provider row."""
+    buyer = np.where(np.asarray(buyer_lab) >= 0, buyer_lab, n_labs + np.asarray(buyer_provider))
+    return np.asarray(seller, dtype=np.int64) * 2**32 + buyer
+
+
 def sum_by(index, weights=None, minlength: int = 0) -> np.ndarray:
     """np.bincount that always returns floats (bincount of an empty index returns integers)."""
     index = np.asarray(index, dtype=np.int64)

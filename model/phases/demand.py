@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import kernels
 from ..calibration import insert_edges
 from ..context import StepContext
 from ..edge_index import follow_inserted_edges
@@ -14,8 +15,8 @@ from ..state import PROVIDER_KINDS, MarketState
 def demand(state: MarketState, ctx: StepContext) -> None:
     labs, params = state.labs, ctx.params
     n = len(labs)
-    demand_noise = ctx.streams.demand.standard_normal(n)
-    revenue_noise = ctx.streams.demand.standard_normal(n)
+    demand_noise = ctx.streams.normal("demand", state.month, np.arange(n))
+    revenue_noise = ctx.streams.normal("revenue", state.month, np.arange(n))
     alive = ~labs.defaulted
     labs.demand_h100e[alive] *= np.exp(params.demand_growth_scale * labs.demand_growth_per_month[alive]
                                        + params.demand_noise_sd * demand_noise[alive])
@@ -25,11 +26,12 @@ def demand(state: MarketState, ctx: StepContext) -> None:
 
 
 def discovery_draws(state: MarketState, ctx: StepContext):
-    """(labs that discover a provider this month, the cloud each discovers): same draws on every engine."""
-    n = len(state.labs)
+    """(labs that discover a provider this month, the cloud each discovers): each smaller lab draws whether it
+    finds one (`discovery`) and which cloud, uniformly (`discovery_pick`)."""
+    ids = np.arange(len(state.labs))
     clouds = np.flatnonzero(state.providers.kind != PROVIDER_KINDS.index("self_builder"))
-    found = ctx.streams.discovery.random(n) < ctx.params.discovery_probability_per_month
-    pick = clouds[ctx.streams.discovery.integers(0, clouds.size, n)]
+    found = ctx.streams.uniform("discovery", state.month, ids) < ctx.params.discovery_probability_per_month
+    pick = clouds[kernels.pick_index(ctx.streams.uniform("discovery_pick", state.month, ids), clouds.size)]
     found &= ~state.labs.frontier & ~state.labs.defaulted
     return np.flatnonzero(found), pick[found]
 

@@ -27,6 +27,13 @@ def screened(origin, params) -> np.ndarray:
     return params.review_scripted_contracts | (np.asarray(origin) != ORIGIN_SCRIPTED)
 
 
+def review_draws(state: MarketState, ctx: StepContext, rows: np.ndarray) -> np.ndarray:
+    """Each decided review's uniform draw, named by its parties and this month (not by how many are decided)."""
+    c = state.contracts
+    return ctx.streams.uniform("regulator", state.month, kernels.deal_key(
+        c.seller[rows], c.buyer_lab[rows], c.buyer_provider[rows], len(state.labs)))
+
+
 def regulation(state: MarketState, ctx: StepContext) -> None:
     c, r, month = state.contracts, state.regulators, state.month
     proposed = np.flatnonzero(c.status == PROPOSED)
@@ -48,9 +55,9 @@ def regulation(state: MarketState, ctx: StepContext) -> None:
 def decide_reviews(state: MarketState, ctx: StepContext) -> None:
     c, r, month = state.contracts, state.regulators, state.month
     due = np.flatnonzero((c.status == UNDER_REVIEW) & (c.review_due_step <= month))
-    draws = ctx.streams.regulator.random(due.size)
     if due.size == 0:
         return
+    draws = review_draws(state, ctx, due)
     reg = c.regulator[due]
     quantities = market_quantities(state)
     residual = residual_providers(state)

@@ -266,15 +266,16 @@ def settlement(state: MarketState, ctx: StepContext) -> None:
         p.spot_sold_h100e[row] = idle_h100e(available[row] + leased_in[row], sold[row])
     for lab in labs:
         lab.delivered_h100e = lab_got[lab.row]
-    spot_bill = spot_market(state, ctx)
     due = defaultdict(float)
     for i in range(c.n):
         if c.buyer_lab[i] >= 0:
             due[c.buyer_lab[i]] += bill[i]
+    spot_bill = spot_market(state, ctx, due)
     share = {lab.row: lab.pay(due[lab.row] + spot_bill[lab.row]) for lab in labs}
     earned, leased_cost = defaultdict(float), defaultdict(float)
     for i in range(c.n):
         paid = bill[i] * (share[c.buyer_lab[i]] if c.buyer_lab[i] >= 0 else 1.0)
+        c.this_month_paid_usd_bn[i] = paid
         c.paid_usd_bn[i] += paid
         earned[c.seller[i]] += paid
         if c.buyer_provider[i] >= 0:
@@ -295,23 +296,27 @@ def settlement(state: MarketState, ctx: StepContext) -> None:
     recount_commitments(state)
 
 
-def spot_market(state: MarketState, ctx: StepContext) -> list[float]:
-    """Unmet demand of labs with cash buys the idle capacity of clouds at one clearing price; returns spot bills."""
+def spot_market(state: MarketState, ctx: StepContext, contract_due: dict) -> list[float]:
+    """Unmet demand of labs with money left after their contract bills buys the idle capacity of clouds at one
+    clearing price, each within what it has left; returns spot bills."""
     labs, providers, p = ctx.agents["lab"], ctx.agents["provider"], state.providers
     idle = np.array([0.0 if provider.is_self_builder else p.spot_sold_h100e[provider.row] for provider in providers])
+    budget = [lab.spot_budget(contract_due[lab.row]) for lab in labs]
     residual = np.array([max(lab.demand_h100e - lab.delivered_h100e, 0.0)
-                         if not lab.defaulted and lab.cash_usd_bn > 0 else 0.0 for lab in labs])
+                         if not lab.defaulted and budget[lab.row] > 0 else 0.0 for lab in labs])
     price = spot_price(idle, p.unit_cost_usd_per_h100e_hour, p.list_price_usd_per_h100e_hour, residual.sum(),
                        ctx.params)
+    wants = [min(residual[lab.row], float(kernels.affordable_h100e(budget[lab.row], price)))
+             if lab.wtp_usd_per_h100e_hour >= price else 0.0 for lab in labs]
     wanted = offered = 0.0
     for lab in labs:
-        wanted += residual[lab.row] if lab.wtp_usd_per_h100e_hour >= price else 0.0
+        wanted += wants[lab.row]
     for provider in providers:
         offered += idle[provider.row]
     served = min(1.0, offered / wanted) if wanted > 0 else 0.0
     sold = min(1.0, wanted / offered) if offered > 0 else 0.0
     for lab in labs:
-        lab.spot_h100e = (residual[lab.row] if lab.wtp_usd_per_h100e_hour >= price else 0.0) * served
+        lab.spot_h100e = wants[lab.row] * served
     for provider in providers:
         row = provider.row
         p.spot_sold_h100e[row] = idle[row] * sold

@@ -69,6 +69,10 @@ class AILab(LabView):
             total += x
         return [remaining * x / total for x in exps]
 
+    def spot_budget(self, contract_due_usd_bn: float) -> float:
+        """What it can spend on spot capacity this month: cash plus revenue left after its contract bills."""
+        return max(self.cash_usd_bn + self.revenue_usd_bn_per_month - contract_due_usd_bn, 0.0)
+
     def pay(self, due_usd_bn: float) -> float:
         """Pay this month's bills from cash plus revenue; what it cannot pay accrues as arrears. Returns the
         share paid."""

@@ -334,6 +334,13 @@ def depreciation_usd_bn(capacity_h100e, capex_usd_per_h100e, useful_life_years):
     return capacity_h100e * capex_usd_per_h100e / (12.0 * np.asarray(useful_life_years, dtype=float)) / 1e9
 
 
+def affordable_h100e(budget_usd_bn, price_usd_per_h100e_hour):
+    """H100e a budget (USD bn) buys for one month (730 h) at a price: budget x 1e9 / (730 x price); 0 for no budget."""
+    budget = np.maximum(np.asarray(budget_usd_bn, dtype=float), 0.0)
+    price = np.asarray(price_usd_per_h100e_hour, dtype=float)
+    return np.where(price > 0, budget * 1e9 / (730.0 * np.where(price > 0, price, 1.0)), 0.0)
+
+
 def paid_share(means, due):
     """Share of a bill that is paid: all of it when means cover it, else means / due (never negative)."""
     means = np.maximum(np.asarray(means, dtype=float), 0.0)

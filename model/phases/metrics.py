@@ -34,14 +34,15 @@ def flows(state: MarketState) -> dict[str, np.ndarray]:
     c, p = state.contracts, state.providers
     if state.month >= 0:
         return {"delivered": c.this_month_h100e, "delivered_by_seller": p.delivered_h100e,
-                "delivered_to_labs": state.labs.delivered_h100e,
+                "delivered_to_labs": state.labs.delivered_h100e, "paid": c.this_month_paid_usd_bn,
                 "spot_sold": p.spot_sold_h100e, "spot_bought": state.labs.spot_h100e,
-                "spot_price": state.spot_price_usd_per_h100e_hour}
+                "spot_paid": p.spot_revenue_usd_bn, "spot_price": state.spot_price_usd_per_h100e_hour}
     scheduled = scheduled_h100e(c, 0)
     zeros = np.zeros(len(p))
     return {"delivered": scheduled, "delivered_by_seller": sum_by(c.seller, weights=scheduled, minlength=len(p)),
             "delivered_to_labs": kernels.sum_by_row(c.buyer_lab, scheduled, len(state.labs)),
-            "spot_sold": zeros, "spot_bought": np.zeros(len(state.labs)),
+            "paid": usd_bn(scheduled, c.price_usd_per_h100e_hour),  # the start: contracts in force, as billed
+            "spot_sold": zeros, "spot_bought": np.zeros(len(state.labs)), "spot_paid": zeros,
             "spot_price": np.nan}  # no spot market before the first month
 
 
@@ -73,8 +74,8 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     f = flows(state)
     delivered = f["delivered"]
     captive = is_captive(state, c.seller, c.buyer_lab)
-    payment = usd_bn(delivered, c.price_usd_per_h100e_hour)
-    spot_revenue = usd_bn(f["spot_sold"], np.nan_to_num(f["spot_price"]))
+    payment = f["paid"]
+    spot_revenue = f["spot_paid"]
     external_revenue = sum_by(c.seller, weights=np.where(captive, 0.0, payment), minlength=n_p)
     cloud_revenue = p.non_ai_revenue_usd_bn_per_month + external_revenue + spot_revenue
     revenue_share = kernels.shares_of(cloud_revenue)

@@ -17,8 +17,9 @@ from ..units import HOURS_PER_MONTH, USD_PER_BN, usd_bn
 
 def settlement(state: MarketState, ctx: StepContext) -> None:
     contract_bill = deliver_contracts(state)
-    spot_bill = clear_spot_market(state, ctx)
-    pay(state, ctx, contract_bill, spot_bill)
+    contract_due = kernels.sum_by_row(state.contracts.buyer_lab, contract_bill, len(state.labs))
+    spot_bill = clear_spot_market(state, ctx, contract_due)
+    pay(state, ctx, contract_due, contract_bill, spot_bill)
     breach_labs(state, ctx.log, np.flatnonzero(state.labs.arrears_months >= ctx.params.breach_after_months))
     close_completed(state)
     recount_commitments(state)
@@ -48,15 +49,17 @@ def deliver_contracts(state: MarketState) -> np.ndarray:
     return usd_bn(delivered, c.price_usd_per_h100e_hour)
 
 
-def clear_spot_market(state: MarketState, ctx: StepContext) -> np.ndarray:
-    """Unmet demand of labs with cash buys clouds' idle capacity at one clearing price; returns labs' spot bills."""
+def clear_spot_market(state: MarketState, ctx: StepContext, contract_due: np.ndarray) -> np.ndarray:
+    """Unmet demand of labs with money left after their contract bills buys clouds' idle capacity at one
+    clearing price, each lab no more than what is left buys at that price; returns labs' spot bills."""
     p, labs = state.providers, state.labs
     idle = np.where(p.kind == PROVIDER_KINDS.index("self_builder"), 0.0, p.spot_sold_h100e)
-    residual = np.where(~labs.defaulted & (labs.cash_usd_bn > 0),
-                        np.maximum(labs.demand_h100e - labs.delivered_h100e, 0.0), 0.0)
+    budget = np.maximum(labs.cash_usd_bn + labs.revenue_usd_bn_per_month - contract_due, 0.0)
+    residual = np.where(~labs.defaulted & (budget > 0), np.maximum(labs.demand_h100e - labs.delivered_h100e, 0.0),
+                        0.0)
     price = spot_price(idle, p.unit_cost_usd_per_h100e_hour, p.list_price_usd_per_h100e_hour, residual.sum(),
                        ctx.params)
-    buyers = residual * (labs.wtp_usd_per_h100e_hour >= price)
+    buyers = np.minimum(residual, kernels.affordable_h100e(budget, price)) * (labs.wtp_usd_per_h100e_hour >= price)
     wanted, offered = buyers.sum(), idle.sum()
     served = min(1.0, offered / wanted) if wanted > 0 else 0.0
     sold = min(1.0, wanted / offered) if offered > 0 else 0.0
@@ -68,12 +71,13 @@ def clear_spot_market(state: MarketState, ctx: StepContext) -> np.ndarray:
     return usd_bn(labs.spot_h100e, price)
 
 
-def pay(state: MarketState, ctx: StepContext, contract_bill: np.ndarray, spot_bill: np.ndarray) -> None:
+def pay(state: MarketState, ctx: StepContext, contract_due: np.ndarray, contract_bill: np.ndarray,
+        spot_bill: np.ndarray) -> None:
     """Labs pay their bills from cash plus revenue (what they cannot pay accrues as arrears); providers earn
     what labs actually pay, pay for leased capacity, earn non-AI margin, pay opex, and borrow when short."""
     c, p, labs, params = state.contracts, state.providers, state.labs, ctx.params
-    n_providers, n_labs = len(p), len(labs)
-    due = kernels.sum_by_row(c.buyer_lab, contract_bill, n_labs) + spot_bill
+    n_providers = len(p)
+    due = contract_due + spot_bill
     means = labs.cash_usd_bn + labs.revenue_usd_bn_per_month
     share = kernels.paid_share(means, due)
     labs.bills_usd_bn[:] = due
@@ -82,6 +86,7 @@ def pay(state: MarketState, ctx: StepContext, contract_bill: np.ndarray, spot_bi
     labs.unpaid_usd_bn += due - labs.spend_usd_bn
     labs.arrears_months[:] = np.where((labs.spend_usd_bn < due) & ~labs.defaulted, labs.arrears_months + 1, 0)
     paid = contract_bill * np.concatenate([[1.0], share])[c.buyer_lab + 1]  # providers buying pay in full
+    c.this_month_paid_usd_bn[:] = paid
     c.paid_usd_bn += paid
     p.contract_revenue_usd_bn[:] = sum_by(c.seller, weights=paid, minlength=n_providers)
     p.wholesale_cost_usd_bn[:] = kernels.sum_by_row(c.buyer_provider, paid, n_providers)

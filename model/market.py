@@ -30,6 +30,7 @@ from .plan import agent_classes, check_hook, engine_phases
 from .records import CONTRACT_ORIGIN, CONTRACT_STATUS, NOT_SET
 from .risk import risk_tables
 from .scenario import load_scenario
+from .state import MarketState
 from .streams import RandomStreams
 from .units import index_to_month
 
@@ -79,11 +80,12 @@ class ComputeMarket(mesa.Model):
         engine: "vectorized" (array phases) or "agents" (per-agent reference rules); same results.
         rng: the run's seed (int), a numpy Generator, or None for a fresh one; recorded as `model.seed`.
         horizon_months: steps after which `running` turns False (default: the scenario's `steps`).
+        state: a start state to use instead of the calibrated or generated one (a hand-built market; copied).
         **parameters: overrides of `Params` fields by name (units in the names), e.g. n_small_labs=100.
     """
 
     def __init__(self, *, scenario="baseline", engine: str = "vectorized", rng=None,
-                 horizon_months: int | None = None, **parameters):
+                 horizon_months: int | None = None, state: MarketState | None = None, **parameters):
         self.phases = engine_phases(engine)  # refuses an unknown engine before any work
         self.seed = resolve_seed(rng)
         super().__init__(rng=self.seed)
@@ -96,7 +98,7 @@ class ComputeMarket(mesa.Model):
             raise ValueError(f"horizon_months must be a whole number of months, at least 1, got {horizon_months!r}")
         self.horizon_months = int(self.horizon_months)
         self.streams = RandomStreams(self.seed)
-        self.state = start_state(self.params, self.streams.calibration)
+        self.state = start_state(self.params, self.streams.calibration) if state is None else state.copy()
         apply_threshold_overrides(self.params, self.state)
         apply_start_overrides(self.spec, self.state)
         self.ctx = StepContext(params=self.params, streams=self.streams,

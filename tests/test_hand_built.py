@@ -1,0 +1,297 @@
+"""Every phase on the hand-built market of tests/tiny.py, stepped through `model.step()` on both engines. Each
+test's docstring works its numbers by hand from the market's round figures; the test asserts them exactly (to
+floating-point rounding). A hook after the phase under test reads the state at that point of the month."""
+
+import pytest
+
+from model.records import ACTIVE, APPROVED, BLOCKED, ORDER_OPEN, TERMINATED, UNDER_REVIEW
+
+from .tiny import A, B, L1, L2, OTHER, add_active, after, tiny_model, tiny_state
+
+ENGINES = pytest.mark.parametrize("engine", ["vectorized", "agents"])
+EXACT = 1e-12
+
+
+def approx(value):
+    return pytest.approx(value, rel=EXACT, abs=1e-15)
+
+
+@ENGINES
+def test_events_an_outage_takes_capacity_offline_for_exactly_its_months(engine):
+    """A loses half its capacity for 2 months from the first month: offline in months 0 and 1, back in month 2.
+    With 600 H100e owed to L1 (its whole demand; L2 has no money, so nobody negotiates) and 1,000 installed, A
+    delivers min(600, 500) = 500 in months 0-1, then 600."""
+    state = tiny_state()
+    add_active(state, A, L1, 600.0, 2.0)
+    state.labs.demand_h100e[L1] = 600.0
+    state.labs.cash_usd_bn[L2] = state.labs.revenue_usd_bn_per_month[L2] = 0.0
+    model = tiny_model(state, engine=engine, events=[
+        {"id": "cut", "date": "2025-01", "type": "outage", "provider": "A", "share": 0.5, "months": 2}])
+    share = after(model, "events", lambda m: m.state.providers.outage_share[A])
+    delivered = after(model, "settlement", lambda m: m.state.providers.delivered_h100e[A])
+    for _ in range(3):
+        model.step()
+    assert share == [0.5, 0.5, 0.0]
+    assert delivered == [approx(500.0), approx(500.0), approx(600.0)]
+
+
+@ENGINES
+def test_demand_labs_grow_at_their_own_rates(engine):
+    """L1's demand grows 1% a month in logs and its revenue 2%: 500 e^0.01 = 505.02508354208 H100e and
+    1 x e^0.02 = $1.02020134002676B after one month; L2 (no growth) stays at 500 and $1B."""
+    state = tiny_state()
+    state.labs.demand_growth_per_month[L1] = 0.01
+    state.labs.revenue_growth_per_month[L1] = 0.02
+    model = tiny_model(state, engine=engine)
+    seen = after(model, "demand", lambda m: (m.state.labs.demand_h100e.copy(), m.state.labs.revenue_usd_bn_per_month.copy()))
+    model.step()
+    demand, revenue = seen[0]
+    assert list(demand) == [approx(505.02508354208396), approx(500.0)]
+    assert list(revenue) == [approx(1.0202013400267558), approx(1.0)]
+
+
+@ENGINES
+def test_supply_scarce_output_is_shared_pro_rata_and_priced_from_backlog(engine):
+    """A and B each have 600 H100e on order, due now; the vendor makes 1,000: each gets 1,000 x 600/1,200 = 500,
+    100 stay on order. Vendor revenue 1,000 x $20,000 = $0.02B. A pays 500 x ($20,000 + $7,000 of site) =
+    $13.5M (cash 10 -> $9.9865B) and its fleet's capex blends to (43,800 x 1,000 + 13.5M) / 1,500 = $38,200.
+    Backlog 200 against a target of 3 months' output (3,000): pressure 200/3,000 - 1 = -0.9333, price change
+    0.05 x -0.9333 = -4.667%: $19,066.67. The chips reach A's site pipeline for month 0 + 2."""
+    state = tiny_state()
+    for provider in (A, B):
+        state.orders.append(provider=provider, vendor=0, quantity_h100e=600.0, remaining_h100e=600.0,
+                            price_usd_per_h100e=20_000.0, placed_step=-3, ready_step=0, status=ORDER_OPEN)
+    state.providers.open_orders_h100e[[A, B]] = 600.0
+    model = tiny_model(state, engine=engine)
+    model.add_hook("before", "negotiation", lambda m: m.state.labs.cash_usd_bn.__setitem__(slice(None), 0.0))
+    seen = after(model, "supply", lambda m: m.state.copy())
+    model.step()
+    s = seen[0]
+    assert list(s.orders.remaining_h100e) == [approx(100.0), approx(100.0)]
+    assert s.vendors.shipped_h100e[0] == approx(1000.0)
+    assert s.vendors.revenue_usd_bn[0] == approx(0.02)
+    assert s.vendors.backlog_h100e[0] == approx(200.0)
+    assert s.vendors.price_usd_per_h100e[0] == approx(20_000.0 * (1 - 0.05 * (1 - 200 / 3000)))
+    assert s.providers.cash_usd_bn[A] == approx(9.9865)
+    assert s.providers.capex_usd_per_h100e[A] == approx(38_200.0)
+    assert s.providers.capex_spend_usd_bn[A] == approx(0.0135)
+    assert s.providers.pipeline_h100e[A, 2] == approx(500.0)
+
+
+@ENGINES
+def test_supply_a_growing_backlog_raises_the_vendor_price(engine):
+    """7,000 H100e on order, not yet due: backlog 7,000 against a 3,000 target, pressure 7,000/3,000 - 1 = 4/3,
+    change 0.05 x 4/3 = +6.667% (under the 10% limit): $20,000 -> $21,333.33. Unsold output (1,000) is kept."""
+    state = tiny_state()
+    state.orders.append(provider=A, vendor=0, quantity_h100e=7000.0, remaining_h100e=7000.0,
+                        price_usd_per_h100e=20_000.0, placed_step=0, ready_step=5, status=ORDER_OPEN)
+    model = tiny_model(state, engine=engine)
+    seen = after(model, "supply", lambda m: (m.state.vendors.price_usd_per_h100e[0], m.state.vendors.inventory_h100e[0]))
+    model.step()
+    assert seen[0] == (approx(20_000.0 * (1 + 0.05 * 4 / 3)), approx(1000.0))
+
+
+@ENGINES
+def test_supply_chips_wait_for_power_and_are_not_lost(engine):
+    """A's sites are powered for its 1,000 installed H100e and power does not grow: 500 chips delivered in month 0
+    finish their site in month 2 and wait for power there (capacity stays 1,000, 500 waiting)."""
+    state = tiny_state()
+    state.orders.append(provider=A, vendor=0, quantity_h100e=500.0, remaining_h100e=500.0,
+                        price_usd_per_h100e=20_000.0, placed_step=-3, ready_step=0, status=ORDER_OPEN)
+    model = tiny_model(state, engine=engine)
+    seen = after(model, "supply", lambda m: (m.state.providers.capacity_h100e[A], m.state.providers.waiting_power_h100e[A]))
+    for _ in range(3):
+        model.step()
+    assert seen == [(1000.0, 0.0), (1000.0, 0.0), (1000.0, approx(500.0))]
+
+
+@ENGINES
+def test_pricing_unit_cost_and_list_price(engine):
+    """A: capex $43,800 over 5 years at 0% = $8,760 a year = $1.00/h, plus $0.50 opex: $1.50/h; at 90% utilisation
+    its list price is 1.5 x (1 + 100%) x (1 + 1.0 x (0.9 - 0.8)) = $3.30/h. B at a 10% cost of capital: annuity
+    factor 0.1 / (1 - 1.1^-5) = 0.263797, 43,800 x 0.263797 / 8,760 + 0.5 = $1.81899/h; at 80%, list 2 x cost."""
+    state = tiny_state()
+    state.providers.utilisation[A] = 0.9
+    state.providers.cost_of_capital[B] = 0.1
+    model = tiny_model(state, engine=engine)
+    seen = after(model, "pricing", lambda m: (m.state.providers.unit_cost_usd_per_h100e_hour.copy(),
+                                               m.state.providers.list_price_usd_per_h100e_hour.copy()))
+    model.step()
+    cost, price = seen[0]
+    assert cost[A] == approx(1.5) and price[A] == approx(3.3)
+    assert cost[B] == approx(1.8189874039737262) and price[B] == approx(2 * 1.8189874039737262)
+
+
+@ENGINES
+def test_negotiation_equal_offers_split_evenly_at_the_nash_price(engine):
+    """Each lab asks for its whole demand, 500 H100e (no contracts; means of $1B + $10B/24 cover it). Reservation
+    min($4 wtp, $3 list) = $3; bargaining power 0.7 - 0.1 x (1 - 1/2 options) = 0.65; a 12-month term gets
+    0.5 x 12/(12 + 24) = 1/6 off the surplus: price 1.5 + 0.65 x 5/6 x (3 - 1.5) = $2.3125/h. Equal utilities
+    split 250/250. Value over 12 months with a 3-month ramp (12 - 3 + 4/2 = 11 full months):
+    250 x 2.3125 x 730 x 11 / 1e9 = $0.00464234375B each."""
+    model = tiny_model(engine=engine)
+    model.step()
+    c = model.state.contracts
+    assert c.n == 4
+    assert sorted(zip(c.buyer_lab.tolist(), c.seller.tolist())) == [(L1, A), (L1, B), (L2, A), (L2, B)]
+    assert list(c.quantity_h100e) == [approx(250.0)] * 4
+    assert list(c.price_usd_per_h100e_hour) == [approx(2.3125)] * 4
+    assert list(c.value_usd_bn) == [approx(0.00464234375)] * 4
+    assert (c.status == ACTIVE).all()  # $0.005B is under the regulator's threshold: approved, then active
+
+
+@ENGINES
+def test_negotiation_logit_split_and_the_minimum_contract(engine):
+    """A is more reliable (0.95 vs 0.90): utility +5 x 0.05 = 0.25 over B. At temperature 0.5 the split is
+    1 : e^(-0.25/0.5) = 1 : 0.60653, so A gets 500 / 1.60653 = 311.2297 H100e and B 188.7703. With a minimum
+    contract of 40% of demand (200 H100e) B's part is not signed."""
+    state = tiny_state()
+    state.providers.reliability[A] = 0.95
+    model = tiny_model(state, engine=engine)
+    model.step()
+    c = model.state.contracts
+    at_a = c.quantity_h100e[(c.buyer_lab == L1) & (c.seller == A)]
+    at_b = c.quantity_h100e[(c.buyer_lab == L1) & (c.seller == B)]
+    assert at_a[0] == approx(311.22966560092726) and at_b[0] == approx(188.77033439907274)
+    strict = tiny_model(state, engine=engine, min_contract_share=0.4)
+    strict.step()
+    assert set(strict.state.contracts.seller.tolist()) == {A}
+
+
+def regulated_market(strictness: float, engine: str):
+    """Active from the start: L1-A 600 H100e at $2, L2-B 200 at $3, L2-Other 200 at $2.5 (labs' demand covered, so
+    they do not negotiate). A scripted 400 H100e at $2 for 12 months, A -> L1, is reviewed (threshold $0)."""
+    state = tiny_state()
+    add_active(state, A, L1, 600.0, 2.0)
+    add_active(state, B, L2, 200.0, 3.0)
+    add_active(state, OTHER, L2, 200.0, 2.5)
+    state.labs.demand_h100e[:] = [600.0, 400.0]
+    state.regulators.value_threshold_usd_bn[0] = 0.0
+    state.regulators.strictness[0] = strictness
+    return tiny_model(state, engine=engine, events=[
+        {"id": "deal", "date": "2025-01", "type": "contract", "seller": "A", "buyer": "L1", "quantity_h100e": 400.0,
+         "price_usd_per_h100e_hour": 2.0, "duration_months": 12, "ramp_months": 0}])
+
+
+@ENGINES
+def test_regulation_blocks_a_presumptive_deal(engine):
+    """Filed in month 0 (lag 1), decided in month 1. Before: shares 0.6 / 0.2 / 0.2 with Other not a firm:
+    HHI 3,600 + 400 = 4,000. After: A 1,000 of 1,400: 10^4 x (1,000^2 + 200^2) / 1,400^2 = 5,306.1, ΔHHI 1,306 >
+    100 and HHI > 1,800: presumed harmful; strictness 1 blocks it."""
+    model = regulated_market(1.0, engine)
+    status = after(model, "regulation", lambda m: int(m.state.contracts.status[3]))
+    model.step()
+    model.step()
+    assert status == [UNDER_REVIEW, BLOCKED]
+    c, r = model.state.contracts, model.state.regulators
+    assert c.closed_step[3] == 1 and c.decided_step[3] == 1 and c.review_due_step[3] == 1
+    assert (r.reviews[0], r.blocks[0], r.caps[0]) == (1, 1, 0)
+
+
+@ENGINES
+def test_regulation_caps_a_deal_at_the_delta_hhi_threshold(engine):
+    """With strictness 0 the deal is capped at the largest q with ΔHHI <= 100: 10^4 x ((600 + q)^2 + 200^2) /
+    (1,000 + q)^2 = 4,100, i.e. 0.59 q^2 + 380 q - 10,000 = 0, q = (-380 + sqrt(168,000)) / 1.18 = 25.3204 H100e
+    (counting Other as a firm would give 31.51). Its value is recomputed: 25.3204 x 2 x 730 x 12 / 1e9."""
+    model = regulated_market(0.0, engine)
+    model.step()
+    model.step()
+    c, r = model.state.contracts, model.state.regulators
+    assert c.quantity_h100e[3] == pytest.approx(25.32036494778302, rel=1e-9)
+    assert c.value_usd_bn[3] == pytest.approx(0.0004436127938851585, rel=1e-9)
+    assert (r.reviews[0], r.blocks[0], r.caps[0]) == (1, 0, 1)
+    assert c.status[3] == ACTIVE and c.start_step[3] == 1 and c.end_step[3] == 13
+
+
+@ENGINES
+def test_booking_activates_and_orders_chips_for_the_reserve(engine):
+    """A scripted 1,000 H100e A -> L1 is approved (under the threshold) and activates in month 0. A's commitment of
+    1,000 x 1.15 reserve = 1,150 exceeds its 1,000 installed by 150: it orders 150 from the vendor at this month's
+    price ($20,000 less 5%: no backlog) for month 0 + 1. L2 has no money, so nobody else signs."""
+    state = tiny_state()
+    state.labs.cash_usd_bn[L2] = 0.0
+    state.labs.revenue_usd_bn_per_month[L2] = 0.0
+    model = tiny_model(state, engine=engine, events=[
+        {"id": "deal", "date": "2025-01", "type": "contract", "seller": "A", "buyer": "L1", "quantity_h100e": 1000.0,
+         "price_usd_per_h100e_hour": 2.0, "duration_months": 12, "ramp_months": 0}])
+    seen = after(model, "regulation", lambda m: int(m.state.contracts.status[0]))
+    model.step()
+    c, o = model.state.contracts, model.state.orders
+    assert seen == [APPROVED]
+    assert c.n == 1 and c.status[0] == ACTIVE and c.active_step[0] == 0 and c.end_step[0] == 12
+    assert o.n == 1 and o.provider[0] == A and o.quantity_h100e[0] == approx(150.0)
+    assert o.price_usd_per_h100e[0] == approx(19_000.0) and o.ready_step[0] == 1
+    assert model.state.edges.relationship[0] == approx(0.2)  # the L1-A edge
+
+
+@ENGINES
+def test_settlement_shortfall_is_shared_pro_rata(engine):
+    """A owes 600 to each lab (1,200) but has 500 after a half outage: each gets 600 x 500/1,200 = 250 and pays
+    250 x $2 x 730 h = $365,000; A earns $730,000."""
+    state = tiny_state()
+    add_active(state, A, L1, 600.0, 2.0)
+    add_active(state, A, L2, 600.0, 2.0)
+    state.labs.demand_h100e[:] = 250.0  # no spot buying
+    model = tiny_model(state, engine=engine, events=[
+        {"id": "cut", "date": "2025-01", "type": "outage", "provider": "A", "share": 0.5, "months": 1}])
+    model.step()
+    s = model.state
+    assert list(s.labs.delivered_h100e) == [approx(250.0), approx(250.0)]
+    assert list(s.labs.spend_usd_bn) == [approx(0.000365), approx(0.000365)]
+    assert s.providers.contract_revenue_usd_bn[A] == approx(0.00073)
+
+
+@ENGINES
+def test_settlement_a_lab_that_cannot_pay_breaches_and_its_provider_strands_the_rest(engine):
+    """L1 owes 600 x $2 x 730 h = $876,000 a month on a 24-month contract and has only $500,000 of revenue and no
+    cash: it pays 500,000 a month, falls 376,000 short and breaches after the third month short (month 2). A
+    strands 21 months (months 3-23): 600 x 2 x 730 x 21 / 1e9 = $0.018396B."""
+    state = tiny_state()
+    add_active(state, A, L1, 600.0, 2.0)
+    state.labs.demand_h100e[L1] = 600.0
+    state.labs.cash_usd_bn[:] = 0.0
+    state.labs.revenue_usd_bn_per_month[:] = [0.0005, 0.0]
+    model = tiny_model(state, engine=engine)
+    arrears = after(model, "settlement", lambda m: int(m.state.labs.arrears_months[L1]))
+    for _ in range(3):
+        model.step()
+    s = model.state
+    assert arrears == [1, 2, 3]
+    assert s.labs.spend_usd_bn[L1] == approx(0.0005)
+    assert s.labs.unpaid_usd_bn[L1] == approx(3 * 0.000376)
+    assert s.contracts.status[0] == TERMINATED and s.contracts.closed_step[0] == 2
+    assert s.providers.stranded_usd_bn[A] == approx(0.018396)
+    assert s.labs.defaulted[L1] and s.breaches == 1 and s.labs.demand_h100e[L1] == 0.0
+
+
+@ENGINES
+def test_metrics_concentration_prices_and_dependency(engine):
+    """Active: L1-A 600 at $2, L2-B 200 at $3, L2-Other 200 at $2.5; demand equals contracts (no spot, no asks).
+    Contracted shares 0.6 / 0.2 / 0.2; Other is not a firm: HHI 3,600 + 400 = 4,000, CR3 0.8. Committed price
+    weighted by quantity: (600 x 2 + 200 x 3 + 200 x 2.5) / 1,000 = $2.30. Revenue paid: 0.876, 0.438, 0.365 ($M):
+    shares 0.5217 / 0.2609 / 0.2174, HHI 52.17^2 + 26.09^2 = 3,402.65. A carries 600 of the 1,000 delivered: compute
+    at risk 0.6. L1 buys only from A (supplier HHI 10,000), L2 half and half (5,000): mean weighted by contracted
+    quantity (10,000 x 600 + 5,000 x 400) / 1,000 = 8,000. Backlog after month 0: 23 months of each contract,
+    (600 x 2 + 200 x 3 + 200 x 2.5) x 730 x 23 / 1e9 = $0.038617B. Utilisation 1,000 / 3,000."""
+    state = tiny_state()
+    add_active(state, A, L1, 600.0, 2.0)
+    add_active(state, B, L2, 200.0, 3.0)
+    add_active(state, OTHER, L2, 200.0, 2.5)
+    state.labs.demand_h100e[:] = [600.0, 400.0]
+    model = tiny_model(state, engine=engine)
+    model.step()
+    m = model.metrics
+    assert m["provider_hhi_contracted"] == approx(4000.0)
+    assert m["provider_cr3_contracted"] == approx(0.8)
+    assert m["committed_price_usd_per_h100e_hour"] == approx(2.3)
+    assert m["provider_hhi_revenue"] == approx(3402.6465028355387)
+    assert m["largest_provider_share_revenue"] == approx(0.876 / 1.679)
+    assert m["compute_at_risk_max"] == approx(0.6)
+    assert m["lab_supplier_hhi_mean"] == approx(8000.0)
+    assert m["largest_customer_share_max"] == approx(1.0)
+    assert m["backlog_usd_bn"] == approx(0.038617)
+    assert m["utilisation"] == approx(1 / 3)
+    assert m["idle_capacity_h100e"] == approx(2000.0)
+    assert m["spot_price_usd_per_h100e_hour"] == approx(1.5)  # no spot buyers: the floor, min unit cost
+    assert m["unmet_demand_h100e"] == approx(0.0)
+    assert m["commitments_over_revenue_max"] == approx(0.020148 / 12)

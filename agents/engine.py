@@ -1,8 +1,8 @@
 """The `agents` engine: the nine phases as plain Python loops in which each agent applies its own rule.
 
-It is the readable reference for the vectorized phases in `model/phases/`: same rules, same random draws,
-same order of sums, so the two give the same trajectories. Model-level bookkeeping that is no agent's
-decision (applying scenario events, lifecycle stamps, recounting commitments, metrics) is shared.
+It is the readable reference for the vectorized phases in `model/phases/`: the same rules (docs/ODD.md), written
+independently, one agent and one contract at a time. Only the pure formulas of `model/kernels.py` are shared
+(each has a test worked by hand); the equivalence tests hold the two engines to 1e-9 on every scenario.
 """
 
 from __future__ import annotations
@@ -12,29 +12,25 @@ from collections import defaultdict
 import numpy as np
 
 from model import kernels
-from model.calibration import compile_edges
 from model.context import StepContext
-from model.market_rules import (
-    breach_labs,
-    delivery_ratio,
-    holds,
-    idle_h100e,
-    is_captive,
-    market_quantities,
-    recount_commitments,
-    regulator_by_provider,
-    residual_providers,
-    spot_price,
+from model.edges import compile_edges
+from model.records import (
+    ACTIVE,
+    APPROVED,
+    BLOCKED,
+    ORDER_FILLED,
+    ORDER_OPEN,
+    ORIGIN_NEGOTIATED,
+    ORIGIN_SCRIPTED,
+    PROPOSED,
+    UNDER_REVIEW,
 )
-from model import phases as vectorized_phases
-from model.phases.booking import activate_approved
-from model.phases.negotiation import propose_contracts
-from model.phases.regulation import screened
-from model.phases.settlement import close_completed
-from model.phases.supply import shippable
-from model.records import ACTIVE, APPROVED, BLOCKED, ORDER_FILLED, ORDER_OPEN, PROPOSED, UNDER_REVIEW
 from model.state import RIGHT_OF_FIRST_REFUSAL, MarketState
 from model.units import usd_bn
+
+from .events import events  # noqa: F401 (phase 1 of the plan)
+from .ledger import activate_approved, breach, close_completed, holds, is_captive, owed_h100e, recount
+from .metrics import metrics  # noqa: F401 (phase 9 of the plan)
 
 
 def demand(state: MarketState, ctx: StepContext) -> None:
@@ -70,7 +66,7 @@ def supply(state: MarketState, ctx: StepContext) -> None:
         v.shipped_h100e, v.revenue_usd_bn = 0.0, 0.0
     state.providers.capex_spend_usd_bn[:] = 0.0
     due = [i for i in range(o.n) if o.status[i] == ORDER_OPEN and o.ready_step[i] <= month
-           and shippable(state, np.array([o.vendor[i]]), np.array([o.provider[i]]))[0]]
+           and vendors[o.vendor[i]].ships_to(providers[o.provider[i]])]
     shipped = {}
     for v in vendors:
         rows = [i for i in due if o.vendor[i] == v.row]
@@ -159,8 +155,13 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
                 for row in range(len(providers))]
     signed = [k for k in range(e.lab.size) if alloc[k] >= params.min_contract_share * labs[e.lab[k]].demand_h100e
               and alloc[k] > 0]
-    propose_contracts(state, ctx, e.provider[signed], e.lab[signed], np.array([alloc[k] for k in signed]),
-                      np.array([price[k] for k in signed]), np.array(signed, dtype=np.int64))
+    for k in signed:  # each becomes a proposed contract from this month, for the lab's preferred term
+        duration, ramp = int(labs[e.lab[k]].contract_months), params.ramp_months
+        state.contracts.append(
+            seller=e.provider[k], buyer_lab=e.lab[k], quantity_h100e=alloc[k], price_usd_per_h100e_hour=price[k],
+            value_usd_bn=usd_bn(alloc[k], price[k], kernels.scheduled_months(duration, ramp)),
+            start_step=state.month, duration_months=duration, ramp_months=ramp, end_step=state.month + duration,
+            status=PROPOSED, origin=ORIGIN_NEGOTIATED, proposed_step=state.month)
 
 
 def first_refusal_wait(lab, provider_row: int) -> bool:
@@ -170,13 +171,13 @@ def first_refusal_wait(lab, provider_row: int) -> bool:
 
 def regulation(state: MarketState, ctx: StepContext) -> None:
     c, month, regulators = state.contracts, state.month, ctx.agents["regulator"]
-    regulator_of = regulator_by_provider(state)
+    providers = ctx.agents["provider"]
     for i in range(c.n):
         if c.status[i] != PROPOSED:
             continue
-        reg = regulator_of[c.seller[i]]
-        captive = is_captive(state, c.seller[i], c.buyer_lab[i])
-        if (reg >= 0 and not captive and screened(c.origin[i], ctx.params)
+        reg = providers[c.seller[i]].regulator_row(regulators)
+        screened = ctx.params.review_scripted_contracts or c.origin[i] != ORIGIN_SCRIPTED
+        if (reg >= 0 and not is_captive(state, c.seller[i], c.buyer_lab[i]) and screened
                 and regulators[reg].wants_review(c.value_usd_bn[i], c.exclusive[i])):
             c.status[i], c.regulator[i] = UNDER_REVIEW, reg
             c.review_due_step[i] = month + regulators[reg].review_lag_months
@@ -188,8 +189,11 @@ def regulation(state: MarketState, ctx: StepContext) -> None:
         return
     draws = [float(ctx.streams.uniform("regulator", month, kernels.deal_key(
         c.seller[i], c.buyer_lab[i], c.buyer_provider[i], len(state.labs)))) for i in due]
-    market = market_quantities(state)
-    residual = residual_providers(state)
+    market = [0.0] * len(providers)  # contracted AI capacity per provider: the compute market's active contracts
+    for i in range(c.n):
+        if c.status[i] == ACTIVE and c.buyer_lab[i] >= 0 and not is_captive(state, c.seller[i], c.buyer_lab[i]):
+            market[c.seller[i]] += c.quantity_h100e[i]
+    residual = [provider.is_residual for provider in providers]
     for i, draw in zip(due, draws):
         regulator = regulators[c.regulator[i]]
         outcome, quantity = regulator.decide(market, residual, int(c.seller[i]), float(c.quantity_h100e[i]),
@@ -210,8 +214,8 @@ def regulation(state: MarketState, ctx: StepContext) -> None:
 
 
 def booking(state: MarketState, ctx: StepContext) -> None:
-    activate_approved(state)
-    recount_commitments(state)
+    activate_approved(state, ctx)
+    recount(state, ctx)
     c, e, providers, vendors = state.contracts, state.edges, ctx.agents["provider"], ctx.agents["vendor"]
     leased_in = defaultdict(float)
     for i in range(c.n):
@@ -240,15 +244,14 @@ def settlement(state: MarketState, ctx: StepContext) -> None:
     scheduled = [0.0] * c.n
     scheduled_of, leased_in = defaultdict(float), defaultdict(float)
     for i in range(c.n):
-        if c.status[i] == ACTIVE and c.start_step[i] <= month < c.end_step[i]:
-            scheduled[i] = c.quantity_h100e[i] * float(kernels.ramp_share(month - c.start_step[i], c.ramp_months[i]))
+        scheduled[i] = owed_h100e(c, i, month)
         scheduled_of[c.seller[i]] += scheduled[i]
     available = [provider.available_h100e() for provider in providers]
-    first = [float(delivery_ratio(available[row], scheduled_of[row])) for row in range(len(providers))]
+    first = [float(kernels.delivery_ratio(available[row], scheduled_of[row])) for row in range(len(providers))]
     for i in range(c.n):
         if c.buyer_provider[i] >= 0:
             leased_in[c.buyer_provider[i]] += scheduled[i] * first[c.seller[i]]
-    ratio = [float(delivery_ratio(available[row] + leased_in[row], scheduled_of[row])) if leased_in[row] > 0
+    ratio = [float(kernels.delivery_ratio(available[row] + leased_in[row], scheduled_of[row])) if leased_in[row] > 0
              else first[row] for row in range(len(providers))]
     bill = [0.0] * c.n
     lab_got, sold = defaultdict(float), defaultdict(float)
@@ -263,7 +266,7 @@ def settlement(state: MarketState, ctx: StepContext) -> None:
     for provider in providers:
         row = provider.row
         p.delivered_h100e[row], p.leased_in_h100e[row] = sold[row], leased_in[row]
-        p.spot_sold_h100e[row] = idle_h100e(available[row] + leased_in[row], sold[row])
+        p.spot_sold_h100e[row] = kernels.idle_h100e(available[row] + leased_in[row], sold[row])
     for lab in labs:
         lab.delivered_h100e = lab_got[lab.row]
     due = defaultdict(float)
@@ -290,22 +293,33 @@ def settlement(state: MarketState, ctx: StepContext) -> None:
         p.contract_revenue_usd_bn[row], p.wholesale_cost_usd_bn[row] = earned[row], leased_cost[row]
         p.spot_revenue_usd_bn[row] = spot_paid * p.spot_sold_h100e[row] / sold_total if sold_total > 0 else 0.0
         provider.settle(params)
-    breach_labs(state, ctx.log, np.array([lab.row for lab in labs if lab.arrears_months >= params.breach_after_months],
-                                     dtype=np.int64))
+    breach(state, ctx, [lab.row for lab in labs if lab.arrears_months >= params.breach_after_months])
     close_completed(state)
-    recount_commitments(state)
+    recount(state, ctx)
+
+
+def spot_clearing_price(providers, idle: list[float], residual_demand: float, params) -> float:
+    """The spot price over the providers with idle capacity: their idle-weighted cost, marked up by the ratio of
+    unmet demand to idle capacity (kernels.spot_clearing_price); with nothing idle, the dearest list price."""
+    supply = sum(idle)
+    if supply <= 0:
+        return max(provider.list_price_usd_per_h100e_hour for provider in providers)
+    offering = [provider for provider in providers if idle[provider.row] > 0]
+    mean_cost = sum(idle[p.row] * p.unit_cost_usd_per_h100e_hour for p in providers) / supply
+    return kernels.spot_clearing_price(mean_cost, min(p.unit_cost_usd_per_h100e_hour for p in offering),
+                                       max(p.list_price_usd_per_h100e_hour for p in offering),
+                                       residual_demand / supply, params.spot_markup, params.spot_elasticity)
 
 
 def spot_market(state: MarketState, ctx: StepContext, contract_due: dict) -> list[float]:
     """Unmet demand of labs with money left after their contract bills buys the idle capacity of clouds at one
     clearing price, each within what it has left; returns spot bills."""
     labs, providers, p = ctx.agents["lab"], ctx.agents["provider"], state.providers
-    idle = np.array([0.0 if provider.is_self_builder else p.spot_sold_h100e[provider.row] for provider in providers])
+    idle = [0.0 if provider.is_self_builder else p.spot_sold_h100e[provider.row] for provider in providers]
     budget = [lab.spot_budget(contract_due[lab.row]) for lab in labs]
-    residual = np.array([max(lab.demand_h100e - lab.delivered_h100e, 0.0)
-                         if not lab.defaulted and budget[lab.row] > 0 else 0.0 for lab in labs])
-    price = spot_price(idle, p.unit_cost_usd_per_h100e_hour, p.list_price_usd_per_h100e_hour, residual.sum(),
-                       ctx.params)
+    residual = [max(lab.demand_h100e - lab.delivered_h100e, 0.0) if not lab.defaulted and budget[lab.row] > 0
+                else 0.0 for lab in labs]
+    price = spot_clearing_price(providers, idle, sum(residual), ctx.params)
     wants = [min(residual[lab.row], float(kernels.affordable_h100e(budget[lab.row], price)))
              if lab.wtp_usd_per_h100e_hour >= price else 0.0 for lab in labs]
     wanted = offered = 0.0
@@ -327,7 +341,3 @@ def spot_market(state: MarketState, ctx: StepContext, contract_due: dict) -> lis
 
 
 
-
-# Not yet per-agent code of their own: the events and metrics phases are the vectorized ones (issue #10, item 4).
-events = vectorized_phases.events
-metrics = vectorized_phases.metrics

@@ -5,12 +5,18 @@ from __future__ import annotations
 import math
 
 from model import kernels
+from model.state import EXCLUSIVE
 from model.units import usd_bn
 from model.views import LabView
 
 
 class AILab(LabView):
     """An AI lab (OpenAI, Anthropic, ... or a generated smaller lab). Demand in h100e, money in USD bn."""
+
+    def set_exclusivity(self, mode: int, provider_row: int) -> None:
+        """Exclusive to, or first refusal held by, `provider_row`; mode 0 (none) frees it."""
+        self.exclusivity_mode = mode
+        self.exclusive_provider = provider_row if mode else -1
 
     def grow(self, demand_noise: float, revenue_noise: float, params) -> None:
         """Demand and revenue grow at the lab's rates, with log-normal noise."""
@@ -43,7 +49,6 @@ class AILab(LabView):
 
     def may_trade_with(self, provider) -> bool:
         """Exclusivity allows it, and the provider is its own fleet or can beat its cost floor."""
-        from model.state import EXCLUSIVE
         if self.defaulted:
             return False
         if self.exclusivity_mode == EXCLUSIVE and provider.row != self.exclusive_provider:

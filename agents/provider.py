@@ -20,6 +20,32 @@ class CloudProvider(ProviderView):
     def is_self_builder(self) -> bool:
         return self.kind == PROVIDER_KINDS.index("self_builder")
 
+    @property
+    def is_residual(self) -> bool:
+        """Stands for many small firms ("Other clouds"): counts in market totals, not as one firm."""
+        return self.kind == PROVIDER_KINDS.index("other")
+
+    def regulator_row(self, regulators) -> int:
+        """The regulator whose jurisdiction is its region, or -1."""
+        for regulator in regulators:
+            if regulator.region == self.region:
+                return regulator.row
+        return -1
+
+    # --- events
+    def start_outage(self, share: float, months: int) -> None:
+        self.outage_share, self.outage_months_left = share, months
+
+    def tick_outage(self) -> None:
+        """A running outage has one month fewer to go; capacity comes back when none is left."""
+        if self.outage_months_left > 0:
+            self.outage_months_left = self.outage_months_left - 1
+        if self.outage_months_left == 0:
+            self.outage_share = 0.0
+
+    def cancel_order(self, quantity_h100e: float) -> None:
+        self.open_orders_h100e = max(self.open_orders_h100e - quantity_h100e, 0.0)
+
     # --- supply
     def receive_chips(self, quantity_h100e: float, chip_cost_usd: float, site_capex_usd_per_h100e: float,
                       month: int) -> None:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
+from .event_text import POLICY_FIELDS, describe
 from .market_rules import breach_labs
 from .records import ORDER_CANCELLED, ORDER_OPEN, ORIGIN_SCRIPTED, PROPOSED
 from .scenario import Scenario, ScenarioError
 from .state import EXCLUSIVITY_MODES, MarketState
-from .units import index_to_month, month_to_index, usd_bn
+from .units import month_to_index
 
 ALL = "all"
 # Which field of each event type names which kind of agent.
@@ -104,7 +105,7 @@ def apply_exclusivity(state, ctx, ev: ResolvedEvent) -> str:
     lab, mode = ev.rows["lab"], EXCLUSIVITY_MODES.index(ev.event.mode)
     state.labs.exclusivity_mode[lab] = mode
     state.labs.exclusive_provider[lab] = ev.rows.get("provider", -1) if mode else -1
-    return f"{state.labs.name[lab]} exclusivity: {ev.event.mode}"
+    return describe(ev.event, {"lab": state.labs.name[lab]}, ctx.params.start_month)
 
 
 def apply_outage(state, ctx, ev: ResolvedEvent) -> str:
@@ -112,7 +113,7 @@ def apply_outage(state, ctx, ev: ResolvedEvent) -> str:
     row = ev.rows["provider"]
     p.outage_share[row] = ev.event.share
     p.outage_months_left[row] = ev.event.months
-    return f"{p.name[row]} outage: {ev.event.share:.0%} of capacity for {ev.event.months} months"
+    return describe(ev.event, {"provider": p.name[row]}, ctx.params.start_month)
 
 
 def tick_outages(state: MarketState) -> None:
@@ -126,7 +127,7 @@ def tick_outages(state: MarketState) -> None:
 def apply_demand_shock(state, ctx, ev: ResolvedEvent) -> str:
     rows = _rows(ev.rows["lab"], len(state.labs))
     state.labs.demand_h100e[rows] *= ev.event.factor
-    return f"demand shock x{ev.event.factor:g} for {ev.event.lab}"
+    return describe(ev.event, {}, ctx.params.start_month)
 
 
 def apply_revenue_shock(state, ctx, ev: ResolvedEvent) -> str:
@@ -134,13 +135,13 @@ def apply_revenue_shock(state, ctx, ev: ResolvedEvent) -> str:
     state.labs.revenue_usd_bn_per_month[rows] *= ev.event.factor
     if ev.event.growth_per_month is not None:
         state.labs.revenue_growth_per_month[rows] = ev.event.growth_per_month
-    return f"revenue shock x{ev.event.factor:g} for {ev.event.lab}"
+    return describe(ev.event, {}, ctx.params.start_month)
 
 
 def apply_chip_supply_shock(state, ctx, ev: ResolvedEvent) -> str:
     rows = _rows(ev.rows["vendor"], len(state.vendors))
     state.vendors.production_h100e_per_month[rows] *= ev.event.factor
-    return f"chip supply shock x{ev.event.factor:g} for {ev.event.vendor}"
+    return describe(ev.event, {}, ctx.params.start_month)
 
 
 def apply_export_control(state, ctx, ev: ResolvedEvent) -> str:
@@ -151,9 +152,7 @@ def apply_export_control(state, ctx, ev: ResolvedEvent) -> str:
     provider_region = np.array(state.providers.region, dtype=object)[e.supply_provider]
     e.supply_blocked[:] = v.export_blocked[e.supply_vendor] & (vendor_region != provider_region)
     state.topology_version += 1
-    cancelled = cancel_blocked_orders(state)
-    return (f"export control on {ev.event.vendor}: {'on' if ev.event.active else 'off'}"
-            + (f"; {cancelled:,.0f} H100e of open orders cancelled" if cancelled > 0 else ""))
+    return describe(ev.event, {}, ctx.params.start_month, cancelled_h100e=cancel_blocked_orders(state))
 
 
 def cancel_blocked_orders(state) -> float:
@@ -176,19 +175,16 @@ def cancel_blocked_orders(state) -> float:
 def apply_policy(state, ctx, ev: ResolvedEvent) -> str:
     r = state.regulators
     rows = _rows(ev.rows["regulator"], len(r))
-    changed = []
-    for field in ("value_threshold_usd_bn", "hhi_threshold", "delta_hhi_threshold", "share_threshold",
-                  "strictness", "review_lag_months"):
+    for field in POLICY_FIELDS:
         value = getattr(ev.event, field)
         if value is not None:
             getattr(r, field)[rows] = value
-            changed.append(f"{field}={value:g}")
-    return f"policy change at {ev.event.regulator}: {', '.join(changed) or 'nothing'}"
+    return describe(ev.event, {}, ctx.params.start_month)
 
 
 def apply_lab_default(state, ctx, ev: ResolvedEvent) -> str:
     breach_labs(state, ctx.log, np.array([ev.rows["lab"]]))
-    return f"{state.labs.name[ev.rows['lab']]} defaults"
+    return describe(ev.event, {"lab": state.labs.name[ev.rows["lab"]]}, ctx.params.start_month)
 
 
 def apply_equity(state, ctx, ev: ResolvedEvent) -> str:
@@ -202,21 +198,15 @@ def apply_equity(state, ctx, ev: ResolvedEvent) -> str:
         p = state.providers
         p.cash_usd_bn[provider], p.debt_usd_bn[provider] = kernels.finance(p.cash_usd_bn[provider],
                                                                            p.debt_usd_bn[provider], -value)
-    return f"{ev.event.investor} invests ${value:g}B in {ev.event.investee}"
+    return describe(ev.event, {}, ctx.params.start_month)
 
 
 def contract_terms(event, h100e_per_gw: float) -> tuple[float, float, float]:
-    """(quantity_h100e, price_usd_per_h100e_hour, value_usd_bn) of a scripted contract from the two it gives."""
-    months = float(kernels.scheduled_months(event.duration_months, event.ramp_months))
+    """(quantity_h100e, price_usd_per_h100e_hour, value_usd_bn) of a scripted contract from the two it gives
+    (a quantity announced in GW converts at `h100e_per_gw`)."""
     quantity = event.quantity_h100e if event.power_gw is None else event.power_gw * h100e_per_gw
-    price, value = event.price_usd_per_h100e_hour, event.value_usd_bn
-    if value is None:
-        value = usd_bn(quantity, price, months)
-    elif price is None:
-        price = value / usd_bn(quantity, 1.0, months)
-    else:
-        quantity = value / usd_bn(1.0, price, months)
-    return float(quantity), float(price), float(value)
+    return kernels.scripted_terms(quantity, event.price_usd_per_h100e_hour, event.value_usd_bn,
+                                  event.duration_months, event.ramp_months)
 
 
 def apply_contract(state, ctx, ev: ResolvedEvent) -> str:
@@ -229,9 +219,8 @@ def apply_contract(state, ctx, ev: ResolvedEvent) -> str:
         quantity_h100e=quantity, price_usd_per_h100e_hour=price, value_usd_bn=value, start_step=start,
         duration_months=e.duration_months, ramp_months=e.ramp_months, end_step=start + e.duration_months,
         exclusive=e.exclusive, status=PROPOSED, origin=ORIGIN_SCRIPTED, event=ev.index, proposed_step=month)
-    years = e.duration_months / 12
-    return (f"{e.buyer}–{e.seller}, ${value:,.1f}B over {years:g} years from {index_to_month(ctx.params.start_month, start)}"
-            f" ({quantity:,.0f} H100e at ${price:.2f}/h)")
+    return describe(e, {}, ctx.params.start_month, value_usd_bn=value, start=start, quantity_h100e=quantity,
+                    price_usd_per_h100e_hour=price)
 
 
 APPLY = {
@@ -241,6 +230,3 @@ APPLY = {
     "equity": apply_equity, "contract": apply_contract,
 }
 
-
-def month_label(ctx, month: int) -> str:
-    return index_to_month(ctx.params.start_month, month)

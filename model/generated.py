@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
-from .calibration import compile_edges
+from .edges import compile_edges
 from .params import Params
 from .records import ACTIVE, ORIGIN_START
 from .state import PROVIDER_KINDS, Labs, MarketState, Providers, Regulators, Vendors

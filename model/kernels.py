@@ -9,6 +9,55 @@ from __future__ import annotations
 import numpy as np
 
 HOURS_PER_YEAR = 8760.0
+HOURS_PER_MONTH = 730.0
+USD_PER_BN = 1e9
+
+
+def usd_bn(quantity_h100e, price_usd_per_h100e_hour, months=None):
+    """Value in USD bn of `quantity_h100e` rented at a price for `months` months (one when not given), 730 h each."""
+    hours = quantity_h100e * price_usd_per_h100e_hour * HOURS_PER_MONTH
+    return (hours if months is None else hours * months) / USD_PER_BN
+
+
+def scripted_terms(quantity_h100e, price_usd_per_h100e_hour, value_usd_bn, duration_months, ramp_months):
+    """(quantity, price, value) of a deal announced with two of the three (the third None): value = quantity x
+    price x 730 h x its full-quantity months (`scheduled_months`), solved for the missing one."""
+    months = float(scheduled_months(duration_months, ramp_months))
+    quantity, price, value = quantity_h100e, price_usd_per_h100e_hour, value_usd_bn
+    if value is None:
+        value = usd_bn(quantity, price, months)
+    elif price is None:
+        price = value / usd_bn(quantity, 1.0, months)
+    else:
+        quantity = value / usd_bn(1.0, price, months)
+    return float(quantity), float(price), float(value)
+
+
+def delivery_ratio(available, scheduled):
+    """Share of scheduled delivery a provider can honour: min(1, available / scheduled) (1 when nothing is due)."""
+    available, scheduled = np.asarray(available, dtype=float), np.asarray(scheduled, dtype=float)
+    return np.where(scheduled > available, available / np.where(scheduled > 0, scheduled, 1.0), 1.0)
+
+
+def idle_h100e(available, used):
+    """Capacity left over: available - used, with rounding residue (below 1e-9 of available) set to zero."""
+    idle = np.asarray(available, dtype=float) - used
+    return np.where(idle > 1e-9 * np.asarray(available), idle, 0.0)
+
+
+def spot_clearing_price(mean_cost, floor, cap, demand_over_idle, markup, elasticity):
+    """Spot price: idle-weighted mean cost x (1 + markup) x (demand / idle)^elasticity, within [floor, max(cap,
+    floor)] (the cheapest idle provider's cost and the dearest one's list price)."""
+    return float(np.clip(mean_cost * (1.0 + markup) * demand_over_idle ** elasticity, floor, max(cap, floor)))
+
+
+def vendor_price(price, base_price, backlog_h100e, production_h100e_per_month, target_backlog_months, sensitivity):
+    """Next month's chip price: moves by sensitivity x (backlog / target backlog - 1), the pressure within +-2 and
+    the move within +-10% a month, the price within 0.5-2x its base. Target backlog: months x production."""
+    target = production_h100e_per_month * target_backlog_months
+    pressure = np.clip(backlog_h100e / np.maximum(target, 1.0) - 1.0, -2.0, 2.0)
+    change = np.clip(sensitivity * pressure, -0.1, 0.1)
+    return np.clip(price * (1.0 + change), 0.5 * base_price, 2.0 * base_price)
 
 
 def capital_recovery_factor(rate, years):

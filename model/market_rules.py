@@ -56,26 +56,15 @@ def scheduled_h100e(c, month: int, rows=slice(None)) -> np.ndarray:
     return np.where(live, c.quantity_h100e[rows] * kernels.ramp_shares(month - start, c.ramp_months[rows]), 0.0)
 
 
-def delivery_ratio(available: np.ndarray, scheduled: np.ndarray) -> np.ndarray:
-    """Share of scheduled delivery a provider can honour: min(1, available / scheduled)."""
-    return np.where(scheduled > available, available / np.where(scheduled > 0, scheduled, 1.0), 1.0)
-
-
-def idle_h100e(available, delivered):
-    """Capacity left over after contract deliveries; rounding residue (below 1e-9 of available) is zero."""
-    idle = np.asarray(available, dtype=float) - delivered
-    return np.where(idle > 1e-9 * np.asarray(available), idle, 0.0)
-
-
 def spot_price(idle, unit_cost, list_price, residual_demand, params) -> float:
-    """Spot price: idle-weighted cost x (1 + markup) x (demand / idle)^elasticity, within [min cost, max list]."""
+    """The spot clearing price (kernels.spot_clearing_price) over the providers with idle capacity; with none idle,
+    the dearest list price."""
     supply = idle.sum()
     if supply <= 0:
         return float(list_price.max())
-    floor, cap = float(unit_cost[idle > 0].min()), float(list_price[idle > 0].max())
-    cost = float((idle * unit_cost).sum() / supply)
-    ratio = residual_demand / supply
-    return float(np.clip(cost * (1.0 + params.spot_markup) * ratio ** params.spot_elasticity, floor, max(cap, floor)))
+    return kernels.spot_clearing_price(float((idle * unit_cost).sum() / supply), float(unit_cost[idle > 0].min()),
+                                       float(list_price[idle > 0].max()), residual_demand / supply,
+                                       params.spot_markup, params.spot_elasticity)
 
 
 def remaining_value_usd_bn(state: MarketState) -> np.ndarray:
@@ -105,18 +94,20 @@ def market_quantities(state: MarketState, counted: np.ndarray | None = None) -> 
 def post_deal_hhi(quantities: np.ndarray, provider, added, residual=None):
     """(HHI before, HHI after, share after) of adding `added` at `provider` (arrays of deals, shared base).
 
-    `residual` providers ("Other clouds") count in the total but not as firms (see kernels.hhi).
+    `residual` providers ("Other clouds") count in the total but not as firms (see kernels.hhi): a deal they sell
+    adds to the total and nothing to the sum of squares, and their share is no firm's share.
     """
     firms = quantities if residual is None else np.where(residual, 0.0, quantities)
     total = quantities.sum()
     sum_squares = np.sum(firms ** 2)
     before = 1e4 * sum_squares / total ** 2 if total > 0 else 0.0
     at = firms[provider]
+    added_firm = added if residual is None else np.where(residual[provider], 0.0, added)
     new_total = total + added
-    after_squares = sum_squares - at ** 2 + (at + added) ** 2
+    after_squares = sum_squares - at ** 2 + (at + added_firm) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
         after = np.where(new_total > 0, 1e4 * after_squares / new_total ** 2, 0.0)
-        share = np.where(new_total > 0, (at + added) / new_total, 0.0)
+        share = np.where(new_total > 0, (at + added_firm) / new_total, 0.0)
     return before, after, share
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from .calibration import compile_edges
+from .edges import compile_edges
 from .market_rules import holds, regulator_by_provider
 from .records import CONTRACT_STATUS
 from .state import PROVIDER_KINDS, VENDOR_KINDS, Edges, MarketState

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-HOURS_PER_MONTH = 730.0
-USD_PER_BN = 1e9
+from .kernels import HOURS_PER_MONTH, USD_PER_BN, usd_bn  # noqa: F401 (the unit conversions live with the formulas)
 
 
 def month_to_index(start: str, date: str) -> int:
@@ -29,8 +28,3 @@ def _parse(date: str) -> tuple[int, int]:
         raise ValueError(f"date {date!r} has month {month}, not 1-12")
     return year, month
 
-
-def usd_bn(quantity_h100e, price_usd_per_h100e_hour, months=None):
-    """Value in USD bn of `quantity_h100e` rented at a price for `months` months (one when not given)."""
-    hours = quantity_h100e * price_usd_per_h100e_hour * HOURS_PER_MONTH
-    return (hours if months is None else hours * months) / USD_PER_BN

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from model import ComputeMarket
-from model.calibration import compile_edges
 from model.context import StepContext
+from model.edges import compile_edges
 from model.generated import generate_state
 from model.params import Params
 from model.state import PROVIDER_KINDS

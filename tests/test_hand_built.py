@@ -6,7 +6,7 @@ import pytest
 
 from model.records import ACTIVE, APPROVED, BLOCKED, ORDER_OPEN, TERMINATED, UNDER_REVIEW
 
-from .tiny import A, B, L1, L2, OTHER, add_active, after, tiny_model, tiny_state
+from .tiny import L1, L2, OTHER, A, B, add_active, after, tiny_model, tiny_state
 
 ENGINES = pytest.mark.parametrize("engine", ["vectorized", "agents"])
 EXACT = 1e-12

@@ -244,8 +244,8 @@ def test_contract_edge_index_follows_new_contracts_and_discovered_edges():
 
 
 def test_a_contract_off_the_edges_joins_the_edge_its_lab_discovers():
-    from model.calibration import insert_edges
     from model.edge_index import contract_edges, follow_inserted_edges
+    from model.edges import insert_edges
 
     state, _ = small_market(n_labs=3, n_providers=3)
     keep = ~((state.edges.lab == 1) & (state.edges.provider == 2))  # lab 1 does not know provider 2

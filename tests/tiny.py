@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from model import ComputeMarket
-from model.calibration import compile_edges
+from model.edges import compile_edges
 from model.records import ACTIVE
 from model.scenario import Scenario
 from model.state import PROVIDER_KINDS, Labs, MarketState, Providers, Regulators, Vendors

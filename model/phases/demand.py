@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels
-from ..calibration import insert_edges
 from ..context import StepContext
 from ..edge_index import follow_inserted_edges
+from ..edges import insert_edges
 from ..state import PROVIDER_KINDS, MarketState
 
 

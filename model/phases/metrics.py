@@ -11,9 +11,8 @@ import numpy as np
 from .. import kernels
 from ..context import StepContext
 from ..edge_index import contract_edges
-from ..kernels import sum_by
+from ..kernels import idle_h100e, sum_by
 from ..market_rules import (
-    idle_h100e,
     is_captive,
     market_contracts,
     market_quantities,

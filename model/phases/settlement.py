@@ -8,8 +8,8 @@ import numpy as np
 
 from .. import kernels
 from ..context import StepContext
-from ..kernels import sum_by
-from ..market_rules import breach_labs, delivery_ratio, idle_h100e, recount_commitments, scheduled_h100e, spot_price
+from ..kernels import delivery_ratio, idle_h100e, sum_by
+from ..market_rules import breach_labs, recount_commitments, scheduled_h100e, spot_price
 from ..records import ACTIVE, COMPLETED
 from ..state import PROVIDER_KINDS, MarketState
 from ..units import HOURS_PER_MONTH, USD_PER_BN, usd_bn

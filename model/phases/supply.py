@@ -83,14 +83,7 @@ def install_and_reprice(state: MarketState, ctx: StepContext, available: np.ndar
                                      minlength=len(v))
     p.open_orders_h100e[:] = sum_by(o.provider[still_open], weights=o.remaining_h100e[still_open],
                                          minlength=len(p))
-    v.price_usd_per_h100e[:] = vendor_price(v.price_usd_per_h100e, v.base_price_usd_per_h100e, v.backlog_h100e,
-                                            v.production_h100e_per_month, params)
+    v.price_usd_per_h100e[:] = kernels.vendor_price(v.price_usd_per_h100e, v.base_price_usd_per_h100e, v.backlog_h100e,
+                                                    v.production_h100e_per_month, params.vendor_target_backlog_months,
+                                                    params.vendor_price_sensitivity)
     v.production_h100e_per_month *= 1.0 + v.production_growth_per_month
-
-
-def vendor_price(price, base_price, backlog_h100e, production_h100e_per_month, params):
-    """Price moves by `sensitivity` x (backlog / target backlog - 1), at most 10% a month, within 0.5-2x base."""
-    target = production_h100e_per_month * params.vendor_target_backlog_months
-    pressure = np.clip(backlog_h100e / np.maximum(target, 1.0) - 1.0, -2.0, 2.0)
-    change = np.clip(params.vendor_price_sensitivity * pressure, -0.1, 0.1)
-    return np.clip(price * (1.0 + change), 0.5 * base_price, 2.0 * base_price)

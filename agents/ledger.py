@@ -1,0 +1,117 @@
+"""The contract book as the `agents` engine keeps it: one contract at a time, in plain loops.
+
+What a contract holds and owes, lifecycle changes, what labs and providers have committed, and what a breach
+does. The vectorized engine's versions (model/market_rules.py, model/phases/) are independent of these; the
+two agree because they implement the same rules (docs/ODD.md), which the equivalence tests check.
+"""
+
+from __future__ import annotations
+
+from model import kernels
+from model.records import ACTIVE, APPROVED, COMPLETED, TERMINATED
+from model.state import EXCLUSIVE
+
+
+def holds(status) -> bool:
+    """A contract holds capacity while proposed, under review, approved or active."""
+    return int(status) <= ACTIVE
+
+
+def owed_h100e(c, i: int, month: int) -> float:
+    """What contract i owes in `month`: its quantity on its ramp if it is active and within its term, else 0."""
+    if c.status[i] != ACTIVE or not (c.start_step[i] <= month < c.end_step[i]):
+        return 0.0
+    return float(c.quantity_h100e[i] * kernels.ramp_share(month - c.start_step[i], c.ramp_months[i]))
+
+
+def is_captive(state, seller: int, buyer_lab: int) -> bool:
+    """The buyer is the lab the seller serves in-house (its own fleet)."""
+    return buyer_lab >= 0 and int(state.labs.self_provider[buyer_lab]) == int(seller)
+
+
+def recount(state, ctx) -> None:
+    """Each provider's committed and each lab's contracted quantity: the contracts that hold capacity."""
+    committed = [0.0] * len(state.providers)
+    contracted = [0.0] * len(state.labs)
+    c = state.contracts
+    for i in range(c.n):
+        if holds(c.status[i]):
+            committed[c.seller[i]] += c.quantity_h100e[i]
+            if c.buyer_lab[i] >= 0:
+                contracted[c.buyer_lab[i]] += c.quantity_h100e[i]
+    for provider in ctx.agents["provider"]:
+        provider.committed_h100e = committed[provider.row]
+    for lab in ctx.agents["lab"]:
+        lab.contracted_h100e = contracted[lab.row]
+
+
+def edge_of(state, lab: int, provider: int) -> int:
+    """Position of the eligible edge (lab, provider), or -1."""
+    e = state.edges
+    for k in range(e.lab_start[lab], e.lab_start[lab + 1]):
+        if e.provider[k] == provider:
+            return k
+    return -1
+
+
+def activate_approved(state, ctx) -> None:
+    """Approved contracts start this month (or at their scripted start, if later); the edges they run along gain
+    0.2 of relationship (once a month, up to 1); an exclusive contract makes its seller the lab's sole provider."""
+    c, e, month = state.contracts, state.edges, state.month
+    strengthened = set()
+    for i in range(c.n):
+        if c.status[i] != APPROVED:
+            continue
+        c.status[i], c.active_step[i] = ACTIVE, month
+        c.start_step[i] = max(c.start_step[i], month)
+        c.end_step[i] = c.start_step[i] + c.duration_months[i]
+        if c.buyer_lab[i] >= 0:
+            k = edge_of(state, c.buyer_lab[i], c.seller[i])
+            if k >= 0:
+                strengthened.add(k)
+            if c.exclusive[i]:
+                lab = ctx.agents["lab"][c.buyer_lab[i]]
+                lab.exclusivity_mode, lab.exclusive_provider = EXCLUSIVE, int(c.seller[i])
+    for k in strengthened:
+        e.relationship[k] = min(e.relationship[k] + 0.2, 1.0)
+
+
+def close_completed(state) -> None:
+    """Active contracts whose term ends with this month complete."""
+    c, month = state.contracts, state.month
+    for i in range(c.n):
+        if c.status[i] == ACTIVE and c.end_step[i] <= month + 1:
+            c.status[i], c.closed_step[i] = COMPLETED, month
+
+
+def breach(state, ctx, rows) -> None:
+    """Labs `rows` default: their demand goes, their contracts terminate, and each seller strands the value of the
+    months it will no longer deliver (from next month, or the start if later, to the end)."""
+    c, month = state.contracts, state.month
+    labs, providers = ctx.agents["lab"], ctx.agents["provider"]
+    for row in rows:
+        lab = labs[row]
+        if lab.defaulted:
+            continue
+        lab.defaulted, lab.demand_h100e = True, 0.0
+        state.breaches += 1
+        ended = 0
+        for i in range(c.n):
+            if c.buyer_lab[i] == row and holds(c.status[i]):
+                months_left = max(c.end_step[i] - max(c.start_step[i], month + 1), 0)
+                seller = providers[c.seller[i]]
+                seller.stranded_usd_bn = seller.stranded_usd_bn + float(kernels.usd_bn(
+                    c.quantity_h100e[i], c.price_usd_per_h100e_hour[i], months_left))
+                c.status[i], c.closed_step[i] = TERMINATED, month
+                ended += 1
+        ctx.log.append((month, f"{lab.name} breaches: {ended} contracts end"))
+
+
+def remaining_value_usd_bn(c, i: int, month: int) -> float:
+    """Value contract i has still to deliver after `month`: none once closed; all of it until it is active."""
+    if not holds(c.status[i]):
+        return 0.0
+    elapsed = min(max(month + 1 - c.start_step[i], 0), c.duration_months[i]) if c.status[i] == ACTIVE else 0
+    left = kernels.scheduled_months(c.duration_months[i], c.ramp_months[i]) - kernels.scheduled_months_elapsed(
+        elapsed, c.ramp_months[i])
+    return float(kernels.usd_bn(c.quantity_h100e[i], c.price_usd_per_h100e_hour[i], max(float(left), 0.0)))

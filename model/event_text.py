@@ -1,0 +1,37 @@
+"""The event log's wording: one sentence per applied scenario event, from the event and the figures its
+application produced. Both engines write their logs with it (presentation only; the rules are each engine's)."""
+
+from __future__ import annotations
+
+from .units import index_to_month
+
+POLICY_FIELDS = ("value_threshold_usd_bn", "hhi_threshold", "delta_hhi_threshold", "share_threshold", "strictness",
+                 "review_lag_months")
+
+
+def describe(event, names: dict, start_month: str, **figures) -> str:
+    """`names`: the agent names the event refers to, by field ("lab", "provider"); `figures`: what applying it gave."""
+    kind = event.type
+    if kind == "exclusivity":
+        return f"{names['lab']} exclusivity: {event.mode}"
+    if kind == "outage":
+        return f"{names['provider']} outage: {event.share:.0%} of capacity for {event.months} months"
+    if kind in ("demand_shock", "revenue_shock", "chip_supply_shock"):
+        target = event.vendor if kind == "chip_supply_shock" else event.lab
+        return f"{kind.replace('_', ' ')} x{event.factor:g} for {target}"
+    if kind == "export_control":
+        cancelled = figures["cancelled_h100e"]
+        return (f"export control on {event.vendor}: {'on' if event.active else 'off'}"
+                + (f"; {cancelled:,.0f} H100e of open orders cancelled" if cancelled > 0 else ""))
+    if kind == "policy":
+        changed = [f"{field}={getattr(event, field):g}" for field in POLICY_FIELDS if getattr(event, field) is not None]
+        return f"policy change at {event.regulator}: {', '.join(changed) or 'nothing'}"
+    if kind == "lab_default":
+        return f"{names['lab']} defaults"
+    if kind == "equity":
+        return f"{event.investor} invests ${event.value_usd_bn:g}B in {event.investee}"
+    if kind == "contract":
+        return (f"{event.buyer}–{event.seller}, ${figures['value_usd_bn']:,.1f}B over {event.duration_months / 12:g} "
+                f"years from {index_to_month(start_month, figures['start'])} ({figures['quantity_h100e']:,.0f} H100e "
+                f"at ${figures['price_usd_per_h100e_hour']:.2f}/h)")
+    raise ValueError(f"no wording for event type {kind!r}")

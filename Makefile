@@ -6,7 +6,7 @@ STEPS  ?= 72
 SEED   ?= 42
 OUT    ?= runs/baseline
 
-.PHONY: run test app bench venv clean
+.PHONY: run test test-fast app bench venv clean
 
 $(PY):
 	@PYTHON=$$(scripts/find-python.sh) || exit 1; \
@@ -28,6 +28,10 @@ test: $(STAMP)
 	@scripts/ensure-chromium.sh
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
+
+test-fast: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m pytest -q -m "not extended"
 
 bench: $(STAMP)
 	$(PY) benchmarks/step_benchmark.py

@@ -1,20 +1,14 @@
 """The `agents` engine (per-agent reference rules) and the `vectorized` engine give the same trajectories."""
 
-import numpy as np
-import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .conftest import run
+from .equivalence import assert_same_run
 
 
 def assert_same_trajectories(kwargs, steps):
-    fast, slow = run(steps, engine="vectorized", **kwargs), run(steps, engine="agents", **kwargs)
-    a, b = fast.timeseries(), slow.timeseries()
-    pd.testing.assert_frame_equal(a, b, rtol=1e-9, atol=1e-9)
-    pd.testing.assert_frame_equal(fast.contract_table(), slow.contract_table(), rtol=1e-9, atol=1e-9)
-    pd.testing.assert_frame_equal(fast.agent_table(), slow.agent_table(), rtol=1e-9, atol=1e-9)
-    assert np.array_equal(fast.state.edges.provider, slow.state.edges.provider)
+    assert_same_run(run(steps, engine="vectorized", **kwargs), run(steps, engine="agents", **kwargs))
 
 
 def test_engines_agree_on_the_baseline():

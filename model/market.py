@@ -27,7 +27,7 @@ from .params import Params
 from .phases.metrics import compute as compute_metrics
 from .phases.metrics import supply_of_named_labs
 from .plan import agent_classes, check_hook, engine_phases
-from .records import CONTRACT_ORIGIN, CONTRACT_STATUS, NOT_SET
+from .records import CONTRACT_ORIGIN, CONTRACT_STATUS, NO_MONTH
 from .risk import risk_tables
 from .scenario import load_scenario
 from .state import MarketState
@@ -235,7 +235,7 @@ class ComputeMarket(mesa.Model):
     def _month_labels(self, months: np.ndarray) -> np.ndarray:
         """YYYY-MM for each month index ("" where the stamp is not set)."""
         labels = np.full(months.size, "", dtype=object)
-        stamped = months != NOT_SET
+        stamped = months != NO_MONTH
         if stamped.any():
             first, last = int(months[stamped].min()), int(months[stamped].max())
             table = np.array([index_to_month(self.params.start_month, m) for m in range(first, last + 1)],

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema
-from .schema import CONTRACT_ORIGIN, CONTRACT_STATUS, NOT_SET, ORDER_STATUS  # noqa: F401 (re-exported)
+from .schema import CONTRACT_ORIGIN, CONTRACT_STATUS, NO_MONTH, NOT_SET, ORDER_STATUS  # noqa: F401 (re-exported)
 
 # Contract lifecycle: proposed -> under_review -> approved -> active -> completed, or blocked / terminated.
 PROPOSED, UNDER_REVIEW, APPROVED, ACTIVE, COMPLETED, BLOCKED, TERMINATED = range(len(CONTRACT_STATUS))

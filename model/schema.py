@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-NOT_SET = -1
+NOT_SET = -1  # a row reference to no agent (sums by row drop it)
+NO_MONTH = -1_000_000  # a lifecycle stamp not reached: every real month index, even before the start, is above it
 PIPELINE_MONTHS = 24  # the providers' build-pipeline ring buffer; site lead times must be shorter
 
 VENDOR_KINDS = ("merchant", "custom", "captive")
@@ -206,7 +207,7 @@ CONTRACT_ORIGIN = ("start", "negotiated", "scripted")
 ORDER_STATUS = ("open", "filled", "cancelled")
 
 CONTRACT = Table("contract", "contracts", meaning="Contracts: a seller provider sells capacity to a lab or to "
-                 "another provider; lifecycle stamps are month indices (-1 when not reached).", columns=(
+                 "another provider; lifecycle stamps are month indices (NO_MONTH when not reached).", columns=(
     C("seller", "int", None, "provider row selling"),
     C("buyer_lab", "int", NOT_SET, "lab row buying, or -1 when a provider buys"),
     C("buyer_provider", "int", NOT_SET, "provider row buying wholesale, or -1 when a lab buys"),
@@ -223,10 +224,10 @@ CONTRACT = Table("contract", "contracts", meaning="Contracts: a seller provider 
     C("regulator", "int", NOT_SET, "regulator row reviewing it, or -1"),
     C("event", "int", NOT_SET, "index of the scenario event that scripted it, or -1"),
     C("proposed_step", "int", None, "month proposed"),
-    C("review_due_step", "int", NOT_SET, "month its review is decided"),
-    C("decided_step", "int", NOT_SET, "month approved or blocked"),
-    C("active_step", "int", NOT_SET, "month it became active"),
-    C("closed_step", "int", NOT_SET, "month completed, blocked or terminated"),
+    C("review_due_step", "int", NO_MONTH, "month its review is decided"),
+    C("decided_step", "int", NO_MONTH, "month approved or blocked"),
+    C("active_step", "int", NO_MONTH, "month it became active"),
+    C("closed_step", "int", NO_MONTH, "month completed, blocked or terminated"),
     C("delivered_h100e_months", "float", 0.0, "H100e-months delivered, cumulative"),
     C("paid_usd_bn", "float", 0.0, "paid by the buyer, cumulative"),
     C("this_month_h100e", "float", 0.0, "delivered this month"),
@@ -242,10 +243,10 @@ ORDER = Table("order", "orders", meaning="Vendor orders: a provider orders chips
     C("price_usd_per_h100e", "float", None, "vendor price when ordered (paid on shipment)"),
     C("placed_step", "int", None, "month ordered"),
     C("ready_step", "int", None, "earliest month of shipment (order month + vendor lead time)"),
-    C("filled_step", "int", NOT_SET, "month the last chip shipped"),
+    C("filled_step", "int", NO_MONTH, "month the last chip shipped"),
     C("status", "code", 0, "open, filled or cancelled", codes=ORDER_STATUS),
     C("cancelled_h100e", "float", 0.0, "quantity cancelled unshipped (an export control stopped it)"),
-    C("cancelled_step", "int", NOT_SET, "month cancelled"),
+    C("cancelled_step", "int", NO_MONTH, "month cancelled"),
 ))
 
 EQUITY = Table("equity", "equity", meaning="Equity stakes: investor node -> investee node (node ids index "

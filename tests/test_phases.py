@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model.phases import booking, negotiation, regulation, settlement, supply
-from model.records import ACTIVE, APPROVED, BLOCKED, ORDER_OPEN, PROPOSED, UNDER_REVIEW
+from model.records import ACTIVE, APPROVED, BLOCKED, NO_MONTH, ORDER_OPEN, PROPOSED, UNDER_REVIEW
 from model.state import EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL
 from model.units import usd_bn
 
@@ -22,7 +22,7 @@ def add_contract(state, seller, lab, quantity, price=2.0, status=ACTIVE, start=0
         seller=seller, buyer_lab=lab, buyer_provider=buyer_provider, quantity_h100e=quantity,
         price_usd_per_h100e_hour=price, value_usd_bn=value if value is not None else usd_bn(quantity, price, duration),
         start_step=start, duration_months=duration, end_step=start + duration, exclusive=exclusive,
-        status=status, proposed_step=start, active_step=start if status == ACTIVE else -1)
+        status=status, proposed_step=start, active_step=start if status == ACTIVE else NO_MONTH)
 
 
 # --- negotiation
@@ -127,13 +127,12 @@ def test_regulator_blocks_presumptive_deal_when_strict():
 
 
 def test_regulator_caps_presumptive_deal_when_lenient():
+    """Shares 40/30/30 (HHI 3,400); the cap q at the leader keeps ΔHHI at 100: 10^4 x ((40 + q)^2 + 2 x 30^2) /
+    (100 + q)^2 = 3,500, i.e. 0.65 q^2 + 10 q - 100 = 0, q = (-10 + sqrt(360)) / 1.3 = 6.90282 H100e."""
     state, row = review_case(0.0, [40.0, 30.0, 30.0], 20.0)
     c = state.contracts
     assert c.status[row] == APPROVED
-    quantities = importlib.import_module("model.market_rules").market_quantities(state)
-    before, after, _ = regulation_module.post_deal_hhi(quantities, np.array([0]), np.array([c.quantity_h100e[row]]))
-    assert c.quantity_h100e[row] < 20.0
-    assert after[0] - before == pytest.approx(100.0, abs=0.01)
+    assert c.quantity_h100e[row] == pytest.approx(6.902819970007904, rel=1e-9)
 
 
 def test_regulator_approves_deal_without_presumption():
@@ -164,7 +163,7 @@ def test_vendor_ships_no_more_than_it_makes_and_captive_owner_comes_first():
     v.captive_owner[0] = 1
     for provider in (0, 1):
         state.orders.append(provider=provider, vendor=0, quantity_h100e=100.0, remaining_h100e=100.0,
-                            price_usd_per_h100e=20_000.0, placed_step=-5, ready_step=0, filled_step=-1,
+                            price_usd_per_h100e=20_000.0, placed_step=-5, ready_step=0, filled_step=NO_MONTH,
                             status=ORDER_OPEN)
     capacity_before = state.providers.capacity_h100e.copy()
     supply(state, ctx)

@@ -199,7 +199,7 @@ def supply_of_named_labs(state: MarketState) -> dict[str, np.ndarray]:
     quantity = c.quantity_h100e[rows]
     due_now = scheduled_h100e(c, max(state.month, 0), rows)
     delivered = flows(state)["delivered"][rows]
-    contracted, scheduled, delivered = (np.bincount(index[active], weights=v[active], minlength=unique.size)
+    contracted, scheduled, delivered = (sum_by(index[active], weights=v[active], minlength=unique.size)
                                         for v in (quantity, due_now, delivered))
     return {"lab": unique // n_p, "provider": unique % n_p, "contracted_h100e": contracted,
             "scheduled_h100e": scheduled, "delivered_h100e": delivered}

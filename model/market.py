@@ -201,8 +201,11 @@ class ComputeMarket(mesa.Model):
         return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
     def agent_table(self) -> pd.DataFrame:
-        """Per-agent panel: one row per agent per recorded month."""
-        return pd.concat(self._agent_records, ignore_index=True)
+        """Per-agent panel: one row per agent per recorded month, columns and types as `schema.py` declares them
+        (a column of another kind is null in a row)."""
+        dtypes = schema.panel_dtypes()
+        frame = pd.concat(self._agent_records, ignore_index=True)
+        return frame.reindex(columns=list(dtypes)).astype(dtypes)
 
     def supply_table(self) -> pd.DataFrame:
         """Named labs' supplier mix each month: (lab, provider) contracted and delivered H100e."""

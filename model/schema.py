@@ -260,6 +260,22 @@ EQUITY = Table("equity", "equity", meaning="Equity stakes: investor node -> inve
 RECORD_TABLES = (CONTRACT, ORDER, EQUITY)
 
 
+PANDAS_DTYPES = {"float": "float64", "int": "Int64", "bool": "boolean", "code": "Int64", "str": "object"}
+
+
+def panel_dtypes() -> dict[str, str]:
+    """The per-agent panel's columns with their (nullable) pandas types, over every kind: a column one kind does
+    not have is empty (null) in the other kinds' rows. These are also the types agents.parquet stores."""
+    dtypes = {"month_index": "int64", "date": "object", "kind": "object", "name": "object"}
+    for declared in AGENT_TABLES:
+        for column in declared.columns:
+            if column.panel:
+                dtypes.setdefault(column.name, PANDAS_DTYPES[column.dtype])
+        for derived in declared.derived:
+            dtypes.setdefault(derived.name, PANDAS_DTYPES[derived.dtype])
+    return dtypes
+
+
 def table(kind: str) -> Table:
     """The declaration of an agent kind or record table by its kind name ("provider", "contract"...)."""
     for declared in AGENT_TABLES + RECORD_TABLES:

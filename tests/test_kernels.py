@@ -138,3 +138,125 @@ def test_top_k_in_segments_matches_a_stable_sort_per_segment(entries, k):
             expected[i] = True
     assert kernels.top_k_in_segments(segment, score, k).tolist() == expected.tolist()
     assert kernels.top_k_by_passes(segment, score, k).tolist() == expected.tolist()
+
+
+# --- the formulas shared by both engines since issue #10, each on numbers worked by hand
+def test_usd_bn_is_quantity_times_price_times_730_hours():
+    assert kernels.usd_bn(1000.0, 2.0) == pytest.approx(1000 * 2 * 730 / 1e9)          # $1.46M a month
+    assert kernels.usd_bn(1000.0, 2.0, 12) == pytest.approx(1000 * 2 * 730 * 12 / 1e9)  # a year: $17.52M
+
+
+def test_scripted_terms_solve_for_the_missing_one():
+    """36 months with a 6-month ramp hold 36 - 6 + 7/2 = 33.5 full months. 100,000 H100e at $2/h:
+    100,000 x 2 x 730 x 33.5 / 1e9 = $4.891B. From $4.891B and $2/h the quantity is 100,000; from $4.891B and
+    100,000 the price is $2."""
+    assert kernels.scripted_terms(100_000.0, 2.0, None, 36, 6) == pytest.approx((100_000.0, 2.0, 4.891))
+    assert kernels.scripted_terms(None, 2.0, 4.891, 36, 6) == pytest.approx((100_000.0, 2.0, 4.891))
+    assert kernels.scripted_terms(100_000.0, None, 4.891, 36, 6) == pytest.approx((100_000.0, 2.0, 4.891))
+    # no ramp: 12 full months
+    assert kernels.scripted_terms(1000.0, 1.0, None, 12, 0)[2] == pytest.approx(1000 * 730 * 12 / 1e9)
+
+
+def test_delivery_ratio_is_available_over_scheduled_at_most_one():
+    ratio = kernels.delivery_ratio(np.array([500.0, 1200.0, 0.0, 10.0]), np.array([1000.0, 1000.0, 0.0, 0.0]))
+    assert list(ratio) == [0.5, 1.0, 1.0, 1.0]
+
+
+def test_idle_is_what_is_left_with_rounding_residue_zeroed():
+    idle = kernels.idle_h100e(np.array([1000.0, 1000.0, 1000.0]), np.array([600.0, 1000.0 - 1e-7, 1000.0 - 1e-5]))
+    assert idle[0] == 400.0
+    assert idle[1] == 0.0                                 # 1e-7 is under 1e-9 x 1,000 = 1e-6: residue
+    assert idle[2] == pytest.approx(1e-5)
+
+
+def test_spot_clearing_price():
+    """Mean cost $1.50, markup 50%: at demand = idle the price is $2.25; at half, $1.125, floored at the
+    cheapest cost $1.20; at three times, $6.75, capped at the dearest list $4.00; elasticity 2 at twice idle:
+    1.5 x 1.5 x 4 = $9 -> $4; a cap under the floor gives the floor."""
+    assert kernels.spot_clearing_price(1.5, 1.2, 4.0, 1.0, 0.5, 1.0) == pytest.approx(2.25)
+    assert kernels.spot_clearing_price(1.5, 1.2, 4.0, 0.5, 0.5, 1.0) == pytest.approx(1.2)
+    assert kernels.spot_clearing_price(1.5, 1.2, 4.0, 3.0, 0.5, 1.0) == pytest.approx(4.0)
+    assert kernels.spot_clearing_price(1.5, 1.0, 10.0, 2.0, 0.5, 2.0) == pytest.approx(9.0)
+    assert kernels.spot_clearing_price(1.5, 2.0, 1.8, 1.0, 0.5, 1.0) == pytest.approx(2.0)
+
+
+def test_vendor_price_follows_backlog_within_limits():
+    """Production 1,000 a month, target 3 months (3,000). Backlog 4,500: pressure 0.5, +0.05 x 0.5 = +2.5%.
+    Backlog 0: pressure -1, -5%. Backlog 30,000: pressure capped at 2, move at +10%. The price stays within
+    0.5-2x its base."""
+    assert kernels.vendor_price(20_000.0, 20_000.0, 4500.0, 1000.0, 3.0, 0.05) == pytest.approx(20_500.0)
+    assert kernels.vendor_price(20_000.0, 20_000.0, 0.0, 1000.0, 3.0, 0.05) == pytest.approx(19_000.0)
+    assert kernels.vendor_price(20_000.0, 20_000.0, 30_000.0, 1000.0, 3.0, 0.5) == pytest.approx(22_000.0)
+    assert kernels.vendor_price(39_000.0, 20_000.0, 30_000.0, 1000.0, 3.0, 0.5) == pytest.approx(40_000.0)
+    assert kernels.vendor_price(10_100.0, 20_000.0, 0.0, 1000.0, 3.0, 0.5) == pytest.approx(10_000.0)
+    # with no production the target is floored at 1 H100e: backlog 2 gives pressure 1
+    assert kernels.vendor_price(100.0, 100.0, 2.0, 0.0, 3.0, 0.05) == pytest.approx(105.0)
+
+
+def test_offer_utility_weighs_price_reliability_relationship_and_concentration():
+    """Weights (3, 5, 0.5): price $2 against a $4 reservation costs 3 x 0.5 = 1.5; reliability 0.9 gives 4.5;
+    relationship 0.2 gives 0.1; holding 40% at this provider with aversion 2 costs 0.8: 4.5 + 0.1 - 1.5 - 0.8."""
+    weights = (3.0, 5.0, 0.5)
+    assert kernels.offer_base_utility(2.0, 4.0, 0.9, 0.2, weights) == pytest.approx(3.1)
+    assert kernels.offer_utility(2.0, 4.0, 0.9, 0.2, 0.4, 2.0, weights) == pytest.approx(2.3)
+
+
+def test_ramp_shares_and_months_left_on_a_ramp():
+    """A 3-month ramp owes 1/3, 2/3 and then all of the quantity; a 12-month contract with that ramp holds
+    12 - 3 + 2 = 11 full months, of which 1/3 + 2/3 + 1 = 2 are due after 3 months, so 9 are left; after 5,
+    7 (12 - 5); without a ramp, 12 - k."""
+    shares = kernels.ramp_shares(np.array([0, 1, 2, 5, 0]), np.array([3, 3, 3, 3, 0]))
+    assert shares == pytest.approx([1 / 3, 2 / 3, 1.0, 1.0, 1.0])
+    left = kernels.scheduled_months_left(np.array([3, 5, 4, 0]), np.array([12, 12, 12, 12]), np.array([3, 3, 0, 3]))
+    assert left == pytest.approx([9.0, 7.0, 8.0, 11.0])
+    assert kernels.scheduled_months_left(np.array([1]), np.array([12]), np.array([3]))[0] == pytest.approx(11 - 1 / 3)
+
+
+def test_grouped_sums_and_concentration_by_group():
+    """Pairs (a, b): (0, 1) 3 + 1, (0, 2) 4, (1, 0) 5: sums 4, 4, 5. Group 0 splits 4 / 4: HHI 5,000,
+    largest share 0.5, two b's; group 1 is one b: 10,000."""
+    a, b, sums, more = kernels.grouped_sum([0, 0, 1, 0], [1, 2, 0, 1], [3.0, 4.0, 5.0, 1.0], 3, [1.0, 1.0, 1.0, 1.0])
+    assert list(a) == [0, 0, 1] and list(b) == [1, 2, 0]
+    assert list(sums) == [4.0, 4.0, 5.0] and list(more) == [2.0, 1.0, 1.0]
+    index, largest, count = kernels.concentration_by_group(a, sums, 3)
+    assert list(index) == pytest.approx([5000.0, 10_000.0, 0.0])
+    assert list(largest) == [0.5, 1.0, 0.0] and list(count) == [2, 1, 0]
+
+
+def test_snap_to_zero_and_segment_sums():
+    assert list(kernels.snap_to_zero(np.array([1e-10, 2e-9, -3.0, 5.0]), 1.0)) == [0.0, 2e-9, 0.0, 5.0]
+    starts = kernels.segment_starts(np.array([0, 0, 2, 2, 2, 5]))
+    assert list(starts) == [0, 2, 5]
+    assert list(kernels.segment_sum_sorted(np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]), starts)) == \
+        [3.0, 3.0, 12.0, 12.0, 12.0, 6.0]
+
+
+def test_sums_by_row_leave_out_no_row():
+    assert list(kernels.sum_by([2, 0, 2], [1.0, 2.0, 3.0], minlength=4)) == [2.0, 0.0, 4.0, 0.0]
+    assert kernels.sum_by(np.array([], dtype=np.int64), np.array([]), minlength=2).dtype == float
+    assert list(kernels.sum_by_row(np.array([1, -1, 1, 0]), np.array([1.0, 5.0, 2.0, 4.0]), 3)) == [4.0, 3.0, 0.0]
+
+
+def test_picks_and_deal_keys():
+    """u in [0, 1) picks floor(u n): 0.0 -> 0, 0.49 of 4 -> 1, 0.999 of 4 -> 3 (never n). A deal's key is
+    seller x 2^32 + buyer, a provider buyer counted after the labs."""
+    assert list(kernels.pick_index(np.array([0.0, 0.49, 0.999]), 4)) == [0, 1, 3]
+    assert kernels.deal_key(3, 7, -1, 50) == 3 * 2**32 + 7
+    assert kernels.deal_key(3, -1, 2, 50) == 3 * 2**32 + 52
+
+
+def test_depreciation_and_affordability():
+    """1,000 H100e at $43,800 over 5 years: 43.8M / 60 months = $0.73M a month. $0.73M buys 1,000 H100e-months
+    at $1/h (1,000 x 730 = $730,000), 500 at $2/h, and nothing at no budget."""
+    assert kernels.depreciation_usd_bn(1000.0, 43_800.0, 5.0) == pytest.approx(0.00073)
+    assert list(kernels.affordable_h100e(np.array([0.00073, 0.00073, -1.0]), np.array([1.0, 2.0, 1.0]))) == \
+        pytest.approx([1000.0, 500.0, 0.0])
+    assert kernels.affordable_h100e(1.0, 0.0) == 0.0
+
+
+def test_paid_share_and_finance():
+    assert list(kernels.paid_share(np.array([5.0, 1.0, -2.0, 3.0]), np.array([4.0, 4.0, 4.0, 0.0]))) == \
+        [1.0, 0.25, 0.0, 1.0]
+    # cash 1, debt 0: a flow of -3 borrows 2; cash 0, debt 2: +5 repays 2 and keeps 3
+    assert kernels.finance(1.0, 0.0, -3.0) == (0.0, 2.0)
+    assert kernels.finance(0.0, 2.0, 5.0) == (3.0, 0.0)

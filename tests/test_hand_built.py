@@ -295,3 +295,42 @@ def test_metrics_concentration_prices_and_dependency(engine):
     assert m["spot_price_usd_per_h100e_hour"] == approx(1.5)  # no spot buyers: the floor, min unit cost
     assert m["unmet_demand_h100e"] == approx(0.0)
     assert m["commitments_over_revenue_max"] == approx(0.020148 / 12)
+
+
+@ENGINES
+def test_settlement_one_ordinary_month_of_money(engine):
+    """Month 0 of the tiny market. Each lab signs 250 H100e at A and at B for $2.3125/h (the negotiation test),
+    on a 3-month ramp: 1/3 is owed now, 83.33 per contract, so each lab receives 166.67 and A delivers 166.67.
+    Idle: A and B 1,000 - 166.67 = 833.33, Other 1,000 (2,666.67). Each lab still wants 500 - 166.67 = 333.33:
+    demand over idle 666.67 / 2,666.67 = 0.25, and 1.5 x 1.5 x 0.25 = $0.5625 is floored at the cheapest idle cost,
+    $1.50. All of it is served; providers sell 0.25 of their idle: A and B 208.33, Other 250.
+    Each lab pays 166.67 x 2.3125 x 730 = $281,354.17 on contracts and 333.33 x 1.5 x 730 = $365,000 spot.
+    A earns $281,354.17 + $730,000 x 208.33/666.67 = $228,125 of spot; pays opex 1,000 x 0.5 x 730 = $365,000;
+    with $1B of non-AI revenue at a 30% margin it banks $300M: cash 10 + 0.3 + 0.00014447917, and its non-AI revenue
+    grows 1.7% to $1.017B. Depreciation 1,000 x 43,800 / 60 months = $730,000: profit = flow - 0.00073.
+    Other (no cash) earns $273,750 of spot and pays $365,000 of opex: it borrows $91,250.
+    Utilisation: A (166.67 + 208.33) / 1,000 = 0.375, Other 0.25. Compute at risk, spot included: A carries 375 of
+    the 1,000 H100e labs received, 0.375."""
+    state = tiny_state()
+    state.providers.non_ai_revenue_usd_bn_per_month[A] = 1.0
+    state.providers.cash_usd_bn[OTHER] = 0.0
+    model = tiny_model(state, engine=engine)
+    model.step()
+    s, m = model.state, model.metrics
+    p, labs = s.providers, s.labs
+    assert list(labs.delivered_h100e) == [approx(500 / 3)] * 2
+    assert s.spot_price_usd_per_h100e_hour == approx(1.5)
+    assert list(labs.spot_h100e) == [approx(1000 / 3)] * 2
+    assert list(p.spot_sold_h100e) == [approx(625 / 3), approx(625 / 3), approx(250.0)]
+    assert list(labs.spend_usd_bn) == [approx(0.00028135416666666667 + 0.000365)] * 2
+    assert list(labs.cash_usd_bn) == [approx(11.0 - 0.00028135416666666667 - 0.000365)] * 2
+    assert p.contract_revenue_usd_bn[A] == approx(0.00028135416666666667)
+    assert p.spot_revenue_usd_bn[A] == approx(0.000228125) and p.spot_revenue_usd_bn[OTHER] == approx(0.00027375)
+    flow_a = 0.3 + 0.00028135416666666667 + 0.000228125 - 0.000365
+    assert p.cash_usd_bn[A] == approx(10.0 + flow_a) and p.debt_usd_bn[A] == 0.0
+    assert p.profit_usd_bn[A] == approx(flow_a - 0.00073)
+    assert p.non_ai_revenue_usd_bn_per_month[A] == approx(1.017)
+    assert p.cash_usd_bn[OTHER] == 0.0 and p.debt_usd_bn[OTHER] == approx(0.00009125)
+    assert list(p.utilisation) == [approx(0.375), approx(0.375), approx(0.25)]
+    assert m["compute_at_risk_max"] == approx(0.375)
+    assert m["unmet_demand_h100e"] == approx(0.0) and m["delivered_h100e"] == approx(1000.0)

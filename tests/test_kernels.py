@@ -260,3 +260,17 @@ def test_paid_share_and_finance():
     # cash 1, debt 0: a flow of -3 borrows 2; cash 0, debt 2: +5 repays 2 and keeps 3
     assert kernels.finance(1.0, 0.0, -3.0) == (0.0, 2.0)
     assert kernels.finance(0.0, 2.0, 5.0) == (3.0, 0.0)
+
+
+def test_bounds_that_bind_only_away_from_the_defaults():
+    """Edges found by the mutation check (docs/testing.md): each clip and floor where it binds."""
+    # a one-month ramp owes everything from its first month
+    assert kernels.ramp_share(0, 1) == 1.0
+    # pressure is capped at 2: backlog 15,000 over a 3,000 target is 4 - 1 = 3 -> 2; x 0.01 = +2%
+    assert kernels.vendor_price(20_000.0, 20_000.0, 15_000.0, 1000.0, 3.0, 0.01) == pytest.approx(20_400.0)
+    # the monthly move is at least -10%: no backlog, sensitivity 0.5: -0.5 -> -0.1
+    assert kernels.vendor_price(20_000.0, 20_000.0, 0.0, 1000.0, 3.0, 0.5) == pytest.approx(18_000.0)
+    # bargaining power is at least 0.05: 0.1 - 0.1 x (1 - 1/10) = 0.01 -> 0.05
+    assert kernels.bargaining_power(0.1, 0.8, 0.8, 0.5, 10, 0.1) == pytest.approx(0.05)
+    # less than one H100e scheduled and half of it available: half is delivered
+    assert kernels.delivery_ratio(0.25, 0.5) == pytest.approx(0.5)

@@ -7,7 +7,7 @@ import pytest
 
 from model.phases import booking, negotiation, regulation, settlement, supply
 from model.records import ACTIVE, APPROVED, BLOCKED, NO_MONTH, ORDER_OPEN, PROPOSED, UNDER_REVIEW
-from model.state import EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL
+from model.state import EXCLUSIVE, PROVIDER_KINDS, RIGHT_OF_FIRST_REFUSAL
 from model.units import usd_bn
 
 from .conftest import small_market
@@ -104,14 +104,16 @@ def test_diversification_aversion_spreads_a_labs_purchases():
 
 
 # --- regulation
-def review_case(strictness, hhi_shares, deal_h100e, exclusive=False, seed=0):
-    state, ctx = small_market(n_labs=3, n_providers=3, seed=seed)
+def review_case(strictness, hhi_shares, deal_h100e, exclusive=False, seed=0, residual=()):
+    n = len(hhi_shares)
+    state, ctx = small_market(n_labs=n, n_providers=n, seed=seed)
     r = state.regulators
     r.strictness[:] = strictness
     r.review_lag_months[:] = 0
     r.value_threshold_usd_bn[:] = 0.0
-    state.providers.region[:] = ["US"] * 3
-    state.providers.kind[:] = 0  # three named firms (no residual "other clouds")
+    state.providers.region[:] = ["US"] * n
+    state.providers.kind[:] = 0  # named firms (no residual "other clouds")...
+    state.providers.kind[list(residual)] = PROVIDER_KINDS.index("other")  # ...unless a test says so
     for provider, quantity in enumerate(hhi_shares):
         add_contract(state, seller=provider, lab=provider, quantity=quantity)
     add_contract(state, seller=0, lab=1, quantity=deal_h100e, status=PROPOSED, exclusive=exclusive)
@@ -133,6 +135,23 @@ def test_regulator_caps_presumptive_deal_when_lenient():
     c = state.contracts
     assert c.status[row] == APPROVED
     assert c.quantity_h100e[row] == pytest.approx(6.902819970007904, rel=1e-9)
+
+
+@pytest.mark.parametrize("deal, presumed", [(20.0, False), (30.0, True)])
+def test_the_presumption_needs_delta_over_100_and_a_high_hhi_or_share(deal, presumed):
+    """Eight firms of 12.5 (HHI 1,250). +20 at one: HHI 10^4 x (32.5^2 + 7 x 12.5^2) / 120^2 = 1,493, Δ 243 > 100,
+    but HHI < 1,800 and share 32.5/120 = 27% < 30%: no presumption, approved in full. +30: HHI 1,716 (< 1,800)
+    but share 42.5/130 = 32.7% > 30% with Δ 466: presumed, and blocked (strictness 1)."""
+    state, row = review_case(1.0, [12.5] * 8, deal)
+    assert state.contracts.status[row] == (BLOCKED if presumed else APPROVED)
+    assert state.contracts.quantity_h100e[row] == (deal if not presumed else state.contracts.quantity_h100e[row])
+
+
+def test_other_clouds_count_in_the_total_but_are_no_firm_in_the_screen():
+    """A 300, B 300 and Other clouds 400. Firms only: HHI 900 + 900 = 1,800; +50 at A: (350^2 + 300^2) / 1,050^2
+    = 1,927, Δ 127: presumed, blocked. Were Other a firm the HHI would fall (3,400 -> 3,379) and it would pass."""
+    state, row = review_case(1.0, [300.0, 300.0, 400.0], 50.0, residual=[2])
+    assert state.contracts.status[row] == BLOCKED
 
 
 def test_regulator_approves_deal_without_presumption():

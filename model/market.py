@@ -24,8 +24,6 @@ from .events import apply_start_overrides, compile_timeline
 from .generated import generate_state
 from .market_rules import is_captive
 from .params import Params
-from .phases.metrics import compute as compute_metrics
-from .phases.metrics import supply_of_named_labs
 from .plan import agent_classes, check_hook, engine_phases
 from .records import CONTRACT_ORIGIN, CONTRACT_STATUS, NO_MONTH
 from .risk import risk_tables
@@ -109,8 +107,8 @@ class ComputeMarket(mesa.Model):
         self._place_agents()
         self.hooks: dict[tuple[str, str], list] = defaultdict(list)
         self.phase_seconds = defaultdict(float)
-        self.metrics, self.ctx.per_agent = compute_metrics(self.state, self.ctx)
-        self.ctx.supply = supply_of_named_labs(self.state)
+        dict(self.phases)["metrics"](self.state, self.ctx)  # the start row, by the engine's own metrics
+        self.metrics = self.ctx.metrics
         self.datacollector = mesa.DataCollector(
             model_reporters={name: partial(read_metric, name=name) for name in self.metrics})
         self._agent_records: list[pd.DataFrame] = []

@@ -138,6 +138,10 @@ def test_negotiation_equal_offers_split_evenly_at_the_nash_price(engine):
     assert list(c.price_usd_per_h100e_hour) == [approx(2.3125)] * 4
     assert list(c.value_usd_bn) == [approx(0.00464234375)] * 4
     assert (c.status == ACTIVE).all()  # $0.005B is under the regulator's threshold: approved, then active
+    # a minimum contract of exactly half the demand (250) still signs all four: the rule is "at least"
+    at_the_minimum = tiny_model(engine=engine, min_contract_share=0.5)
+    at_the_minimum.step()
+    assert at_the_minimum.state.contracts.n == 4
 
 
 @ENGINES
@@ -186,6 +190,7 @@ def test_regulation_blocks_a_presumptive_deal(engine):
     c, r = model.state.contracts, model.state.regulators
     assert c.closed_step[3] == 1 and c.decided_step[3] == 1 and c.review_due_step[3] == 1
     assert (r.reviews[0], r.blocks[0], r.caps[0]) == (1, 1, 0)
+    assert "review of contract 3: blocked" in model.event_log().event.tolist()
 
 
 @ENGINES
@@ -201,6 +206,7 @@ def test_regulation_caps_a_deal_at_the_delta_hhi_threshold(engine):
     assert c.value_usd_bn[3] == pytest.approx(0.0004436127938851585, rel=1e-9)
     assert (r.reviews[0], r.blocks[0], r.caps[0]) == (1, 0, 1)
     assert c.status[3] == ACTIVE and c.start_step[3] == 1 and c.end_step[3] == 13
+    assert "review of contract 3: approved with a cap" in model.event_log().event.tolist()
 
 
 @ENGINES
@@ -334,3 +340,20 @@ def test_settlement_one_ordinary_month_of_money(engine):
     assert list(p.utilisation) == [approx(0.375), approx(0.375), approx(0.25)]
     assert m["compute_at_risk_max"] == approx(0.375)
     assert m["unmet_demand_h100e"] == approx(0.0) and m["delivered_h100e"] == approx(1000.0)
+
+
+@ENGINES
+def test_settlement_spot_buying_is_within_what_is_left_after_contract_bills(engine):
+    """L1 holds 1 H100e at $2/h ($1,460 due this month) and has $8,000 of cash and $2,000 of revenue: $8,540 is
+    left for spot capacity, which buys 8,540 / (730 P) H100e at the spot price P; it pays everything and owes
+    nothing. L2 has no money."""
+    state = tiny_state()
+    add_active(state, A, L1, 1.0, 2.0)
+    state.labs.cash_usd_bn[:] = [8000 / 1e9, 0.0]
+    state.labs.revenue_usd_bn_per_month[:] = [2000 / 1e9, 0.0]
+    model = tiny_model(state, engine=engine)
+    model.step()
+    labs, price = model.state.labs, model.state.spot_price_usd_per_h100e_hour
+    assert labs.spot_h100e[L1] == pytest.approx(8540 / (730 * price), rel=1e-9)
+    assert labs.spend_usd_bn[L1] == pytest.approx(10_000 / 1e9, rel=1e-9) and labs.arrears_months[L1] == 0
+    assert labs.spot_h100e[L2] == 0.0

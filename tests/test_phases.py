@@ -135,6 +135,7 @@ def test_regulator_caps_presumptive_deal_when_lenient():
     c = state.contracts
     assert c.status[row] == APPROVED
     assert c.quantity_h100e[row] == pytest.approx(6.902819970007904, rel=1e-9)
+    assert list(state.regulators.caps) == [1, 0, 0]  # the US regulator's count only
 
 
 @pytest.mark.parametrize("deal, presumed", [(20.0, False), (30.0, True)])

@@ -65,8 +65,7 @@ def supply(state: MarketState, ctx: StepContext) -> None:
     for v in vendors:
         v.shipped_h100e, v.revenue_usd_bn = 0.0, 0.0
     state.providers.capex_spend_usd_bn[:] = 0.0
-    due = [i for i in range(o.n) if o.status[i] == ORDER_OPEN and o.ready_step[i] <= month
-           and vendors[o.vendor[i]].ships_to(providers[o.provider[i]])]
+    due = [i for i in range(o.n) if o.status[i] == ORDER_OPEN and o.ready_step[i] <= month]
     shipped = {}
     for v in vendors:
         rows = [i for i in due if o.vendor[i] == v.row]

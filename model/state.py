@@ -18,7 +18,7 @@ from .records import RecordTable, contract_table, equity_table, order_table
 from .schema import EXCLUSIVITY_MODES, PROVIDER_KINDS, VENDOR_KINDS  # noqa: F401 (re-exported)
 
 NODE_KINDS = ("vendor", "provider", "lab", "regulator", "investor")
-NO_EXCLUSIVITY, RIGHT_OF_FIRST_REFUSAL, EXCLUSIVE = range(3)
+NO_EXCLUSIVITY, RIGHT_OF_FIRST_REFUSAL, EXCLUSIVE = range(len(EXCLUSIVITY_MODES))
 
 
 class AgentTable:
@@ -51,11 +51,11 @@ class AgentTable:
 def _column_array(column: schema.Column, value, n: int):
     if column.dtype == "str":
         return [value] * n if isinstance(value, str) else list(value)
-    shape = (n, column.width) if column.width else n
+    shape = (n, column.width) if column.width else (n,)
     if np.ndim(value) == 0:
         return np.full(shape, value, dtype=column.numpy_dtype)
     array = np.array(value, dtype=column.numpy_dtype)
-    if array.shape != (shape if isinstance(shape, tuple) else (shape,)):
+    if array.shape != shape:
         raise ValueError(f"column {column.name!r} has shape {array.shape}, expected {shape}")
     return array
 

@@ -18,19 +18,11 @@ def order_priority(state: MarketState, ctx: StepContext, vendor, provider) -> np
     return np.where(state.vendors.captive_owner[vendor] == provider, ctx.params.strategic_priority, 1.0)
 
 
-def shippable(state: MarketState, vendor, provider) -> np.ndarray:
-    """False where an export control stops the vendor shipping to the provider's region."""
-    v, p = state.vendors, state.providers
-    vendor_region = np.array(v.region, dtype=object)[vendor]
-    provider_region = np.array(p.region, dtype=object)[provider]
-    return ~(v.export_blocked[vendor] & (vendor_region != provider_region))
-
-
 def supply(state: MarketState, ctx: StepContext) -> None:
     v, o, month = state.vendors, state.orders, state.month
     available = v.production_h100e_per_month + v.inventory_h100e
+    # orders an export control stops were cancelled when it came in, and booking orders only along unblocked edges
     due = (o.status == ORDER_OPEN) & (o.ready_step <= month)
-    due &= shippable(state, o.vendor, o.provider)
     rows = np.flatnonzero(due)
     shipped = kernels.weighted_pro_rata_segments(
         o.remaining_h100e[rows], order_priority(state, ctx, o.vendor[rows], o.provider[rows]), o.vendor[rows],

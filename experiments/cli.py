@@ -23,6 +23,8 @@ from .sensitivity import run_sensitivity
 from .summary import print_summary, wide_console
 from .sweep import print_sweep_summary, run_sweep
 from .sweep_config import SweepConfigError, load_sweep_config
+from .validation import SCENARIOS as VALIDATION_SCENARIOS
+from .validation import ValidationError, collect, parse_seeds, print_validation, write_validation  # noqa: E501
 
 app = typer.Typer(help="compute-market: an agent-based model of the AI compute market.",
                   add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True)
@@ -189,6 +191,29 @@ def experiment(
 
 
 @app.command()
+def validate(
+    seeds: str = typer.Option("1-5", help="Seeds, as '1-5' or '1,2,3'."),
+    scenario: list[str] = typer.Option(list(VALIDATION_SCENARIOS), help="Scenario to hold against 2025; "
+                                       "repeatable (default: the replay and its endogenous twin)."),
+    engine: str = typer.Option("vectorized", help="Step engine: 'vectorized' or 'agents'."),
+    out: Path = typer.Option(Path("runs/validation"), help="Folder for validation.md, validation.csv and "
+                                                           "manifest.json."),
+) -> None:
+    """Hold the model against 2025's real figures: real, model median and 5-95% band over seeds, error."""
+    if engine not in ENGINES:
+        raise UsageProblem(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
+    seed_list = parse_seeds(seeds)
+    for name in scenario:
+        load_scenario(name)
+    check_output_dir(out)
+    table = collect(tuple(scenario), seed_list, engine,
+                    progress=lambda name, seed: print(f"  ran {name} seed {seed}", file=sys.stderr))
+    files = write_validation(table, out, seed_list, scenario, engine)
+    print_validation(table)
+    print("written: " + ", ".join(str(f) for f in files))
+
+
+@app.command()
 def scenarios() -> None:
     """List the scenario library with a one-line description each."""
     for name in scenario_names():
@@ -199,7 +224,8 @@ def main() -> None:
     """Entry point: bad input becomes one line on stderr and a non-zero exit, never a traceback."""
     try:
         app(standalone_mode=False)
-    except (UsageProblem, ScenarioError, OutputError, DataFileError, SweepConfigError, ValueError) as problem:
+    except (UsageProblem, ScenarioError, OutputError, DataFileError, SweepConfigError, ValidationError,
+            ValueError) as problem:
         fail(str(problem))
     except PermissionError as problem:
         fail(f"cannot write: {problem}")

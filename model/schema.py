@@ -141,7 +141,7 @@ PROVIDER = Table("provider", "providers", meaning="Cloud providers and self-buil
     P("delivered_h100e", "float", 0.0, "delivered this month on contracts it sold"),
     C("leased_in_h100e", "float", 0.0, "delivered to it this month by other providers"),
     P("spot_sold_h100e", "float", 0.0, "sold on the spot market this month"),
-    C("capex_spend_usd_bn", "float", 0.0, "paid this month for chips and sites"),
+    P("capex_spend_usd_bn", "float", 0.0, "paid this month for chips and sites"),
     P("stranded_usd_bn", "float", 0.0, "remaining value of contracts lost to breaches, cumulative"),
     P("profit_usd_bn", "float", 0.0, "this month, accrual: revenue - leases - opex - depreciation"),
 ), derived=(

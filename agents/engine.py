@@ -96,8 +96,9 @@ def supply(state: MarketState, ctx: StepContext) -> None:
 
 
 def pricing(state: MarketState, ctx: StepContext) -> None:
+    highest_wtp = max([lab.wtp_usd_per_h100e_hour for lab in ctx.agents["lab"] if not lab.defaulted], default=0.0)
     for provider in ctx.agents["provider"]:
-        provider.set_prices(ctx.params)
+        provider.set_prices(ctx.params, highest_wtp)
 
 
 def negotiation(state: MarketState, ctx: StepContext) -> None:
@@ -110,19 +111,16 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
     remaining = asked_for = [lab.request(held_terms[lab.row], state.month, params) for lab in labs]
     left = offered = [provider.offer_capacity(params) for provider in providers]
     edges_of = [range(e.lab_start[lab.row], e.lab_start[lab.row + 1]) for lab in labs]
-    tradable = [labs[e.lab[k]].may_trade_with(providers[e.provider[k]]) for k in range(e.lab.size)]
-    price, reservation = [0.0] * e.lab.size, [0.0] * e.lab.size
-    for lab in labs:
-        n_options = max(sum(tradable[k] for k in edges_of[lab.row]), 1)
-        for k in edges_of[lab.row]:
-            provider = providers[e.provider[k]]
-            price[k] = provider.quote(lab, n_options, params)
-            own = lab.self_provider == provider.row
-            reservation[k] = lab.wtp_usd_per_h100e_hour if own else provider.reservation_for(lab)
+    price = [providers[e.provider[k]].quote(labs[e.lab[k]], params) for k in range(e.lab.size)]
+    tradable = [labs[e.lab[k]].may_trade_with(providers[e.provider[k]], price[k]) for k in range(e.lab.size)]
     alloc = [0.0] * e.lab.size
+    refused = [0.0] * len(providers)
     for round_ in range(params.negotiation_rounds):
-        live = [tradable[k] and remaining[e.lab[k]] > 0 and left[e.provider[k]] > 0
-                and not (round_ == 0 and first_refusal_wait(labs[e.lab[k]], e.provider[k])) for k in range(e.lab.size)]
+        # round one asks every tradable offer, full or not (what a full provider turns away is the scarcity its
+        # price responds to); later rounds only providers with room left
+        live = [tradable[k] and remaining[e.lab[k]] > 0
+                and (not first_refusal_wait(labs[e.lab[k]], e.provider[k]) if round_ == 0 else left[e.provider[k]] > 0)
+                for k in range(e.lab.size)]
         if not any(live):
             continue
         asked = [0.0] * e.lab.size
@@ -133,7 +131,7 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
             mine = [k for k in edges_of[lab.row] if live[k]]
             if not mine:
                 continue
-            offers = [(price[k], reservation[k], providers[e.provider[k]].reliability, e.relationship[k],
+            offers = [(price[k], providers[e.provider[k]].reliability, e.relationship[k],
                        (held_at[(lab.row, e.provider[k])] + alloc[k]) / held if held > 0 else 0.0) for k in mine]
             for k, amount in zip(mine, lab.split(offers, remaining[lab.row], params)):
                 asked[k] = amount
@@ -142,6 +140,8 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
             if asked[k] > 0:
                 asked_of[e.provider[k]].append(asked[k])
         scale = {row: providers[row].scale_requests(amounts, left[row]) for row, amounts in asked_of.items()}
+        for row, amounts in asked_of.items():
+            refused[row] += providers[row].turned_away(amounts, left[row])
         got_of_lab, got_of_provider = defaultdict(float), defaultdict(float)
         for k in range(e.lab.size):
             got = asked[k] * scale.get(e.provider[k], 1.0)
@@ -152,6 +152,8 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
                      for row in range(len(labs))]
         left = [float(kernels.snap_to_zero(left[row] - got_of_provider[row], offered[row]))
                 for row in range(len(providers))]
+    for provider in providers:
+        provider.refused_h100e = refused[provider.row]
     signed = [k for k in range(e.lab.size) if alloc[k] >= params.min_contract_share * labs[e.lab[k]].demand_h100e
               and alloc[k] > 0]
     for k in signed:  # each becomes a proposed contract from this month, for the lab's preferred term
@@ -314,7 +316,8 @@ def spot_market(state: MarketState, ctx: StepContext, contract_due: dict) -> lis
     """Unmet demand of labs with money left after their contract bills buys the idle capacity of clouds at one
     clearing price, each within what it has left; returns spot bills."""
     labs, providers, p = ctx.agents["lab"], ctx.agents["provider"], state.providers
-    idle = [0.0 if provider.is_self_builder else p.spot_sold_h100e[provider.row] for provider in providers]
+    unused = [p.spot_sold_h100e[provider.row] for provider in providers]  # what deliveries left over
+    idle = [0.0 if provider.is_self_builder else unused[provider.row] for provider in providers]
     budget = [lab.spot_budget(contract_due[lab.row]) for lab in labs]
     residual = [max(lab.demand_h100e - lab.delivered_h100e, 0.0) if not lab.defaulted and budget[lab.row] > 0
                 else 0.0 for lab in labs]
@@ -333,6 +336,7 @@ def spot_market(state: MarketState, ctx: StepContext, contract_due: dict) -> lis
     for provider in providers:
         row = provider.row
         p.spot_sold_h100e[row] = idle[row] * sold
+        provider.idle_h100e = float(kernels.snap_to_zero(unused[row] - p.spot_sold_h100e[row], unused[row]))
         base = provider.capacity_h100e + p.leased_in_h100e[row]
         provider.utilisation = (p.delivered_h100e[row] + p.spot_sold_h100e[row]) / base if base > 0 else 0.0
     state.spot_price_usd_per_h100e_hour = price

@@ -37,6 +37,12 @@ def outage(state, ctx, event, rows, index) -> str:
     return describe(event, {"provider": provider.name}, ctx.params.start_month)
 
 
+def list_price_cut(state, ctx, event, rows, index) -> str:
+    provider = ctx.agents["provider"][rows["provider"]]
+    provider.cut_list_prices(event.share)
+    return describe(event, {"provider": provider.name}, ctx.params.start_month)
+
+
 def demand_shock(state, ctx, event, rows, index) -> str:
     for lab in targets(ctx.agents["lab"], rows["lab"]):
         lab.demand_h100e = lab.demand_h100e * event.factor
@@ -118,6 +124,6 @@ def contract(state, ctx, event, rows, index) -> str:
                     price_usd_per_h100e_hour=price)
 
 
-APPLY = {"exclusivity": exclusivity, "outage": outage, "demand_shock": demand_shock, "revenue_shock": revenue_shock,
-         "chip_supply_shock": chip_supply_shock, "export_control": export_control, "policy": policy,
+APPLY = {"exclusivity": exclusivity, "outage": outage, "list_price_cut": list_price_cut, "demand_shock": demand_shock,
+         "revenue_shock": revenue_shock, "chip_supply_shock": chip_supply_shock, "export_control": export_control, "policy": policy,
          "lab_default": lab_default, "equity": equity, "contract": contract}

@@ -47,23 +47,22 @@ class AILab(LabView):
         request = min(gap, affordable)
         return request if request > params.request_threshold_share * self.demand_h100e else 0.0
 
-    def may_trade_with(self, provider) -> bool:
-        """Exclusivity allows it, and the provider is its own fleet or can beat its cost floor."""
+    def may_trade_with(self, provider, quote: float) -> bool:
+        """Exclusivity allows it, and the provider is its own fleet or quotes within its willingness to pay."""
         if self.defaulted:
             return False
         if self.exclusivity_mode == EXCLUSIVE and provider.row != self.exclusive_provider:
             return False
-        if self.self_provider == provider.row:
-            return True
-        return provider.reservation_for(self) > provider.unit_cost_usd_per_h100e_hour
+        return self.self_provider == provider.row or quote <= self.wtp_usd_per_h100e_hour
 
-    def split(self, offers: list[tuple[float, float, float, float, float]], remaining: float, params) -> list[float]:
-        """Logit split of `remaining` over its best `max_offers_per_request` offers (price, reservation,
-        reliability, relationship, own share); the others get nothing this round."""
+    def split(self, offers: list[tuple[float, float, float, float]], remaining: float, params) -> list[float]:
+        """Logit split of `remaining` over its best `max_offers_per_request` offers (price, reliability,
+        relationship, own share), prices judged against its willingness to pay; the others get nothing."""
         weights = (params.price_weight, params.reliability_weight, params.relationship_weight)
         aversion = self.diversification_aversion * params.diversification_aversion_scale
-        utilities = [kernels.offer_utility(price, reservation, reliability, relationship, share, aversion, weights)
-                     for price, reservation, reliability, relationship, share in offers]
+        utilities = [kernels.offer_utility(price, self.wtp_usd_per_h100e_hour, reliability, relationship, share,
+                                           aversion, weights)
+                     for price, reliability, relationship, share in offers]
         ranked = sorted(range(len(offers)), key=lambda i: -utilities[i])  # stable: earlier offer first on ties
         shortlist = set(ranked[: params.max_offers_per_request])
         best = max(utilities[i] for i in shortlist)

@@ -116,6 +116,7 @@ def compute(state, ctx):
     unmet = sum(max(lab.demand_h100e - lab.delivered_h100e - lab.spot_h100e, 0.0) for lab in labs) if started else 0.0
     market_rows = [i for i in range(c.n) if market[i]]
     new_rows = [i for i in market_rows if c.active_step[i] == month]
+    new_1y = [i for i in new_rows if c.duration_months[i] <= 12]
 
     def list_price(kind: str | None) -> float:
         chosen = [p for p in sellers if kind is None or p.kind == PROVIDER_KINDS.index(kind)]
@@ -139,9 +140,14 @@ def compute(state, ctx):
                                                             [c.quantity_h100e[i] for i in market_rows]),
         "new_contract_price_usd_per_h100e_hour": weighted_mean([c.price_usd_per_h100e_hour[i] for i in new_rows],
                                                                [c.quantity_h100e[i] for i in new_rows]),
+        "contract_index_1y_usd_per_h100e_hour": weighted_mean([c.price_usd_per_h100e_hour[i] for i in new_1y],
+                                                              [c.quantity_h100e[i] for i in new_1y]),
+        "contract_quote_1y_usd_per_h100e_hour": weighted_mean([p.contract_price_usd_per_h100e_hour for p in sellers],
+                                                              [p.capacity_h100e for p in sellers]),
         "list_price_usd_per_h100e_hour": list_price(None),
         "list_price_hyperscaler_usd_per_h100e_hour": list_price("hyperscaler"),
         "list_price_neocloud_usd_per_h100e_hour": list_price("neocloud"),
+        "list_price_other_usd_per_h100e_hour": list_price("other"),
         "spot_price_usd_per_h100e_hour": state.spot_price_usd_per_h100e_hour if started else math.nan,
         "utilisation": used / capacity if capacity > 0 else 0.0,
         "idle_capacity_h100e": idle,

@@ -36,6 +36,10 @@ class CloudProvider(ProviderView):
     def start_outage(self, share: float, months: int) -> None:
         self.outage_share, self.outage_months_left = share, months
 
+    def cut_list_prices(self, share: float) -> None:
+        """Lower its on-demand prices by `share` for good: the premium over its contract price shrinks."""
+        self.markup = float(kernels.premium_after_cut(self.markup, share))
+
     def tick_outage(self) -> None:
         """A running outage has one month fewer to go; capacity comes back when none is left."""
         if self.outage_months_left > 0:
@@ -73,13 +77,18 @@ class CloudProvider(ProviderView):
         self.waiting_power_h100e = ready - installed
 
     # --- pricing
-    def set_prices(self, params) -> None:
-        """Unit cost from annuitised capex plus opex; list price = cost x (1 + markup) x utilisation factor."""
+    def set_prices(self, params, highest_wtp: float) -> None:
+        """Unit cost from annuitised capex plus opex; the going 12-month price moves with last month's scarcity
+        (requests turned away less idle capacity, over capacity) within cost and the highest willingness to pay;
+        list price = contract price x (1 + on-demand premium)."""
         self.unit_cost_usd_per_h100e_hour = float(kernels.unit_cost_usd_per_h100e_hour(
             self.capex_usd_per_h100e, self.cost_of_capital, self.useful_life_years, self.opex_usd_per_h100e_hour))
+        pressure = kernels.scarcity_pressure(self.refused_h100e, self.idle_h100e, self.capacity_h100e)
+        self.contract_price_usd_per_h100e_hour = float(kernels.next_contract_price(
+            self.contract_price_usd_per_h100e_hour, pressure, params.contract_price_sensitivity,
+            params.contract_price_max_move_per_month, self.unit_cost_usd_per_h100e_hour, highest_wtp))
         self.list_price_usd_per_h100e_hour = float(kernels.list_price(
-            self.unit_cost_usd_per_h100e_hour, self.markup, self.utilisation, params.reference_utilisation,
-            params.markup_utilisation_slope))
+            self.contract_price_usd_per_h100e_hour, self.markup, self.unit_cost_usd_per_h100e_hour))
 
     # --- negotiation
     def offer_capacity(self, params) -> float:
@@ -89,21 +98,22 @@ class CloudProvider(ProviderView):
                    + self.open_orders_h100e)
         return float(kernels.snap_to_zero(promise - self.committed_h100e, promise))
 
-    def reservation_for(self, lab) -> float:
-        """What `lab` would pay this provider on demand, capped by its willingness to pay."""
-        return min(lab.wtp_usd_per_h100e_hour, self.list_price_usd_per_h100e_hour)
-
-    def quote(self, lab, n_options: int, params) -> float:
-        """Committed price for `lab`: at cost for its own lab, else a Nash bargain discounted for commitment."""
+    def quote(self, lab, params) -> float:
+        """Price for `lab`: at cost for its own lab, else its going 12-month price scaled to the lab's term, never
+        below its full cost."""
         if lab.self_provider == self.row:
             return self.unit_cost_usd_per_h100e_hour
-        power = kernels.bargaining_power(params.provider_bargaining_power, self.utilisation,
-                                         params.reference_utilisation, params.bargaining_utilisation_slope,
-                                         n_options, params.bargaining_options_slope)
-        discount = kernels.commitment_discount(lab.contract_months, params.commitment_discount_max,
-                                               params.commitment_discount_half_months)
-        return float(kernels.nash_price(self.unit_cost_usd_per_h100e_hour, self.reservation_for(lab), power,
-                                        discount))
+        term = float(kernels.term_price(self.contract_price_usd_per_h100e_hour, lab.contract_months,
+                                        params.commitment_discount_max, params.commitment_discount_half_months))
+        return max(term, self.unit_cost_usd_per_h100e_hour)
+
+    @staticmethod
+    def turned_away(asked: list[float], left: float) -> float:
+        """h100e of this round's requests beyond the capacity it has left."""
+        total = 0.0
+        for x in asked:
+            total += x
+        return max(total - left, 0.0)
 
     @staticmethod
     def scale_requests(asked: list[float], left: float) -> float:

@@ -15,7 +15,7 @@ from . import kernels
 from .datafiles import DATA_DIR, DataFileError, parse_bool, read_rows
 from .edges import compile_edges
 from .kernels import sum_by
-from .market_rules import is_captive
+from .market_rules import is_captive, scheduled_h100e
 from .params import Params
 from .records import ACTIVE, ORIGIN_START
 from .schema import PIPELINE_MONTHS
@@ -27,7 +27,7 @@ def build_start_state(params: Params, rng: np.random.Generator, data_dir: Path =
     """The end-2024 market: rosters, eligible and supply edges, contracts in force and equity stakes."""
     providers = _providers(read_rows("providers.csv", (
         "capacity_h100e", "cloud_revenue_usd_bn_per_month", "capex_usd_per_h100e", "cost_of_capital",
-        "useful_life_years", "opex_usd_per_h100e_hour", "markup", "reliability", "site_lead_time_months",
+        "useful_life_years", "opex_usd_per_h100e_hour", "contract_price_usd_per_h100e_hour", "markup", "reliability", "site_lead_time_months",
         "cash_usd_bn"), ("name", "kind", "region"), data_dir), params, data_dir)
     provider_row = _index(providers.name, "provider", data_dir / "providers.csv")
     vendors = _vendors(read_rows("vendors.csv", (
@@ -49,6 +49,7 @@ def build_start_state(params: Params, rng: np.random.Generator, data_dir: Path =
     _start_contracts(state, provider_row, lab_row, params, data_dir)
     _equity(state, data_dir)
     _derive_non_ai_revenue(state, data_dir)
+    _start_utilisation(state)
     return state
 
 
@@ -93,7 +94,7 @@ def _providers(rows, params: Params, data_dir: Path) -> Providers:
     opex = _col(rows, "opex_usd_per_h100e_hour")
     markup = _col(rows, "markup")
     unit_cost = kernels.unit_cost_usd_per_h100e_hour(capex, rate, life, opex)
-    utilisation = np.full(n, params.reference_utilisation)
+    contract_price = _col(rows, "contract_price_usd_per_h100e_hour")
     return Providers(
         name=[row["name"] for row in rows],
         kind=np.array([_kind(row["kind"], PROVIDER_KINDS, path) for row in rows]),
@@ -106,9 +107,9 @@ def _providers(rows, params: Params, data_dir: Path) -> Providers:
         cash_usd_bn=_col(rows, "cash_usd_bn"),
         non_ai_revenue_usd_bn_per_month=_col(rows, "cloud_revenue_usd_bn_per_month"),
         unit_cost_usd_per_h100e_hour=unit_cost,
-        list_price_usd_per_h100e_hour=kernels.list_price(unit_cost, markup, utilisation, params.reference_utilisation,
-                                                         params.markup_utilisation_slope),
-        utilisation=utilisation,
+        contract_price_usd_per_h100e_hour=contract_price,
+        list_price_usd_per_h100e_hour=kernels.list_price(contract_price, markup, unit_cost),
+        utilisation=np.zeros(n),  # set from the contracts in force (_start_utilisation)
     )
 
 
@@ -288,3 +289,12 @@ def _derive_non_ai_revenue(state: MarketState, data_dir: Path) -> None:
                      minlength=len(p))
     p.non_ai_revenue_usd_bn_per_month[:] = np.maximum(p.non_ai_revenue_usd_bn_per_month - ai, 0.0)
 
+
+
+def _start_utilisation(state: MarketState) -> None:
+    """Each provider's utilisation at the start: what its contracts in force schedule for the first month over
+    its capacity (at most 1)."""
+    p = state.providers
+    scheduled = sum_by(state.contracts.seller, weights=scheduled_h100e(state.contracts, 0), minlength=len(p))
+    p.utilisation[:] = np.minimum(np.divide(scheduled, p.capacity_h100e, out=np.zeros(len(p)),
+                                            where=p.capacity_h100e > 0), 1.0)

@@ -16,6 +16,8 @@ def describe(event, names: dict, start_month: str, **figures) -> str:
         return f"{names['lab']} exclusivity: {event.mode}"
     if kind == "outage":
         return f"{names['provider']} outage: {event.share:.0%} of capacity for {event.months} months"
+    if kind == "list_price_cut":
+        return f"{names['provider']} cuts its on-demand prices by {event.share:.0%}"
     if kind in ("demand_shock", "revenue_shock", "chip_supply_shock"):
         target = event.vendor if kind == "chip_supply_shock" else event.lab
         return f"{kind.replace('_', ' ')} x{event.factor:g} for {target}"

@@ -116,6 +116,12 @@ def apply_outage(state, ctx, ev: ResolvedEvent) -> str:
     return describe(ev.event, {"provider": p.name[row]}, ctx.params.start_month)
 
 
+def apply_list_price_cut(state, ctx, ev: ResolvedEvent) -> str:
+    p, row = state.providers, ev.rows["provider"]
+    p.markup[row] = kernels.premium_after_cut(p.markup[row], ev.event.share)
+    return describe(ev.event, {"provider": p.name[row]}, ctx.params.start_month)
+
+
 def tick_outages(state: MarketState) -> None:
     """Count down running outages; capacity comes back when the count reaches zero."""
     p = state.providers
@@ -224,8 +230,9 @@ def apply_contract(state, ctx, ev: ResolvedEvent) -> str:
 
 
 APPLY = {
-    "exclusivity": apply_exclusivity, "outage": apply_outage, "demand_shock": apply_demand_shock,
-    "revenue_shock": apply_revenue_shock, "chip_supply_shock": apply_chip_supply_shock,
+    "exclusivity": apply_exclusivity, "outage": apply_outage, "list_price_cut": apply_list_price_cut,
+    "demand_shock": apply_demand_shock, "revenue_shock": apply_revenue_shock,
+    "chip_supply_shock": apply_chip_supply_shock,
     "export_control": apply_export_control, "policy": apply_policy, "lab_default": apply_lab_default,
     "equity": apply_equity, "contract": apply_contract,
 }

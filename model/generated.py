@@ -18,6 +18,8 @@ from .state import PROVIDER_KINDS, Labs, MarketState, Providers, Regulators, Ven
 from .units import usd_bn
 
 REGIONS = ("US", "EU", "UK")
+GENERATED_CONTRACT_MARGIN = 1.5  # ESTIMATE: a 12-month commitment at 50% over full unit cost
+GENERATED_UTILISATION = 0.85  # ESTIMATE: the share of capacity in use at the start (demand is 85% of capacity)
 
 
 def generate_state(params: Params, rng: np.random.Generator) -> MarketState:
@@ -58,8 +60,9 @@ def _providers(n: int, params: Params, rng) -> Providers:
     rate = rng.uniform(0.08, 0.15, n)
     life = rng.choice([5.0, 6.0], n)
     opex = rng.uniform(0.35, 0.55, n)
-    markup = np.where(kind == 0, rng.uniform(1.6, 2.2, n), rng.uniform(0.8, 1.3, n))
+    markup = np.where(kind == 0, rng.uniform(1.6, 2.2, n), rng.uniform(0.2, 0.6, n))  # on-demand premium
     unit_cost = kernels.unit_cost_usd_per_h100e_hour(capex, rate, life, opex)
+    contract_price = GENERATED_CONTRACT_MARGIN * unit_cost
     return Providers(
         name=[f"Provider {i + 1}" for i in range(n)], kind=kind,
         region=[REGIONS[i] for i in rng.integers(0, len(REGIONS), n)],
@@ -69,9 +72,9 @@ def _providers(n: int, params: Params, rng) -> Providers:
         reliability=rng.uniform(0.93, 0.995, n), site_lead_time_months=rng.integers(2, 8, n),
         cash_usd_bn=rng.lognormal(0.0, 1.0, n),
         non_ai_revenue_usd_bn_per_month=rng.lognormal(np.log(0.2), 1.0, n), unit_cost_usd_per_h100e_hour=unit_cost,
-        list_price_usd_per_h100e_hour=kernels.list_price(unit_cost, markup, params.reference_utilisation,
-                                                         params.reference_utilisation, params.markup_utilisation_slope),
-        utilisation=params.reference_utilisation)
+        contract_price_usd_per_h100e_hour=contract_price,
+        list_price_usd_per_h100e_hour=kernels.list_price(contract_price, markup, unit_cost),
+        utilisation=GENERATED_UTILISATION)
 
 
 def _labs(n: int, providers: Providers, params: Params, rng) -> Labs:

@@ -74,29 +74,40 @@ def unit_cost_usd_per_h100e_hour(capex_usd_per_h100e, cost_of_capital, useful_li
     return annual / HOURS_PER_YEAR + opex_usd_per_h100e_hour
 
 
-def list_price(unit_cost, markup, utilisation, reference_utilisation, utilisation_slope):
-    """On-demand price: cost x (1 + markup) x (1 + slope x (utilisation - reference)), never below cost."""
-    price = unit_cost * (1.0 + markup) * (1.0 + utilisation_slope * (utilisation - reference_utilisation))
-    return np.maximum(price, unit_cost)
+def list_price(contract_price, premium, unit_cost):
+    """On-demand price: the 12-month contract price x (1 + the provider's on-demand premium), never below cost."""
+    return np.maximum(contract_price * (1.0 + premium), unit_cost)
+
+
+def premium_after_cut(premium, share):
+    """On-demand premium that lowers the list price (contract price x (1 + premium)) by `share`:
+    (1 + premium) x (1 - share) - 1."""
+    return (1.0 + premium) * (1.0 - share) - 1.0
+
+
+def scarcity_pressure(refused_h100e, idle_h100e, capacity_h100e):
+    """Excess demand at the going price as a share of capacity: (requests turned away - idle) / capacity
+    (capacity below one H100e counts as one)."""
+    return (np.asarray(refused_h100e, dtype=float) - idle_h100e) / np.maximum(capacity_h100e, 1.0)
+
+
+def next_contract_price(price, pressure, sensitivity, max_move, floor, cap):
+    """Next month's going price of a 12-month commitment: moves by sensitivity x pressure, at most +-max_move a
+    month, and stays within [floor, max(cap, floor)] (full unit cost and the highest willingness to pay)."""
+    moved = price * (1.0 + np.clip(sensitivity * np.asarray(pressure, dtype=float), -max_move, max_move))
+    return np.clip(moved, floor, np.maximum(cap, floor))
 
 
 def commitment_discount(duration_months, discount_max, half_months):
-    """Share of the provider's surplus given up for a commitment of `duration_months` (0 at 0, -> max)."""
+    """Share off the on-demand price for a commitment of `duration_months`: max x d / (d + half) (0 at 0, -> max)."""
     return discount_max * duration_months / (duration_months + half_months)
 
 
-def bargaining_power(base, utilisation, reference_utilisation, utilisation_slope, n_options, options_slope):
-    """Provider's Nash bargaining power in [0.05, 0.95]: rises with its utilisation, falls with the lab's options."""
-    power = base + utilisation_slope * (utilisation - reference_utilisation) - options_slope * (1.0 - 1.0 / n_options)
-    return np.clip(power, 0.05, 0.95)
-
-
-def nash_price(cost_floor, reservation_price, power, discount):
-    """Committed price: the provider takes `power` x (1 - discount) of the surplus between floor and reservation.
-
-    Lies in [cost_floor, reservation_price] whenever reservation >= floor; rises with power, falls with discount.
-    """
-    return cost_floor + power * (1.0 - discount) * (reservation_price - cost_floor)
+def term_price(contract_price_12m, duration_months, discount_max, half_months):
+    """Price of a commitment of `duration_months` at a provider whose 12-month price is `contract_price_12m`:
+    scaled by (1 - discount(d)) / (1 - discount(12)), so longer terms are cheaper and 12 months is the going price."""
+    return (contract_price_12m * (1.0 - commitment_discount(duration_months, discount_max, half_months))
+            / (1.0 - commitment_discount(12.0, discount_max, half_months)))
 
 
 def offer_utility(price, reservation_price, reliability, relationship, own_share, aversion, weights):

@@ -42,13 +42,17 @@ class Params:
     breach_after_months: int = p(3, "ESTIMATE: three months of unpaid bills before a breach")
     # --- negotiation
     negotiation_rounds: int = p(3, "ESTIMATE: three rounds of requests per month")
-    provider_bargaining_power: float = p(
-        0.7, "ESTIMATE: chosen with the options slope so start quotes for 3-year terms are $2-3/h (issue #2 target)")
-    bargaining_utilisation_slope: float = p(0.5, "ESTIMATE: power rises with the provider's utilisation")
-    bargaining_options_slope: float = p(0.1, "ESTIMATE: power falls as the lab has more outside options")
-    commitment_discount_max: float = p(0.5, "30-50% reserved vs on-demand discount (Mercatus AI, 2026)")
+    contract_price_sensitivity: float = p(
+        0.5, "ESTIMATE: the going contract price moves 5% a month when requests turned away (or idle capacity) "
+             "reach 10% of capacity; chosen so that 2025's idle neocloud capacity can take the 1-year index from "
+             "~$2.3 to ~$1.7 within the year (market-2025.csv) without tuning to that figure")
+    contract_price_max_move_per_month: float = p(
+        0.05, "ESTIMATE: going prices move at most 5% a month (the 1-year index fell ~26% in ten months of 2025)")
+    commitment_discount_max: float = p(
+        0.5, "30-50% reserved vs on-demand discount (Mercatus AI, 2026); enters the term structure of contract prices")
     commitment_discount_half_months: float = p(
-        24.0, "ESTIMATE: half the maximum discount at a two-year commitment (1-3 yr reservations, Mercatus AI)")
+        24.0, "ESTIMATE: half the maximum discount at a two-year commitment (1-3 yr reservations, Mercatus AI): a "
+              "48-month term is 20% below the 12-month price")
     price_weight: float = p(3.0, "ESTIMATE: logit weight on price relative to the lab's reservation price")
     reliability_weight: float = p(5.0, "ESTIMATE: logit weight on provider reliability")
     relationship_weight: float = p(0.5, "ESTIMATE: logit weight on an existing relationship")
@@ -58,8 +62,6 @@ class Params:
     quote_expansion_share: float = p(0.5, "ESTIMATE: providers promise up to 50% of installed capacity beyond it")
     ramp_months: int = p(3, "ESTIMATE: new contracts ramp to full quantity over three months")
     # --- supply and pricing
-    reference_utilisation: float = p(0.8, "ESTIMATE: markups are calibrated at 80% utilisation")
-    markup_utilisation_slope: float = p(1.0, "ESTIMATE: list price rises 10% per 10 points of utilisation")
     reserve_margin: float = p(0.15, "ESTIMATE: providers build 15% beyond contracted load for on-demand use")
     strategic_priority: float = p(3.0, "ESTIMATE: a vendor serves captive owners with three times the weight")
     vendor_price_sensitivity: float = p(0.05, "ESTIMATE: vendor price change per month per unit of excess backlog")

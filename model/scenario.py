@@ -55,6 +55,14 @@ class OutageEvent(EventBase):
     share: float = Field(gt=0, le=1)
 
 
+class ListPriceCutEvent(EventBase):
+    """A provider cuts its on-demand (list) prices by `share` from this month: its on-demand premium over its
+    contract price is lowered so the list price is (1 - share) of what it was."""
+    type: Literal["list_price_cut"]
+    provider: str
+    share: float = Field(gt=0, lt=1)
+
+
 class DemandShockEvent(EventBase):
     """A lab's compute demand (or every lab's, lab = "all") is multiplied by `factor`."""
     type: Literal["demand_shock"]
@@ -149,7 +157,7 @@ class ContractEvent(EventBase):
         return self
 
 
-Event = Annotated[Union[ExclusivityEvent, OutageEvent, DemandShockEvent, RevenueShockEvent, ChipSupplyShockEvent,
+Event = Annotated[Union[ExclusivityEvent, OutageEvent, ListPriceCutEvent, DemandShockEvent, RevenueShockEvent, ChipSupplyShockEvent,
                         ExportControlEvent, PolicyEvent, LabDefaultEvent, EquityEvent, ContractEvent],
                   Field(discriminator="type")]
 

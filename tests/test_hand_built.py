@@ -36,6 +36,24 @@ def test_events_an_outage_takes_capacity_offline_for_exactly_its_months(engine):
 
 
 @ENGINES
+def test_events_a_list_price_cut_lowers_the_on_demand_premium_for_good(engine):
+    """A cuts its list price by 20% in the first month: premium (1 + 0.2) x (1 - 0.2) - 1 = -0.04, so its list
+    price is 2.5 x 0.96 = $2.40/h instead of $3.00, and stays cut the next month (its going price unchanged:
+    nothing idle or turned away is set; labs have no money, so no one trades)."""
+    state = tiny_state()
+    state.labs.cash_usd_bn[:] = state.labs.revenue_usd_bn_per_month[:] = 0.0
+    model = tiny_model(state, engine=engine, events=[
+        {"id": "cut", "date": "2025-01", "type": "list_price_cut", "provider": "A", "share": 0.2}])
+    listed = after(model, "pricing", lambda m: float(m.state.providers.list_price_usd_per_h100e_hour[A]))
+    model.step()
+    model.state.providers.idle_h100e[:] = 0.0  # keep the going price where it was
+    model.step()
+    assert listed == [approx(2.4), approx(2.4)]
+    assert model.state.providers.markup[A] == approx(-0.04)
+    assert model.event_log()["event"].iloc[0] == "A cuts its on-demand prices by 20%"
+
+
+@ENGINES
 def test_demand_labs_grow_at_their_own_rates(engine):
     """L1's demand grows 1% a month in logs and its revenue 2%: 500 e^0.01 = 505.02508354208 H100e and
     1 x e^0.02 = $1.02020134002676B after one month; L2 (no growth) stays at 500 and $1B."""
@@ -106,42 +124,71 @@ def test_supply_chips_wait_for_power_and_are_not_lost(engine):
 
 
 @ENGINES
-def test_pricing_unit_cost_and_list_price(engine):
-    """A: capex $43,800 over 5 years at 0% = $8,760 a year = $1.00/h, plus $0.50 opex: $1.50/h; at 90% utilisation
-    its list price is 1.5 x (1 + 100%) x (1 + 1.0 x (0.9 - 0.8)) = $3.30/h. B at a 10% cost of capital: annuity
-    factor 0.1 / (1 - 1.1^-5) = 0.263797, 43,800 x 0.263797 / 8,760 + 0.5 = $1.81899/h; at 80%, list 2 x cost."""
+def test_pricing_unit_cost_and_the_going_price_responds_to_scarcity(engine):
+    """Unit cost: A's capex $43,800 over 5 years at 0% = $8,760 a year = $1.00/h, plus $0.50 opex: $1.50/h. B at a
+    10% cost of capital: annuity factor 0.1 / (1 - 1.1^-5) = 0.263797, 43,800 x 0.263797 / 8,760 + 0.5 = $1.81899/h.
+
+    Last month A turned away 100 H100e and had nothing idle: pressure 100 / 1,000 = 0.1, the price moves
+    0.5 x 0.1 = +5%: 2.5 x 1.05 = $2.625/h, list 2.625 x 1.2 = $3.15/h. B had 300 idle: pressure -0.3, -15% is held
+    to the 5% limit: $2.375/h, list $2.85/h. Other had everything idle (pressure -1, -5%) from $1.55: 1.4725 is
+    below its $1.50 cost, so $1.50; list max(1.5 x 1.2, cost) = $1.80/h."""
     state = tiny_state()
-    state.providers.utilisation[A] = 0.9
-    state.providers.cost_of_capital[B] = 0.1
+    p = state.providers
+    p.refused_h100e[A] = 100.0
+    p.idle_h100e[B], p.cost_of_capital[B] = 300.0, 0.1
+    p.idle_h100e[OTHER], p.contract_price_usd_per_h100e_hour[OTHER] = 1000.0, 1.55
     model = tiny_model(state, engine=engine)
     seen = after(model, "pricing", lambda m: (m.state.providers.unit_cost_usd_per_h100e_hour.copy(),
+                                               m.state.providers.contract_price_usd_per_h100e_hour.copy(),
                                                m.state.providers.list_price_usd_per_h100e_hour.copy()))
     model.step()
-    cost, price = seen[0]
-    assert cost[A] == approx(1.5) and price[A] == approx(3.3)
-    assert cost[B] == approx(1.8189874039737262) and price[B] == approx(2 * 1.8189874039737262)
+    cost, contract, listed = seen[0]
+    assert cost[A] == approx(1.5) and cost[B] == approx(1.8189874039737262) and cost[OTHER] == approx(1.5)
+    assert list(contract) == [approx(2.625), approx(2.375), approx(1.5)]
+    assert list(listed) == [approx(3.15), approx(2.85), approx(1.8)]
 
 
 @ENGINES
-def test_negotiation_equal_offers_split_evenly_at_the_nash_price(engine):
-    """Each lab asks for its whole demand, 500 H100e (no contracts; means of $1B + $10B/24 cover it). Reservation
-    min($4 wtp, $3 list) = $3; bargaining power 0.7 - 0.1 x (1 - 1/2 options) = 0.65; a 12-month term gets
-    0.5 x 12/(12 + 24) = 1/6 off the surplus: price 1.5 + 0.65 x 5/6 x (3 - 1.5) = $2.3125/h. Equal utilities
-    split 250/250. Value over 12 months with a 3-month ramp (12 - 3 + 4/2 = 11 full months):
-    250 x 2.3125 x 730 x 11 / 1e9 = $0.00464234375B each."""
+def test_negotiation_equal_offers_split_evenly_at_the_going_price(engine):
+    """Each lab asks for its whole demand, 500 H100e (no contracts; means of $1B + $10B/24 cover it). A and B quote
+    their going 12-month price for the labs' 12-month terms: $2.50/h, within the $4 willingness to pay. Equal
+    utilities split 250/250. Value over 12 months with a 3-month ramp (12 - 3 + 4/2 = 11 full months):
+    250 x 2.5 x 730 x 11 / 1e9 = $0.00501875B each. Nothing was turned away."""
     model = tiny_model(engine=engine)
     model.step()
     c = model.state.contracts
     assert c.n == 4
     assert sorted(zip(c.buyer_lab.tolist(), c.seller.tolist())) == [(L1, A), (L1, B), (L2, A), (L2, B)]
     assert list(c.quantity_h100e) == [approx(250.0)] * 4
-    assert list(c.price_usd_per_h100e_hour) == [approx(2.3125)] * 4
-    assert list(c.value_usd_bn) == [approx(0.00464234375)] * 4
+    assert list(c.price_usd_per_h100e_hour) == [approx(2.5)] * 4
+    assert list(c.value_usd_bn) == [approx(0.00501875)] * 4
     assert (c.status == ACTIVE).all()  # $0.005B is under the regulator's threshold: approved, then active
+    assert list(model.state.providers.refused_h100e) == [0.0, 0.0, 0.0]
     # a minimum contract of exactly half the demand (250) still signs all four: the rule is "at least"
     at_the_minimum = tiny_model(engine=engine, min_contract_share=0.5)
     at_the_minimum.step()
     assert at_the_minimum.state.contracts.n == 4
+
+
+@ENGINES
+def test_negotiation_a_full_provider_turns_requests_away_and_a_long_term_is_cheaper(engine):
+    """B is full: 1,000 installed x 1.5 promised, all committed to L2 already (1,500 H100e at $2, 24 months), so it
+    can promise nothing. L1 asks 500 and splits it evenly over A and B in the first round (equal utilities): B turns
+    its 250 away; in round two L1 asks A, with room, for the 250 left. L1 signs 500 at A.
+
+    L1's term is 48 months: term price 2.5 x (1 - 0.5 x 48/72) / (1 - 0.5 x 12/36) = 2.5 x (2/3) / (5/6) = $2.00/h."""
+    state = tiny_state()
+    add_active(state, B, L2, 1500.0, 2.0)
+    state.labs.demand_h100e[L2] = 1500.0
+    state.labs.contract_months[L1] = 48
+    model = tiny_model(state, engine=engine)
+    model.step()
+    c = model.state.contracts
+    new = c.origin == 1
+    assert c.seller[new].tolist() == [A] and c.quantity_h100e[new][0] == approx(500.0)
+    assert c.price_usd_per_h100e_hour[new][0] == approx(2.0)
+    assert model.state.providers.refused_h100e[B] == approx(250.0)
+    assert model.state.providers.refused_h100e[A] == 0.0
 
 
 @ENGINES
@@ -305,14 +352,14 @@ def test_metrics_concentration_prices_and_dependency(engine):
 
 @ENGINES
 def test_settlement_one_ordinary_month_of_money(engine):
-    """Month 0 of the tiny market. Each lab signs 250 H100e at A and at B for $2.3125/h (the negotiation test),
+    """Month 0 of the tiny market. Each lab signs 250 H100e at A and at B for $2.50/h (the negotiation test),
     on a 3-month ramp: 1/3 is owed now, 83.33 per contract, so each lab receives 166.67 and A delivers 166.67.
     Idle: A and B 1,000 - 166.67 = 833.33, Other 1,000 (2,666.67). Each lab still wants 500 - 166.67 = 333.33:
     demand over idle 666.67 / 2,666.67 = 0.25, and 1.5 x 1.5 x 0.25 = $0.5625 is floored at the cheapest idle cost,
     $1.50. All of it is served; providers sell 0.25 of their idle: A and B 208.33, Other 250.
-    Each lab pays 166.67 x 2.3125 x 730 = $281,354.17 on contracts and 333.33 x 1.5 x 730 = $365,000 spot.
-    A earns $281,354.17 + $730,000 x 208.33/666.67 = $228,125 of spot; pays opex 1,000 x 0.5 x 730 = $365,000;
-    with $1B of non-AI revenue at a 30% margin it banks $300M: cash 10 + 0.3 + 0.00014447917, and its non-AI revenue
+    Each lab pays 166.67 x 2.5 x 730 = $304,166.67 on contracts and 333.33 x 1.5 x 730 = $365,000 spot.
+    A earns $304,166.67 + $730,000 x 208.33/666.67 = $228,125 of spot; pays opex 1,000 x 0.5 x 730 = $365,000;
+    with $1B of non-AI revenue at a 30% margin it banks $300M: cash 10 + 0.3 + 0.00016729167, and its non-AI revenue
     grows 1.7% to $1.017B. Depreciation 1,000 x 43,800 / 60 months = $730,000: profit = flow - 0.00073.
     Other (no cash) earns $273,750 of spot and pays $365,000 of opex: it borrows $91,250.
     Utilisation: A (166.67 + 208.33) / 1,000 = 0.375, Other 0.25. Compute at risk, spot included: A carries 375 of
@@ -328,11 +375,11 @@ def test_settlement_one_ordinary_month_of_money(engine):
     assert s.spot_price_usd_per_h100e_hour == approx(1.5)
     assert list(labs.spot_h100e) == [approx(1000 / 3)] * 2
     assert list(p.spot_sold_h100e) == [approx(625 / 3), approx(625 / 3), approx(250.0)]
-    assert list(labs.spend_usd_bn) == [approx(0.00028135416666666667 + 0.000365)] * 2
-    assert list(labs.cash_usd_bn) == [approx(11.0 - 0.00028135416666666667 - 0.000365)] * 2
-    assert p.contract_revenue_usd_bn[A] == approx(0.00028135416666666667)
+    assert list(labs.spend_usd_bn) == [approx(0.00030416666666666667 + 0.000365)] * 2
+    assert list(labs.cash_usd_bn) == [approx(11.0 - 0.00030416666666666667 - 0.000365)] * 2
+    assert p.contract_revenue_usd_bn[A] == approx(0.00030416666666666667)
     assert p.spot_revenue_usd_bn[A] == approx(0.000228125) and p.spot_revenue_usd_bn[OTHER] == approx(0.00027375)
-    flow_a = 0.3 + 0.00028135416666666667 + 0.000228125 - 0.000365
+    flow_a = 0.3 + 0.00030416666666666667 + 0.000228125 - 0.000365
     assert p.cash_usd_bn[A] == approx(10.0 + flow_a) and p.debt_usd_bn[A] == 0.0
     assert p.profit_usd_bn[A] == approx(flow_a - 0.00073)
     assert p.non_ai_revenue_usd_bn_per_month[A] == approx(1.017)

@@ -18,7 +18,7 @@ markets = st.fixed_dictionaries({
     "demand_growth_scale": st.floats(0.0, 3.0),
     "diversification_aversion_scale": st.floats(0.0, 4.0),
     "negotiation_rounds": st.integers(1, 4),
-    "provider_bargaining_power": st.floats(0.0, 1.0),
+    "contract_price_sensitivity": st.floats(0.0, 2.0),
     "regulator_strictness_scale": st.floats(0.0, 2.0),
 })
 

@@ -8,26 +8,36 @@ from hypothesis import strategies as st
 from model import kernels
 
 
-def test_nash_price_between_floor_and_reservation_and_rising_with_power():
-    prices = [kernels.nash_price(1.5, 4.0, power, 0.0) for power in (0.0, 0.25, 0.5, 1.0)]
-    assert prices == pytest.approx([1.5, 2.125, 2.75, 4.0])
-    assert all(1.5 <= p <= 4.0 for p in prices)
-    assert prices == sorted(prices)
+def test_the_going_price_moves_with_scarcity_within_cost_and_willingness_to_pay():
+    # turned away 100 of 1,000 with nothing idle: pressure 0.1; x sensitivity 0.5 = +5%
+    assert kernels.scarcity_pressure(100.0, 0.0, 1000.0) == pytest.approx(0.1)
+    assert kernels.scarcity_pressure(0.0, 250.0, 1000.0) == pytest.approx(-0.25)
+    assert kernels.scarcity_pressure(2.0, 0.0, 0.0) == pytest.approx(2.0)  # no capacity counts as one H100e
+    assert kernels.next_contract_price(2.0, 0.1, 0.5, 0.05, 1.5, 4.0) == pytest.approx(2.1)
+    # -0.25 x 0.5 = -12.5% is held to -5%: 1.9; +3 x 0.5 held to +5%
+    assert kernels.next_contract_price(2.0, -0.25, 0.5, 0.05, 1.5, 4.0) == pytest.approx(1.9)
+    assert kernels.next_contract_price(2.0, 3.0, 0.5, 0.05, 1.5, 4.0) == pytest.approx(2.1)
+    # never below full cost, never above the highest willingness to pay (unless cost is above it)
+    assert kernels.next_contract_price(1.55, -1.0, 0.5, 0.05, 1.5, 4.0) == pytest.approx(1.5)
+    assert kernels.next_contract_price(3.9, 1.0, 0.5, 0.05, 1.5, 4.0) == pytest.approx(4.0)
+    assert kernels.next_contract_price(3.0, 0.0, 0.5, 0.05, 5.0, 4.0) == pytest.approx(5.0)
 
 
-def test_commitment_discount_lowers_price_but_not_below_cost():
-    short = kernels.nash_price(1.5, 4.0, 0.6, kernels.commitment_discount(12, 0.5, 24))
-    long = kernels.nash_price(1.5, 4.0, 0.6, kernels.commitment_discount(60, 0.5, 24))
-    assert 1.5 < long < short < 4.0
+def test_term_structure_of_contract_prices():
+    # discount(d) = 0.5 d / (d + 24): 12 -> 1/6, 24 -> 1/4, 48 -> 1/3
     assert kernels.commitment_discount(24, 0.5, 24) == pytest.approx(0.25)
+    assert kernels.term_price(2.5, 12, 0.5, 24) == pytest.approx(2.5)  # 12 months is the going price
+    assert kernels.term_price(2.5, 48, 0.5, 24) == pytest.approx(2.5 * (2 / 3) / (5 / 6))  # $2.00
+    assert kernels.term_price(2.5, 0, 0.5, 24) == pytest.approx(2.5 / (5 / 6))  # on demand: $3.00
 
 
-def test_bargaining_power_rises_with_utilisation_falls_with_options_and_is_bounded():
-    base = kernels.bargaining_power(0.6, 0.8, 0.8, 0.5, 1, 0.1)
-    assert base == pytest.approx(0.6)
-    assert kernels.bargaining_power(0.6, 0.95, 0.8, 0.5, 1, 0.1) > base
-    assert kernels.bargaining_power(0.6, 0.8, 0.8, 0.5, 10, 0.1) == pytest.approx(0.6 - 0.09)
-    assert kernels.bargaining_power(5.0, 1.0, 0.8, 0.5, 1, 0.1) == 0.95
+def test_list_price_is_the_contract_price_with_its_premium_and_a_cut_lowers_it():
+    assert kernels.list_price(2.5, 0.2, 1.5) == pytest.approx(3.0)
+    assert kernels.list_price(1.0, 0.2, 1.5) == 1.5  # never below cost
+    # AWS: $2.60 x 2.91 = $7.566; a 44% cut: (2.91 x 0.56) - 1 = 0.6296, list $4.237
+    cut = kernels.premium_after_cut(1.91, 0.44)
+    assert cut == pytest.approx(0.6296)
+    assert kernels.list_price(2.6, cut, 1.3) == pytest.approx(7.566 * 0.56)
 
 
 def test_unit_cost_is_annuitised_capex_plus_opex():
@@ -35,13 +45,6 @@ def test_unit_cost_is_annuitised_capex_plus_opex():
     assert kernels.unit_cost_usd_per_h100e_hour(30_000, 0.10, 5, 0.40) == pytest.approx(0.40 + 30_000 * 0.2637975 / 8760,
                                                                                       rel=1e-6)
     assert kernels.capital_recovery_factor(0.0, 5) == pytest.approx(0.2)
-
-
-def test_list_price_rises_with_utilisation_and_never_falls_below_cost():
-    low, ref, high = (kernels.list_price(1.5, 1.0, u, 0.8, 1.0) for u in (0.2, 0.8, 1.0))
-    assert ref == pytest.approx(3.0)
-    assert low < ref < high
-    assert kernels.list_price(1.5, 0.0, 0.0, 0.8, 2.0) == 1.5
 
 
 def test_pro_rata_never_exceeds_what_is_available_or_requested():
@@ -270,7 +273,5 @@ def test_bounds_that_bind_only_away_from_the_defaults():
     assert kernels.vendor_price(20_000.0, 20_000.0, 15_000.0, 1000.0, 3.0, 0.01) == pytest.approx(20_400.0)
     # the monthly move is at least -10%: no backlog, sensitivity 0.5: -0.5 -> -0.1
     assert kernels.vendor_price(20_000.0, 20_000.0, 0.0, 1000.0, 3.0, 0.5) == pytest.approx(18_000.0)
-    # bargaining power is at least 0.05: 0.1 - 0.1 x (1 - 1/10) = 0.01 -> 0.05
-    assert kernels.bargaining_power(0.1, 0.8, 0.8, 0.5, 10, 0.1) == pytest.approx(0.05)
     # less than one H100e scheduled and half of it available: half is delivered
     assert kernels.delivery_ratio(0.25, 0.5) == pytest.approx(0.5)

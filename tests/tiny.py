@@ -5,7 +5,8 @@ two labs, one regulator. Round numbers everywhere:
 - Clouds "A" and "B" (neoclouds, US) and "Other" (the residual "other clouds" category): 1,000 H100e installed each,
   powered for exactly that; capex $43,800 per H100e over 5 years at a 0% cost of capital = $8,760 a year =
   $1.00 per hour, plus $0.50 opex: unit cost $1.50/h. Markup 100%, reliability 0.9, sites take 2 months,
-  cash $10B, no non-AI revenue. Utilisation 0.8 (the reference), so list price = 1.5 x 2 = $3.00/h.
+  cash $10B, no non-AI revenue. Going 12-month contract price $2.50/h, on-demand premium 20%: list price
+  2.5 x 1.2 = $3.00/h. Utilisation 0.8.
 - Labs "L1" and "L2": demand 500 H100e, revenue $1B a month, cash $10B, no growth, willingness to pay $4/h,
   no aversion to concentration, 12-month contracts. Both may trade with A and B (not Other).
 - Regulator "US": reviews deals of $1,000B and more (none, unless a test lowers it), HHI 1,800 / ΔHHI 100 /
@@ -37,8 +38,9 @@ def tiny_state() -> MarketState:
     providers = Providers(
         name=["A", "B", "Other"], kind=[neocloud, neocloud, other], capacity_h100e=[1000.0] * 3,
         power_limit_h100e=[1000.0] * 3, capex_usd_per_h100e=43_800.0, cost_of_capital=0.0, useful_life_years=5.0,
-        opex_usd_per_h100e_hour=0.5, markup=1.0, reliability=0.9, site_lead_time_months=2, cash_usd_bn=10.0,
-        unit_cost_usd_per_h100e_hour=1.5, list_price_usd_per_h100e_hour=3.0, utilisation=0.8)
+        opex_usd_per_h100e_hour=0.5, markup=0.2, reliability=0.9, site_lead_time_months=2, cash_usd_bn=10.0,
+        unit_cost_usd_per_h100e_hour=1.5, contract_price_usd_per_h100e_hour=2.5, list_price_usd_per_h100e_hour=3.0,
+        utilisation=0.8)
     labs = Labs(name=["L1", "L2"], frontier=True, demand_h100e=500.0, demand_growth_per_month=0.0,
                 revenue_usd_bn_per_month=1.0, revenue_growth_per_month=0.0, cash_usd_bn=10.0,
                 wtp_usd_per_h100e_hour=4.0, diversification_aversion=0.0, contract_months=12)

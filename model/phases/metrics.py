@@ -116,6 +116,8 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     market_q = c.quantity_h100e[active_market]
     residual = residual_providers(state)
     new = (c.active_step == state.month) & active_market
+    new_1y = new & (c.duration_months <= 12)
+    other = p.kind == PROVIDER_KINDS.index("other")
 
     m = {
         "date": index_to_month(ctx.params.start_month, state.month),
@@ -133,12 +135,18 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
         "committed_price_usd_per_h100e_hour": _weighted_mean(c.price_usd_per_h100e_hour[active_market], market_q),
         "new_contract_price_usd_per_h100e_hour": _weighted_mean(c.price_usd_per_h100e_hour[new],
                                                                 c.quantity_h100e[new]),
+        "contract_index_1y_usd_per_h100e_hour": _weighted_mean(c.price_usd_per_h100e_hour[new_1y],
+                                                               c.quantity_h100e[new_1y]),
+        "contract_quote_1y_usd_per_h100e_hour": _weighted_mean(p.contract_price_usd_per_h100e_hour[sells],
+                                                               p.capacity_h100e[sells]),
         "list_price_usd_per_h100e_hour": _weighted_mean(p.list_price_usd_per_h100e_hour[sells],
                                                         p.capacity_h100e[sells]),
         "list_price_hyperscaler_usd_per_h100e_hour": _weighted_mean(p.list_price_usd_per_h100e_hour[hyperscaler],
                                                                     p.capacity_h100e[hyperscaler]),
         "list_price_neocloud_usd_per_h100e_hour": _weighted_mean(p.list_price_usd_per_h100e_hour[neocloud],
                                                                  p.capacity_h100e[neocloud]),
+        "list_price_other_usd_per_h100e_hour": _weighted_mean(p.list_price_usd_per_h100e_hour[other],
+                                                              p.capacity_h100e[other]),
         "spot_price_usd_per_h100e_hour": float(f["spot_price"]),
         "utilisation": float(used.sum() / capacity_total) if capacity_total > 0 else 0.0,
         "idle_capacity_h100e": float(idle.sum()),

@@ -1,6 +1,7 @@
 """Phase 5, negotiation: labs with a coverage gap request capacity along their eligible edges; providers quote
-a Nash-bargained committed price; labs split their request by a logit over offers; oversubscribed providers
-scale allocations down; what is left goes to the next round. Allocations become proposed contracts."""
+their going contract price for the lab's term; labs split their request by a logit over offers; oversubscribed
+providers scale allocations down and record what they turned away; what is left goes to the next round.
+Allocations become proposed contracts."""
 
 from __future__ import annotations
 
@@ -50,25 +51,21 @@ def provider_offer_capacity(state: MarketState, ctx: StepContext) -> np.ndarray:
 
 def edge_quotes(state: MarketState, ctx: StepContext, lab: np.ndarray | None = None,
                 provider: np.ndarray | None = None):
-    """Per eligible edge (or per (lab, provider) offer given, whole labs at a time): (committed price, the lab's
-    reservation price for utility, tradable mask)."""
+    """Per eligible edge (or per (lab, provider) offer given): (quoted price, the lab's willingness to pay, tradable
+    mask). A provider quotes its going 12-month price scaled to the lab's term (never below its full cost); its own
+    lab gets cost. An offer is tradable when exclusivity allows it and the quote is within the lab's willingness."""
     e, p, labs, params = state.edges, state.providers, state.labs, ctx.params
     if lab is None:
         lab, provider = e.lab, e.provider
     captive = labs.self_provider[lab] == provider
     cost = p.unit_cost_usd_per_h100e_hour[provider]
     wtp = labs.wtp_usd_per_h100e_hour[lab]
-    reservation = np.minimum(wtp, p.list_price_usd_per_h100e_hour[provider])
+    term = kernels.term_price(p.contract_price_usd_per_h100e_hour[provider], labs.contract_months[lab],
+                              params.commitment_discount_max, params.commitment_discount_half_months)
+    price = np.where(captive, cost, np.maximum(term, cost))
     only = sole_counterparty(labs)[lab]
-    tradable = ((only == ANY_PROVIDER) | (provider == only)) & (captive | (reservation > cost))
-    n_options = np.maximum(sum_by(lab[tradable], minlength=len(labs)), 1)[lab]
-    power = kernels.bargaining_power(params.provider_bargaining_power, p.utilisation[provider],
-                                     params.reference_utilisation, params.bargaining_utilisation_slope,
-                                     n_options, params.bargaining_options_slope)
-    discount = kernels.commitment_discount(labs.contract_months, params.commitment_discount_max,
-                                           params.commitment_discount_half_months)[lab]
-    price = np.where(captive, cost, kernels.nash_price(cost, reservation, power, discount))
-    return price, np.where(captive, wtp, reservation), tradable
+    tradable = ((only == ANY_PROVIDER) | (provider == only)) & (captive | (price <= wtp))
+    return price, wtp, tradable
 
 
 ANY_PROVIDER, NO_PROVIDER = -1, -2
@@ -99,25 +96,26 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
     remaining = asked_for.copy()
     asking = remaining > 0
     rows = np.flatnonzero(asking[e.lab])  # only the edges of labs that ask this month
+    p.refused_h100e[:] = 0.0
     if rows.size == 0:
         return
     lab, provider = e.lab[rows], e.provider[rows]
     left = offered = provider_offer_capacity(state, ctx)
-    price, reservation, tradable = edge_quotes(state, ctx, lab, provider)
+    price, wtp, tradable = edge_quotes(state, ctx, lab, provider)
     contracted = edge_contracted(state, rows)
     first_refusal_wait = ((labs.exclusivity_mode[lab] == RIGHT_OF_FIRST_REFUSAL)
                           & (provider != labs.exclusive_provider[lab]))
     aversion = labs.diversification_aversion * params.diversification_aversion_scale  # per lab
     weights = (params.price_weight, params.reliability_weight, params.relationship_weight)
-    base_utility = kernels.offer_base_utility(price, reservation, p.reliability[provider], e.relationship[rows],
-                                              weights)
+    base_utility = kernels.offer_base_utility(price, wtp, p.reliability[provider], e.relationship[rows], weights)
     alloc = np.zeros(rows.size)
     allocated = np.zeros(n_labs)  # this month's allocations per lab, so far
+    refused = np.zeros(n_providers)
     for round_ in range(params.negotiation_rounds):
-        # each round works only on the offers still open: labs still asking, providers with room left
-        live = tradable & (remaining > 0)[lab] & (left > 0)[provider]
-        if round_ == 0:
-            live &= ~first_refusal_wait
+        # the first round asks every tradable offer, full or not (what a full provider turns away is the scarcity
+        # its price responds to); later rounds only the providers with room left
+        live = tradable & (remaining > 0)[lab]
+        live &= ~first_refusal_wait if round_ == 0 else (left > 0)[provider]
         live = np.flatnonzero(live)  # sorted by lab
         if live.size == 0:
             continue
@@ -134,6 +132,7 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
         asked = remaining[on_lab] * weight / total
         asked_of = sum_by(on_provider, weights=asked, minlength=n_providers)
         scale = np.where(asked_of > left, left / np.where(asked_of > 0, asked_of, 1.0), 1.0)
+        refused += np.maximum(asked_of - left, 0.0)
         got = asked * scale[on_provider]
         alloc[live] += got
         labs_here = on_lab[starts]
@@ -141,6 +140,7 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
         allocated[labs_here] += got_by_lab
         remaining[labs_here] = kernels.snap_to_zero(remaining[labs_here] - got_by_lab, asked_for[labs_here])
         left = kernels.snap_to_zero(left - sum_by(on_provider, weights=got, minlength=n_providers), offered)
+    p.refused_h100e[:] = refused
     signed = np.flatnonzero(alloc > 0)
     signed = signed[alloc[signed] >= params.min_contract_share * labs.demand_h100e[lab[signed]]]
     propose_contracts(state, ctx, provider[signed], lab[signed], alloc[signed], price[signed], rows[signed])

@@ -53,7 +53,8 @@ def clear_spot_market(state: MarketState, ctx: StepContext, contract_due: np.nda
     """Unmet demand of labs with money left after their contract bills buys clouds' idle capacity at one
     clearing price, each lab no more than what is left buys at that price; returns labs' spot bills."""
     p, labs = state.providers, state.labs
-    idle = np.where(p.kind == PROVIDER_KINDS.index("self_builder"), 0.0, p.spot_sold_h100e)
+    unused = p.spot_sold_h100e.copy()  # what deliveries left over; self-builders do not sell theirs
+    idle = np.where(p.kind == PROVIDER_KINDS.index("self_builder"), 0.0, unused)
     budget = np.maximum(labs.cash_usd_bn + labs.revenue_usd_bn_per_month - contract_due, 0.0)
     residual = np.where(~labs.defaulted & (budget > 0), np.maximum(labs.demand_h100e - labs.delivered_h100e, 0.0),
                         0.0)
@@ -65,6 +66,7 @@ def clear_spot_market(state: MarketState, ctx: StepContext, contract_due: np.nda
     sold = min(1.0, wanted / offered) if offered > 0 else 0.0
     labs.spot_h100e[:] = buyers * served
     p.spot_sold_h100e[:] = idle * sold
+    p.idle_h100e[:] = kernels.snap_to_zero(unused - p.spot_sold_h100e, unused)
     p.utilisation[:] = np.divide(p.delivered_h100e + p.spot_sold_h100e, p.capacity_h100e + p.leased_in_h100e,
                                  out=np.zeros(len(p)), where=(p.capacity_h100e + p.leased_in_h100e) > 0)
     state.spot_price_usd_per_h100e_hour = price

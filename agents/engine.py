@@ -14,10 +14,12 @@ import numpy as np
 from model import kernels
 from model.context import StepContext
 from model.edges import compile_edges
+from model.event_text import funding_text
 from model.records import (
     ACTIVE,
     APPROVED,
     BLOCKED,
+    ORDER_CANCELLED,
     ORDER_FILLED,
     ORDER_OPEN,
     ORIGIN_NEGOTIATED,
@@ -25,11 +27,11 @@ from model.records import (
     PROPOSED,
     UNDER_REVIEW,
 )
-from model.state import RIGHT_OF_FIRST_REFUSAL, MarketState
+from model.state import FUNDS, PROVIDER_KINDS, RIGHT_OF_FIRST_REFUSAL, MarketState
 from model.units import usd_bn
 
 from .events import events  # noqa: F401 (phase 1 of the plan)
-from .ledger import activate_approved, breach, close_completed, holds, is_captive, owed_h100e, recount
+from .ledger import activate_approved, breach, close_completed, holds, is_captive, load_h100e, owed_h100e, recount
 from .metrics import metrics  # noqa: F401 (phase 9 of the plan)
 
 
@@ -38,6 +40,7 @@ def demand(state: MarketState, ctx: StepContext) -> None:
     for lab in labs:  # each lab draws its own noise
         lab.grow(float(ctx.streams.normal("demand", state.month, lab.row)),
                  float(ctx.streams.normal("revenue", state.month, lab.row)), ctx.params)
+    raise_funds(state, ctx)
     clouds = [provider.row for provider in providers if not provider.is_self_builder]
     found = set()
     for lab in labs:  # each lab draws whether it finds a cloud, and which
@@ -59,12 +62,55 @@ def demand(state: MarketState, ctx: StepContext) -> None:
         state.topology_version += 1
 
 
+CLOUD_KINDS = (PROVIDER_KINDS.index("hyperscaler"), PROVIDER_KINDS.index("neocloud"))
+
+
+def largest_supplier(state: MarketState, ctx: StepContext, lab) -> int:
+    """The cloud (hyperscaler or neocloud, not its own fleet) that delivered `lab` most last month, or -1; ties
+    go to the lower row."""
+    c, providers = state.contracts, ctx.agents["provider"]
+    delivered = defaultdict(float)
+    for i in range(c.n):
+        seller = providers[c.seller[i]]
+        if (c.buyer_lab[i] == lab.row and c.this_month_h100e[i] > 0 and seller.kind in CLOUD_KINDS
+                and not is_captive(state, seller.row, lab.row)):
+            delivered[seller.row] += c.this_month_h100e[i]
+    best, most = -1, 0.0
+    for row in sorted(delivered):
+        if delivered[row] > most:
+            best, most = row, delivered[row]
+    return best
+
+
+def raise_funds(state: MarketState, ctx: StepContext) -> None:
+    """Each lab that wants funding raises a round: a share from its largest supplier (which pays for it), the rest
+    from funds; the stakes are recorded."""
+    providers, params, month = ctx.agents["provider"], ctx.params, state.month
+    funds = state.node_names().index(FUNDS)
+    for lab in ctx.agents["lab"]:
+        if not lab.wants_funding(month, params):
+            continue
+        supplier = largest_supplier(state, ctx, lab)
+        amount = lab.raise_round(month, params)
+        part = params.funding_supplier_share * amount if supplier >= 0 else 0.0
+        investee = state.node_offset("lab") + lab.row
+        if part > 0:
+            providers[supplier].borrow_or_repay(-part)
+            state.equity.append(investor=state.node_offset("provider") + supplier, investee=investee,
+                                value_usd_bn=part, step=month)
+        if amount - part > 0:
+            state.equity.append(investor=funds, investee=investee, value_usd_bn=amount - part, step=month)
+        ctx.log.append((month, funding_text(lab.name, amount, providers[supplier].name if supplier >= 0 else "",
+                                            part)))
+
+
 def supply(state: MarketState, ctx: StepContext) -> None:
     vendors, providers, o, month, params = ctx.agents["vendor"], ctx.agents["provider"], state.orders, state.month, ctx.params
     available = [v.production_h100e_per_month + v.inventory_h100e for v in vendors]
     for v in vendors:
         v.shipped_h100e, v.revenue_usd_bn = 0.0, 0.0
-    state.providers.capex_spend_usd_bn[:] = 0.0
+    for provider in providers:
+        provider.chip_capex_usd_bn = 0.0
     due = [i for i in range(o.n) if o.status[i] == ORDER_OPEN and o.ready_step[i] <= month]
     shipped = {}
     for v in vendors:
@@ -80,9 +126,11 @@ def supply(state: MarketState, ctx: StepContext) -> None:
         vendor, provider = vendors[o.vendor[i]], providers[o.provider[i]]
         vendor.shipped_h100e += amount
         vendor.revenue_usd_bn += amount * o.price_usd_per_h100e[i] / 1e9
-        provider.receive_chips(amount, amount * o.price_usd_per_h100e[i], params.site_capex_usd_per_h100e, month)
+        provider.receive_chips(amount, amount * o.price_usd_per_h100e[i],
+                               params.power_capex_usd_bn_per_gw * 1e9 / params.h100e_per_gw, month)
     for provider in providers:
-        provider.install(month)
+        provider.finish_power(month)
+        provider.install(month, params.h100e_per_gw)
     backlog, on_order = defaultdict(float), defaultdict(float)
     for i in range(o.n):
         if o.status[i] == ORDER_OPEN:
@@ -92,7 +140,7 @@ def supply(state: MarketState, ctx: StepContext) -> None:
         provider.open_orders_h100e = on_order[provider.row]
     for v in vendors:
         v.backlog_h100e = backlog[v.row]
-        v.close_month(available[v.row], params)
+        v.close_month(available[v.row], month, params)
 
 
 def pricing(state: MarketState, ctx: StepContext) -> None:
@@ -103,16 +151,32 @@ def pricing(state: MarketState, ctx: StepContext) -> None:
 
 def negotiation(state: MarketState, ctx: StepContext) -> None:
     labs, providers, c, e, params = ctx.agents["lab"], ctx.agents["provider"], state.contracts, state.edges, ctx.params
-    held_terms, held_at = defaultdict(list), defaultdict(float)
+    held_at, lab_load, lab_bill = defaultdict(float), defaultdict(float), defaultdict(float)
+    ramped = state.month + params.ramp_months
     for i in range(c.n):
         if holds(c.status[i]) and c.buyer_lab[i] >= 0:
-            held_terms[c.buyer_lab[i]].append((c.quantity_h100e[i], c.price_usd_per_h100e_hour[i], c.end_step[i]))
             held_at[(c.buyer_lab[i], c.seller[i])] += c.quantity_h100e[i]
-    remaining = asked_for = [lab.request(held_terms[lab.row], state.month, params) for lab in labs]
-    left = offered = [provider.offer_capacity(params) for provider in providers]
+            load = load_h100e(c, i, ramped)
+            lab_load[c.buyer_lab[i]] += load
+            lab_bill[c.buyer_lab[i]] += usd_bn(load, c.price_usd_per_h100e_hour[i])
     edges_of = [range(e.lab_start[lab.row], e.lab_start[lab.row + 1]) for lab in labs]
     price = [providers[e.provider[k]].quote(labs[e.lab[k]], params) for k in range(e.lab.size)]
     tradable = [labs[e.lab[k]].may_trade_with(providers[e.provider[k]], price[k]) for k in range(e.lab.size)]
+    for lab in labs:  # its best quote: the cheapest offer it may take
+        offers = [price[k] for k in edges_of[lab.row] if tradable[k]]
+        if offers:
+            lab.quote_usd_per_h100e_hour = min(offers)
+    remaining = asked_for = [lab.request(lab_load[lab.row], lab_bill[lab.row], state.month, params) for lab in labs]
+    horizon = state.month + params.quote_horizon_months
+    load, on_order_due = defaultdict(float), defaultdict(float)
+    for i in range(c.n):
+        load[c.seller[i]] += load_h100e(c, i, horizon)
+    for i in range(state.orders.n):
+        o = state.orders
+        if o.status[i] == ORDER_OPEN and o.ready_step[i] + providers[o.provider[i]].site_lead_time_months <= horizon:
+            on_order_due[o.provider[i]] += o.remaining_h100e[i]
+    left = offered = [provider.offer_capacity(on_order_due[provider.row], load[provider.row], state.month, params)
+                      for provider in providers]
     alloc = [0.0] * e.lab.size
     refused = [0.0] * len(providers)
     for round_ in range(params.negotiation_rounds):
@@ -217,12 +281,16 @@ def regulation(state: MarketState, ctx: StepContext) -> None:
 def booking(state: MarketState, ctx: StepContext) -> None:
     activate_approved(state, ctx)
     recount(state, ctx)
-    c, e, providers, vendors = state.contracts, state.edges, ctx.agents["provider"], ctx.agents["vendor"]
-    leased_in = defaultdict(float)
+    c, e, providers, vendors, params = state.contracts, state.edges, ctx.agents["provider"], ctx.agents["vendor"], \
+        ctx.params
+    leased_in, load = defaultdict(float), defaultdict(float)
     for i in range(c.n):
         if c.status[i] == ACTIVE and c.buyer_provider[i] >= 0:
             leased_in[c.buyer_provider[i]] += c.quantity_h100e[i]
-    need = [provider.chip_need(leased_in[provider.row], ctx.params) for provider in providers]
+        load[c.seller[i]] += load_h100e(c, i, state.month + params.quote_horizon_months)
+    target = [provider.fleet_target(load[provider.row], params) for provider in providers]
+    have = [provider.fleet_in_hand(leased_in[provider.row]) for provider in providers]
+    need = [float(kernels.snap_to_zero(target[row] - have[row], target[row])) for row in range(len(providers))]
     total_weight = defaultdict(float)
     for k in range(e.supply_vendor.size):
         total_weight[e.supply_provider[k]] += 0.0 if e.supply_blocked[k] else e.supply_weight[k]
@@ -237,6 +305,39 @@ def booking(state: MarketState, ctx: StepContext) -> None:
                                 placed_step=state.month, ready_step=state.month + vendor.lead_time_months,
                                 status=ORDER_OPEN)
             provider.open_orders_h100e += quantity
+    for provider in providers:
+        surplus = have[provider.row] - target[provider.row]
+        if have[provider.row] > (1.0 + params.order_cancellation_threshold_share) * target[provider.row]:
+            cancel_orders(state, ctx, provider, surplus)
+    for provider in providers:
+        provider.start_power(state.month, params)
+        provider.capex_spend_usd_bn = provider.chip_capex_usd_bn + provider.power_capex_usd_bn
+
+
+def cancel_orders(state: MarketState, ctx: StepContext, provider, surplus: float) -> None:
+    """`provider` cuts each of its open orders by the same share, surplus / on order (at most all), and pays the
+    vendor the cancellation fee on what it cancels."""
+    if provider.open_orders_h100e <= 0:
+        return
+    o, vendors, params = state.orders, ctx.agents["vendor"], ctx.params
+    share = min(surplus / provider.open_orders_h100e, 1.0)
+    cancelled = fees = 0.0
+    for i in range(o.n):
+        if o.status[i] != ORDER_OPEN or o.provider[i] != provider.row:
+            continue
+        amount = float(o.remaining_h100e[i]) * share
+        fee = params.order_cancellation_fee_share * amount * o.price_usd_per_h100e[i] / 1e9
+        o.remaining_h100e[i] -= amount
+        o.cancelled_h100e[i] += amount
+        o.cancellation_fee_usd_bn[i] += fee
+        if o.remaining_h100e[i] <= 1e-9 * max(o.quantity_h100e[i], 1.0):
+            o.remaining_h100e[i], o.status[i], o.cancelled_step[i] = 0.0, ORDER_CANCELLED, state.month
+        vendors[o.vendor[i]].revenue_usd_bn += fee
+        cancelled += amount
+        fees += fee
+    provider.open_orders_h100e = float(kernels.snap_to_zero(provider.open_orders_h100e - cancelled,
+                                                            provider.open_orders_h100e))
+    provider.borrow_or_repay(-fees)
 
 
 def settlement(state: MarketState, ctx: StepContext) -> None:
@@ -267,6 +368,7 @@ def settlement(state: MarketState, ctx: StepContext) -> None:
     for provider in providers:
         row = provider.row
         p.delivered_h100e[row], p.leased_in_h100e[row] = sold[row], leased_in[row]
+        provider.shortfall_h100e = float(kernels.snap_to_zero(scheduled_of[row] - sold[row], scheduled_of[row]))
         p.spot_sold_h100e[row] = kernels.idle_h100e(available[row] + leased_in[row], sold[row])
     for lab in labs:
         lab.delivered_h100e = lab_got[lab.row]

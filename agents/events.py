@@ -45,6 +45,7 @@ def list_price_cut(state, ctx, event, rows, index) -> str:
 
 def demand_shock(state, ctx, event, rows, index) -> str:
     for lab in targets(ctx.agents["lab"], rows["lab"]):
+        lab.base_demand_h100e = lab.base_demand_h100e * event.factor
         lab.demand_h100e = lab.demand_h100e * event.factor
     return describe(event, {}, ctx.params.start_month)
 
@@ -103,7 +104,9 @@ def equity(state, ctx, event, rows, index) -> str:
     state.equity.append(investor=investor, investee=investee, value_usd_bn=value, step=state.month)
     lab, provider = investee - state.node_offset("lab"), investor - state.node_offset("provider")
     if 0 <= lab < len(state.labs):
-        ctx.agents["lab"][lab].cash_usd_bn = ctx.agents["lab"][lab].cash_usd_bn + value
+        investee_lab = ctx.agents["lab"][lab]
+        investee_lab.cash_usd_bn = investee_lab.cash_usd_bn + value
+        investee_lab.funding_raised_usd_bn = investee_lab.funding_raised_usd_bn + value
     if 0 <= provider < len(state.providers):
         ctx.agents["provider"][provider].borrow_or_repay(-value)
     return describe(event, {}, ctx.params.start_month)

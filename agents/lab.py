@@ -19,31 +19,62 @@ class AILab(LabView):
         self.exclusive_provider = provider_row if mode else -1
 
     def grow(self, demand_noise: float, revenue_noise: float, params) -> None:
-        """Demand and revenue grow at the lab's rates, with log-normal noise."""
+        """Base demand and revenue grow at the lab's rates, with log-normal noise; fast growth fades toward the
+        long-run rate; the compute it wants follows the price it was last quoted."""
         if self.defaulted:
             return
-        self.demand_h100e = self.demand_h100e * math.exp(
+        self.base_demand_h100e = self.base_demand_h100e * math.exp(
             params.demand_growth_scale * self.demand_growth_per_month + params.demand_noise_sd * demand_noise)
         self.revenue_usd_bn_per_month = self.revenue_usd_bn_per_month * math.exp(
             self.revenue_growth_per_month + params.revenue_noise_sd * revenue_noise)
+        self.demand_growth_per_month = float(kernels.faded_growth(
+            self.demand_growth_per_month, params.long_run_growth_per_month, params.growth_half_life_months))
+        self.revenue_growth_per_month = float(kernels.faded_growth(
+            self.revenue_growth_per_month, params.long_run_growth_per_month, params.growth_half_life_months))
+        self.demand_h100e = float(kernels.demand_at_price(
+            self.base_demand_h100e, self.quote_usd_per_h100e_hour, params.reference_price_usd_per_h100e_hour,
+            params.demand_price_elasticity))
 
-    def request(self, contracts: list[tuple[float, float, int]], month: int, params) -> float:
-        """h100e to ask for: projected demand over the horizon not covered by lasting contracts, within means.
+    def wants_funding(self, month: int, params) -> bool:
+        """Its cash lasts under the trigger at this month's burn, its revenue grows fast enough, it has not raised
+        lately, and it is not keeping to a replay's scripted history."""
+        burn = float(kernels.burn_usd_bn(self.bills_usd_bn, self.revenue_usd_bn_per_month))
+        runway = float(kernels.runway_months(self.cash_usd_bn, burn))
+        return (not self.defaulted and runway < params.funding_runway_trigger_months
+                and self.revenue_growth_per_month > params.funding_min_growth_per_month
+                and month - self.last_round_step >= params.funding_interval_months
+                and month > self.history_until_step
+                and params.funding_round_revenue_multiple * self.revenue_usd_bn_per_month > 0)
 
-        `contracts` are (quantity, price, end month) of the contracts it holds.
-        """
-        if self.defaulted:
+    def raise_round(self, month: int, params) -> float:
+        """Bank a round of `funding_round_revenue_multiple` years of revenue; returns its size (USD bn)."""
+        amount = params.funding_round_revenue_multiple * 12.0 * self.revenue_usd_bn_per_month
+        self.cash_usd_bn = self.cash_usd_bn + amount
+        self.funding_raised_usd_bn = self.funding_raised_usd_bn + amount
+        self.last_round_step = month
+        return amount
+
+    @staticmethod
+    def expected_growth(growth_per_month: float, months: int, params) -> float:
+        """Log growth it expects over `months`: its growth fading toward the long-run rate."""
+        return float(kernels.expected_log_growth(growth_per_month, params.long_run_growth_per_month,
+                                                 params.growth_half_life_months, months))
+
+    def request(self, load_h100e: float, bill_usd_bn: float, month: int, params) -> float:
+        """h100e to ask for: the demand it expects halfway through its contract term less what its contracts deliver
+        once a new one has ramped (`load_h100e`, at month + ramp), within what it can afford at its quote (revenue
+        expected halfway through the term plus cash over the funding runway, less those contracts' bill then,
+        `bill_usd_bn`)."""
+        if self.defaulted or month <= self.history_until_step or self.quote_usd_per_h100e_hour <= 0:
             return 0.0
-        horizon = params.planning_horizon_months
-        projected = self.demand_h100e * math.exp(params.demand_growth_scale * self.demand_growth_per_month * horizon)
-        covered = bill = 0.0
-        for quantity, price, end in contracts:
-            if end > month + horizon // 2:
-                covered += quantity
-            bill += usd_bn(quantity, price)
-        gap = max(projected - covered, 0.0)
-        means = self.revenue_usd_bn_per_month + max(self.cash_usd_bn, 0.0) / params.funding_runway_months
-        affordable = max(means - bill, 0.0) / usd_bn(1.0, self.wtp_usd_per_h100e_hour)
+        midterm = self.contract_months // 2
+        projected = self.demand_h100e * math.exp(params.demand_growth_scale * self.expected_growth(
+            self.demand_growth_per_month, midterm, params))
+        gap = max(projected - load_h100e, 0.0)
+        means = (self.revenue_usd_bn_per_month * math.exp(self.expected_growth(self.revenue_growth_per_month,
+                                                                               midterm, params))
+                 + max(self.cash_usd_bn, 0.0) / params.funding_runway_months)
+        affordable = max(means - bill_usd_bn, 0.0) / usd_bn(1.0, self.quote_usd_per_h100e_hour)
         request = min(gap, affordable)
         return request if request > params.request_threshold_share * self.demand_h100e else 0.0
 

@@ -24,6 +24,14 @@ def owed_h100e(c, i: int, month: int) -> float:
     return float(c.quantity_h100e[i] * kernels.ramp_share(month - c.start_step[i], c.ramp_months[i]))
 
 
+def load_h100e(c, i: int, month: int) -> float:
+    """What contract i schedules in `month` if it holds capacity (proposed to active): its quantity on its ramp
+    within its term, else 0."""
+    if not holds(c.status[i]) or not (c.start_step[i] <= month < c.end_step[i]):
+        return 0.0
+    return float(c.quantity_h100e[i] * kernels.ramp_share(month - c.start_step[i], c.ramp_months[i]))
+
+
 def is_captive(state, seller: int, buyer_lab: int) -> bool:
     """The buyer is the lab the seller serves in-house (its own fleet)."""
     return buyer_lab >= 0 and int(state.labs.self_provider[buyer_lab]) == int(seller)
@@ -93,7 +101,7 @@ def breach(state, ctx, rows) -> None:
         lab = labs[row]
         if lab.defaulted:
             continue
-        lab.defaulted, lab.demand_h100e = True, 0.0
+        lab.defaulted, lab.demand_h100e, lab.base_demand_h100e = True, 0.0, 0.0
         state.breaches += 1
         ended = 0
         for i in range(c.n):

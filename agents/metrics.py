@@ -186,7 +186,10 @@ def compute(state, ctx):
                      "contracted_share": contracted_share, "backlog_usd_bn": backlog,
                      "largest_customer_share": largest_customer, "compute_at_risk_share": at_risk},
         "lab": {"supplier_hhi": supplier_hhi, "supplier_count": supplier_count,
-                "largest_provider_share": largest_provider, "commitments_over_revenue": over_revenue},
+                "largest_provider_share": largest_provider, "commitments_over_revenue": over_revenue,
+                "runway_months": [float(kernels.runway_months(
+                    lab.cash_usd_bn, kernels.burn_usd_bn(lab.bills_usd_bn, lab.revenue_usd_bn_per_month)))
+                    for lab in labs]},
     }
     return m, per_agent
 

@@ -51,30 +51,53 @@ class CloudProvider(ProviderView):
         self.open_orders_h100e = max(self.open_orders_h100e - quantity_h100e, 0.0)
 
     # --- supply
-    def receive_chips(self, quantity_h100e: float, chip_cost_usd: float, site_capex_usd_per_h100e: float,
+    def receive_chips(self, quantity_h100e: float, chip_cost_usd: float, power_capex_usd_per_h100e: float,
                       month: int) -> None:
-        """Pay for delivered chips and their site, blend the fleet's capex, start the site's build."""
-        spend = chip_cost_usd + quantity_h100e * site_capex_usd_per_h100e
+        """Pay for delivered chips, blend the fleet's capex (chip price plus its share of a powered site), start
+        the site's build."""
         fleet = self.capacity_h100e + self.pipeline_h100e
         if quantity_h100e > 0:
-            self.capex_usd_per_h100e = (self.capex_usd_per_h100e * fleet + spend) / (fleet + quantity_h100e)
+            cost_basis = chip_cost_usd + quantity_h100e * power_capex_usd_per_h100e
+            self.capex_usd_per_h100e = (self.capex_usd_per_h100e * fleet + cost_basis) / (fleet + quantity_h100e)
         p = self.model.state.providers
-        p.capex_spend_usd_bn[self.row] += spend / 1e9
-        self.borrow_or_repay(-spend / 1e9)
+        self.chip_capex_usd_bn = self.chip_capex_usd_bn + chip_cost_usd / 1e9
+        self.borrow_or_repay(-chip_cost_usd / 1e9)
         ring = p.pipeline_h100e.shape[1]
         p.pipeline_h100e[self.row, (month + self.site_lead_time_months) % ring] += quantity_h100e
 
-    def install(self, month: int) -> None:
-        """Finish this month's sites and install them up to the power limit, which grows each month."""
+    def finish_power(self, month: int) -> None:
+        """Power whose construction ends this month comes on line."""
+        ring = self.model.state.providers.power_pipeline_gw[self.row]
+        self.power_gw = self.power_gw + float(ring[month % ring.size])
+        ring[month % ring.size] = 0.0
+
+    def install(self, month: int, h100e_per_gw: float) -> None:
+        """Finish this month's sites and install them up to its powered capacity; the rest wait for power."""
         p = self.model.state.providers
         ring = p.pipeline_h100e.shape[1]
         finished = float(p.pipeline_h100e[self.row, month % ring])
         p.pipeline_h100e[self.row, month % ring] = 0.0
-        self.power_limit_h100e = self.power_limit_h100e * (1.0 + self.power_growth_per_month)
         ready = self.waiting_power_h100e + finished
-        installed = min(ready, max(self.power_limit_h100e - self.capacity_h100e, 0.0))
+        installed = min(ready, max(self.power_gw * h100e_per_gw - self.capacity_h100e, 0.0))
         self.capacity_h100e = self.capacity_h100e + installed
-        self.waiting_power_h100e = ready - installed
+        self.waiting_power_h100e = float(kernels.snap_to_zero(ready - installed, ready))
+
+    @staticmethod
+    def due_within(ring, month: int, months: int) -> float:
+        """Total of a ring buffer's slots completing in the `months` months after `month`."""
+        total = 0.0
+        for k in range(1, min(months, len(ring)) + 1):
+            total += float(ring[(month + k) % len(ring)])
+        return total
+
+    def deliverable_h100e(self, on_order_due_h100e: float, month: int, months: int, h100e_per_gw: float) -> float:
+        """What it can have installed `months` from now (installed, sites finishing, chips waiting for power, chips
+        on order due in time), at most what its power built and finishing by then can hold."""
+        p = self.model.state.providers
+        chips = (self.capacity_h100e + self.due_within(p.pipeline_h100e[self.row], month, months)
+                 + self.waiting_power_h100e + on_order_due_h100e)
+        power = self.power_gw + self.due_within(p.power_pipeline_gw[self.row], month, months)
+        return min(chips, power * h100e_per_gw)
 
     # --- pricing
     def set_prices(self, params, highest_wtp: float) -> None:
@@ -91,12 +114,11 @@ class CloudProvider(ProviderView):
             self.contract_price_usd_per_h100e_hour, self.markup, self.unit_cost_usd_per_h100e_hour))
 
     # --- negotiation
-    def offer_capacity(self, params) -> float:
-        """h100e it can still promise: installed x (1 + expansion share) + pipeline + on order - committed
-        (residue below 1e-9 of the promise is zero)."""
-        promise = (self.capacity_h100e * (1.0 + params.quote_expansion_share) + self.pipeline_h100e
-                   + self.open_orders_h100e)
-        return float(kernels.snap_to_zero(promise - self.committed_h100e, promise))
+    def offer_capacity(self, on_order_due_h100e: float, load_h100e: float, month: int, params) -> float:
+        """h100e it can still promise: what it can deliver within the quote horizon less the load its contracts
+        schedule then (residue below 1e-9 of the promise is zero)."""
+        promise = self.deliverable_h100e(on_order_due_h100e, month, params.quote_horizon_months, params.h100e_per_gw)
+        return float(kernels.snap_to_zero(promise - load_h100e, promise))
 
     def quote(self, lab, params) -> float:
         """Price for `lab`: at cost for its own lab, else its going 12-month price scaled to the lab's term, never
@@ -124,11 +146,34 @@ class CloudProvider(ProviderView):
         return left / total if total > left else 1.0
 
     # --- booking
-    def chip_need(self, leased_in_h100e: float, params) -> float:
-        """h100e to order: committed x (1 + reserve margin) - (installed + pipeline + on order + leased)."""
-        have = self.capacity_h100e + self.pipeline_h100e + self.open_orders_h100e + leased_in_h100e
-        wanted = self.committed_h100e * (1.0 + params.reserve_margin)
-        return float(kernels.snap_to_zero(wanted - have, wanted))
+    def fleet_target(self, load_h100e: float, params) -> float:
+        """The fleet it invests for: the load its contracts schedule at the quote horizon plus the demand it could
+        not serve (smoothed; weighed by its margin, in full for a self-builder), with the reserve margin."""
+        self.unserved_h100e = float(kernels.smoothed(self.unserved_h100e, self.refused_h100e + self.shortfall_h100e,
+                                                     params.demand_signal_smoothing))
+        margin = 1.0 if self.is_self_builder else float(kernels.margin_factor(
+            self.contract_price_usd_per_h100e_hour, self.unit_cost_usd_per_h100e_hour, params.investment_margin_target))
+        return float(kernels.fleet_target(load_h100e, self.unserved_h100e, margin, params.reserve_margin))
+
+    def fleet_in_hand(self, leased_in_h100e: float) -> float:
+        """Installed, in sites, waiting for power, on order, and leased from other providers."""
+        return self.capacity_h100e + self.pipeline_h100e + self.open_orders_h100e + leased_in_h100e
+
+    def start_power(self, month: int, params) -> None:
+        """Start power construction for the fleet being built (with headroom) within its build rate, and pay for
+        all power under construction: cost per GW spread over its lead time."""
+        ring = self.model.state.providers.power_pipeline_gw[self.row]
+        fleet = self.capacity_h100e + self.pipeline_h100e + self.open_orders_h100e
+        needed_gw = fleet * (1.0 + params.power_headroom_share) / params.h100e_per_gw
+        building = 0.0
+        for gw in ring:
+            building += float(gw)
+        start = float(kernels.power_to_start(needed_gw, self.power_gw + building, self.power_gw,
+                                             params.power_build_max_share_per_month))
+        ring[(month + self.power_lead_time_months) % ring.size] += start
+        self.power_started_gw = start
+        self.power_capex_usd_bn = (building + start) * params.power_capex_usd_bn_per_gw / self.power_lead_time_months
+        self.borrow_or_repay(-self.power_capex_usd_bn)
 
     # --- settlement
     def available_h100e(self) -> float:

@@ -22,11 +22,19 @@ class HardwareVendor(VendorView):
         available = self.production_h100e_per_month + self.inventory_h100e
         return list(kernels.weighted_pro_rata(remaining, priorities, available))
 
-    def close_month(self, available: float, params) -> None:
-        """Keep unsold output (up to a month's production), reprice from backlog, grow output."""
-        self.inventory_h100e = min(float(kernels.snap_to_zero(available - self.shipped_h100e, available)),
-                                   self.production_h100e_per_month)
+    def close_month(self, available: float, month: int, params) -> None:
+        """Keep unsold output as inventory, reprice from backlog net of inventory, bring finished expansions on
+        line and decide a new one (on line after the expansion lead time)."""
+        self.inventory_h100e = float(kernels.snap_to_zero(available - self.shipped_h100e, available))
+        net_backlog = self.backlog_h100e - self.inventory_h100e
         self.price_usd_per_h100e = float(kernels.vendor_price(
-            self.price_usd_per_h100e, self.base_price_usd_per_h100e, self.backlog_h100e,
+            self.price_usd_per_h100e, self.base_price_usd_per_h100e, net_backlog,
             self.production_h100e_per_month, params.vendor_target_backlog_months, params.vendor_price_sensitivity))
-        self.production_h100e_per_month = self.production_h100e_per_month * (1.0 + self.production_growth_per_month)
+        ring = self.model.state.vendors.expansion_h100e_per_month[self.row]
+        self.production_h100e_per_month = self.production_h100e_per_month + float(ring[month % ring.size])
+        ring[month % ring.size] = 0.0
+        added = float(kernels.vendor_expansion(
+            self.production_h100e_per_month, net_backlog, self.price_usd_per_h100e / self.base_price_usd_per_h100e,
+            params.vendor_target_backlog_months, params.vendor_expansion_sensitivity,
+            params.vendor_max_expansion_per_month))
+        ring[(month + params.vendor_expansion_lead_months) % ring.size] += added

@@ -211,10 +211,12 @@ def _figures() -> tuple[Figure, ...]:
                    Tolerance(low=60.0, high=80.0), note="model: the monthly mean over the quarter"),
             # labs
             Figure("2025-06", "annualized_revenue", "OpenAI", "OpenAI revenue run-rate, 2025-06 (USD bn a year)",
-                   _at("lab", "OpenAI", "revenue_usd_bn_per_month", "2025-06", 12.0)),
+                   _at("lab", "OpenAI", "revenue_usd_bn_per_month", "2025-06", 12.0),
+                   note="the start revenue is back-cast from this figure, the growth from December's"),
             Figure("2025-12", "annualized_revenue_target", "OpenAI",
                    "OpenAI revenue run-rate, 2025-12 (USD bn a year)",
-                   _at("lab", "OpenAI", "revenue_usd_bn_per_month", "2025-12", 12.0), Tolerance(relative=0.25)),
+                   _at("lab", "OpenAI", "revenue_usd_bn_per_month", "2025-12", 12.0), Tolerance(relative=0.25),
+                   role=TARGET, note="OpenAI's revenue growth in labs.csv is solved from this figure"),
             Figure("2025-11", "total_compute_commitments", "OpenAI", "OpenAI's compute commitments, 2025-11 (USD bn)",
                    lambda run: run.at("lab", "OpenAI", "commitments_over_revenue", "2025-11")
                    * 12.0 * run.at("lab", "OpenAI", "revenue_usd_bn_per_month", "2025-11"),

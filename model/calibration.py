@@ -18,7 +18,8 @@ from .kernels import sum_by
 from .market_rules import is_captive, scheduled_h100e
 from .params import Params
 from .records import ACTIVE, ORIGIN_START
-from .schema import PIPELINE_MONTHS
+from .schema import PIPELINE_MONTHS, POWER_PIPELINE_MONTHS
+from .start_stocks import planned_expansions, start_order_book, start_power_pipeline
 from .state import EXCLUSIVE, PROVIDER_KINDS, VENDOR_KINDS, Edges, Labs, MarketState, Providers, Regulators, Vendors
 from .units import month_to_index, usd_bn
 
@@ -32,7 +33,7 @@ def build_start_state(params: Params, rng: np.random.Generator, data_dir: Path =
     provider_row = _index(providers.name, "provider", data_dir / "providers.csv")
     vendors = _vendors(read_rows("vendors.csv", (
         "production_h100e_per_month", "production_growth_per_month", "price_usd_per_h100e", "lead_time_months"),
-        ("name", "kind", "captive_owner", "region"), data_dir), provider_row, data_dir)
+        ("name", "kind", "captive_owner", "region"), data_dir), provider_row, params, data_dir)
     labs = _labs(read_rows("labs.csv", (
         "demand_h100e", "demand_growth_per_month", "revenue_usd_bn_per_month", "revenue_growth_per_month",
         "cash_usd_bn", "wtp_usd_per_h100e_hour", "diversification_aversion", "contract_months"),
@@ -50,6 +51,7 @@ def build_start_state(params: Params, rng: np.random.Generator, data_dir: Path =
     _equity(state, data_dir)
     _derive_non_ai_revenue(state, data_dir)
     _start_utilisation(state)
+    start_order_book(state, params.vendor_start_backlog_months)
     return state
 
 
@@ -85,6 +87,9 @@ def _providers(rows, params: Params, data_dir: Path) -> Providers:
     lead = _col(rows, "site_lead_time_months", np.int64)
     if (lead >= PIPELINE_MONTHS).any() or (lead < 1).any():
         raise DataFileError(f"{path}: field 'site_lead_time_months' must be 1-{PIPELINE_MONTHS - 1}")
+    power_lead = _col(rows, "power_lead_time_months", np.int64)
+    if (power_lead >= POWER_PIPELINE_MONTHS).any() or (power_lead < 1).any():
+        raise DataFileError(f"{path}: field 'power_lead_time_months' must be 1-{POWER_PIPELINE_MONTHS - 1}")
     for column in ("capacity_h100e", "capex_usd_per_h100e", "useful_life_years", "cash_usd_bn"):
         if (_col(rows, column) < 0).any():
             raise DataFileError(f"{path}: field {column!r} has a negative value")
@@ -100,8 +105,10 @@ def _providers(rows, params: Params, data_dir: Path) -> Providers:
         kind=np.array([_kind(row["kind"], PROVIDER_KINDS, path) for row in rows]),
         region=[row["region"] for row in rows],
         capacity_h100e=capacity,
-        power_limit_h100e=capacity * (1.0 + params.power_headroom_share),
-        power_growth_per_month=params.power_growth_per_month,
+        power_gw=capacity * (1.0 + params.power_headroom_share) / params.h100e_per_gw,
+        power_pipeline_gw=start_power_pipeline(capacity * (1.0 + params.power_headroom_share) / params.h100e_per_gw,
+                                               power_lead, params.start_power_pipeline_share),
+        power_lead_time_months=power_lead,
         capex_usd_per_h100e=capex, cost_of_capital=rate, useful_life_years=life, opex_usd_per_h100e_hour=opex,
         markup=markup, reliability=_col(rows, "reliability"), site_lead_time_months=lead,
         cash_usd_bn=_col(rows, "cash_usd_bn"),
@@ -113,8 +120,9 @@ def _providers(rows, params: Params, data_dir: Path) -> Providers:
     )
 
 
-def _vendors(rows, provider_row, data_dir: Path) -> Vendors:
+def _vendors(rows, provider_row, params: Params, data_dir: Path) -> Vendors:
     path = data_dir / "vendors.csv"
+    production, growth = _col(rows, "production_h100e_per_month"), _col(rows, "production_growth_per_month")
     owner = np.array([_lookup(provider_row, row["captive_owner"], path, "captive_owner") if row["captive_owner"]
                       else -1 for row in rows], dtype=np.int64)
     price = _col(rows, "price_usd_per_h100e")
@@ -122,8 +130,8 @@ def _vendors(rows, provider_row, data_dir: Path) -> Vendors:
         name=[row["name"] for row in rows],
         kind=np.array([_kind(row["kind"], VENDOR_KINDS, path) for row in rows]),
         captive_owner=owner, region=[row["region"] for row in rows],
-        production_h100e_per_month=_col(rows, "production_h100e_per_month"),
-        production_growth_per_month=_col(rows, "production_growth_per_month"),
+        production_h100e_per_month=production, production_growth_per_month=growth,
+        expansion_h100e_per_month=planned_expansions(production, growth, params.vendor_expansion_lead_months),
         price_usd_per_h100e=price, base_price_usd_per_h100e=price,
         lead_time_months=_col(rows, "lead_time_months", np.int64),
     )
@@ -145,6 +153,7 @@ def _labs(rows, provider_row, params: Params, rng, providers: Providers, data_di
         region=[row["region"] for row in rows] + ["US"] * params.n_small_labs,
         frontier=np.arange(n) < n_named,
         self_provider=np.array(self_provider + [-1] * params.n_small_labs, dtype=np.int64),
+        base_demand_h100e=column("demand_h100e", small["demand_h100e"]),
         demand_h100e=column("demand_h100e", small["demand_h100e"]),
         demand_growth_per_month=column("demand_growth_per_month", small["demand_growth_per_month"]),
         revenue_usd_bn_per_month=column("revenue_usd_bn_per_month", small["revenue_usd_bn_per_month"]),
@@ -298,3 +307,4 @@ def _start_utilisation(state: MarketState) -> None:
     scheduled = sum_by(state.contracts.seller, weights=scheduled_h100e(state.contracts, 0), minlength=len(p))
     p.utilisation[:] = np.minimum(np.divide(scheduled, p.capacity_h100e, out=np.zeros(len(p)),
                                             where=p.capacity_h100e > 0), 1.0)
+

@@ -37,3 +37,9 @@ def describe(event, names: dict, start_month: str, **figures) -> str:
                 f"years from {index_to_month(start_month, figures['start'])} ({figures['quantity_h100e']:,.0f} H100e "
                 f"at ${figures['price_usd_per_h100e_hour']:.2f}/h)")
     raise ValueError(f"no wording for event type {kind!r}")
+
+
+def funding_text(lab: str, amount_usd_bn: float, supplier: str, from_supplier_usd_bn: float) -> str:
+    """The log line of an endogenous funding round."""
+    part = f", ${from_supplier_usd_bn:,.1f}B of it from {supplier}" if from_supplier_usd_bn > 0 else ""
+    return f"{lab} raises ${amount_usd_bn:,.1f}B{part}"

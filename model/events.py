@@ -15,7 +15,7 @@ from .event_text import POLICY_FIELDS, describe
 from .market_rules import breach_labs
 from .records import ORDER_CANCELLED, ORDER_OPEN, ORIGIN_SCRIPTED, PROPOSED
 from .scenario import Scenario, ScenarioError
-from .state import EXCLUSIVITY_MODES, MarketState
+from .state import EXCLUSIVITY_MODES, FUNDS, MarketState
 from .units import month_to_index
 
 ALL = "all"
@@ -35,8 +35,8 @@ class ResolvedEvent:
 
 def compile_timeline(scenario: Scenario, state: MarketState, start_month: str) -> dict[int, list[ResolvedEvent]]:
     """{month index: events of that month, in file order}; unknown names are refused naming the event."""
-    for event in scenario.events:  # investors outside the market become nodes of their own
-        investor = getattr(event, "investor", None)
+    for investor in [getattr(event, "investor", None) for event in scenario.events] + [FUNDS]:
+        # investors outside the market become nodes of their own; funds invest in endogenous rounds
         if investor is not None and investor not in state.node_names() and investor not in state.investors:
             state.investors.append(investor)
     lookup = {
@@ -69,6 +69,20 @@ def compile_timeline(scenario: Scenario, state: MarketState, start_month: str) -
             rows["start"] = month_to_index(start_month, event.start)
         timeline[month].append(ResolvedEvent(index, month, event, rows))
     return dict(timeline)
+
+
+def mark_scripted_history(scenario: Scenario, state: MarketState, params) -> None:
+    """Labs that buy in the scenario's contract events keep to that history until `params.history_until`."""
+    if not params.history_until:
+        return
+    try:
+        until = month_to_index(params.start_month, params.history_until)
+    except ValueError as error:
+        raise ScenarioError(f"{scenario.source or scenario.name}: parameter 'history_until': {error}") from None
+    buyers = {event.buyer for event in scenario.events if event.type == "contract"}
+    for row, name in enumerate(state.labs.name):
+        if name in buyers:
+            state.labs.history_until_step[row] = until
 
 
 def apply_start_overrides(scenario: Scenario, state: MarketState) -> None:
@@ -132,6 +146,7 @@ def tick_outages(state: MarketState) -> None:
 
 def apply_demand_shock(state, ctx, ev: ResolvedEvent) -> str:
     rows = _rows(ev.rows["lab"], len(state.labs))
+    state.labs.base_demand_h100e[rows] *= ev.event.factor
     state.labs.demand_h100e[rows] *= ev.event.factor
     return describe(ev.event, {}, ctx.params.start_month)
 
@@ -199,6 +214,7 @@ def apply_equity(state, ctx, ev: ResolvedEvent) -> str:
     lab = investee - state.node_offset("lab")
     if 0 <= lab < len(state.labs):
         state.labs.cash_usd_bn[lab] += value
+        state.labs.funding_raised_usd_bn[lab] += value
     provider = investor - state.node_offset("provider")
     if 0 <= provider < len(state.providers):
         p = state.providers

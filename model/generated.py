@@ -14,17 +14,19 @@ from . import kernels
 from .edges import compile_edges
 from .params import Params
 from .records import ACTIVE, ORIGIN_START
+from .start_stocks import planned_expansions, start_order_book, start_power_pipeline
 from .state import PROVIDER_KINDS, Labs, MarketState, Providers, Regulators, Vendors
 from .units import usd_bn
 
 REGIONS = ("US", "EU", "UK")
 GENERATED_CONTRACT_MARGIN = 1.5  # ESTIMATE: a 12-month commitment at 50% over full unit cost
 GENERATED_UTILISATION = 0.85  # ESTIMATE: the share of capacity in use at the start (demand is 85% of capacity)
+GENERATED_POWER_LEAD_MONTHS = 18  # ESTIMATE: between neocloud (12-18) and hyperscale (18-36) construction times
 
 
 def generate_state(params: Params, rng: np.random.Generator) -> MarketState:
     n_v, n_p, n_l = max(params.generated_vendors, 1), max(params.generated_providers, 1), max(params.n_small_labs, 1)
-    vendors = _vendors(n_v, n_p, rng)
+    vendors = _vendors(n_v, n_p, params, rng)
     providers = _providers(n_p, params, rng)
     labs = _labs(n_l, providers, params, rng)
     if n_p >= 2:
@@ -39,16 +41,19 @@ def generate_state(params: Params, rng: np.random.Generator) -> MarketState:
         value_threshold_usd_bn=1.0, strictness=0.5, review_lag_months=np.array([2, 3, 3]))
     state = MarketState(vendors=vendors, providers=providers, labs=labs, regulators=regulators, edges=edges)
     _start_contracts(state, params, rng)
+    start_order_book(state, params.vendor_start_backlog_months)
     return state
 
 
-def _vendors(n: int, n_providers: int, rng) -> Vendors:
+def _vendors(n: int, n_providers: int, params: Params, rng) -> Vendors:
     production = rng.lognormal(np.log(20_000.0 * n_providers / n), 0.5, n)
     production[0] *= 5.0  # one dominant merchant vendor
     price = rng.uniform(15_000.0, 30_000.0, n)
+    growth = rng.uniform(0.0, 0.04, n)
     return Vendors(
         name=[f"Vendor {i + 1}" for i in range(n)],
-        production_h100e_per_month=production, production_growth_per_month=rng.uniform(0.0, 0.04, n),
+        production_h100e_per_month=production, production_growth_per_month=growth,
+        expansion_h100e_per_month=planned_expansions(production, growth, params.vendor_expansion_lead_months),
         price_usd_per_h100e=price, base_price_usd_per_h100e=price, lead_time_months=rng.integers(1, 6, n))
 
 
@@ -63,11 +68,14 @@ def _providers(n: int, params: Params, rng) -> Providers:
     markup = np.where(kind == 0, rng.uniform(1.6, 2.2, n), rng.uniform(0.2, 0.6, n))  # on-demand premium
     unit_cost = kernels.unit_cost_usd_per_h100e_hour(capex, rate, life, opex)
     contract_price = GENERATED_CONTRACT_MARGIN * unit_cost
+    power = capacity * (1.0 + params.power_headroom_share) / params.h100e_per_gw
     return Providers(
         name=[f"Provider {i + 1}" for i in range(n)], kind=kind,
         region=[REGIONS[i] for i in rng.integers(0, len(REGIONS), n)],
-        capacity_h100e=capacity, power_limit_h100e=capacity * (1.0 + params.power_headroom_share),
-        power_growth_per_month=params.power_growth_per_month, capex_usd_per_h100e=capex,
+        capacity_h100e=capacity, power_gw=power, power_lead_time_months=GENERATED_POWER_LEAD_MONTHS,
+        power_pipeline_gw=start_power_pipeline(power, np.full(n, GENERATED_POWER_LEAD_MONTHS),
+                                               params.start_power_pipeline_share),
+        capex_usd_per_h100e=capex,
         cost_of_capital=rate, useful_life_years=life, opex_usd_per_h100e_hour=opex, markup=markup,
         reliability=rng.uniform(0.93, 0.995, n), site_lead_time_months=rng.integers(2, 8, n),
         cash_usd_bn=rng.lognormal(0.0, 1.0, n),
@@ -82,7 +90,7 @@ def _labs(n: int, providers: Providers, params: Params, rng) -> Labs:
     demand = 0.85 * providers.capacity_h100e.sum() * weights / weights.sum()
     revenue = usd_bn(demand, 2.5) * rng.uniform(0.7, 1.4, n)  # some labs spend beyond their revenue
     return Labs(
-        name=[f"Lab {i + 1:06d}" for i in range(n)], demand_h100e=demand,
+        name=[f"Lab {i + 1:06d}" for i in range(n)], base_demand_h100e=demand, demand_h100e=demand,
         demand_growth_per_month=np.clip(0.03 + 0.015 * rng.standard_normal(n), 0.0, 0.08),
         revenue_usd_bn_per_month=revenue, revenue_growth_per_month=np.clip(0.02 + 0.02 * rng.standard_normal(n), -0.05, 0.08),
         cash_usd_bn=revenue * rng.uniform(1.0, 18.0, n), wtp_usd_per_h100e_hour=rng.lognormal(np.log(3.2), 0.2, n),

@@ -60,6 +60,81 @@ def vendor_price(price, base_price, backlog_h100e, production_h100e_per_month, t
     return np.clip(price * (1.0 + change), 0.5 * base_price, 2.0 * base_price)
 
 
+def vendor_expansion(production_h100e_per_month, net_backlog_h100e, price_over_base, target_backlog_months,
+                     sensitivity, max_share):
+    """Output a vendor adds by this month's decision (on line after its expansion lead time):
+    production x min(sensitivity x pressure, max_share), pressure = clip(net backlog / (target months x production)
+    - 1, 0, 2) + clip(price / base price - 1, 0, 1): orders beyond its target backlog and a price above base."""
+    production = np.asarray(production_h100e_per_month, dtype=float)
+    target = production * target_backlog_months
+    pressure = (np.clip(net_backlog_h100e / np.maximum(target, 1.0) - 1.0, 0.0, 2.0)
+                + np.clip(np.asarray(price_over_base, dtype=float) - 1.0, 0.0, 1.0))
+    return production * np.minimum(sensitivity * pressure, max_share)
+
+
+def demand_at_price(base_demand_h100e, quote_usd_per_h100e_hour, reference_price, elasticity):
+    """Compute a lab wants at its quote: base demand x (quote / reference price)^-elasticity (the reference price
+    when it has no quote yet, quote <= 0)."""
+    quote = np.asarray(quote_usd_per_h100e_hour, dtype=float)
+    ratio = np.where(quote > 0, quote / reference_price, 1.0)
+    return np.asarray(base_demand_h100e, dtype=float) * ratio ** -elasticity
+
+
+def faded_growth(growth_per_month, long_run_per_month, half_life_months):
+    """Next month's growth rate: growth above the long-run rate loses half its excess every `half_life_months`
+    (long_run + (g - long_run) x 2^(-1/half_life)); growth at or below it stays."""
+    growth = np.asarray(growth_per_month, dtype=float)
+    faded = long_run_per_month + (growth - long_run_per_month) * 2.0 ** (-1.0 / half_life_months)
+    return np.where(growth > long_run_per_month, faded, growth)
+
+
+def expected_log_growth(growth_per_month, long_run_per_month, half_life_months, months):
+    """Log growth over the next `months` months when growth fades as `faded_growth` has it: months x long-run +
+    (g - long-run) x (1 - d^months) / (1 - d), d = 2^(-1/half_life), for growth above the long-run rate; g x months
+    otherwise."""
+    growth = np.asarray(growth_per_month, dtype=float)
+    d = 2.0 ** (-1.0 / half_life_months)
+    fading = months * long_run_per_month + (growth - long_run_per_month) * (1.0 - d ** months) / (1.0 - d)
+    return np.where(growth > long_run_per_month, fading, growth * months)
+
+
+def burn_usd_bn(bills_usd_bn, revenue_usd_bn):
+    """Spending beyond revenue, never negative; rounding residue (below 1e-9 of the larger) is zero."""
+    bills, revenue = np.asarray(bills_usd_bn, dtype=float), np.asarray(revenue_usd_bn, dtype=float)
+    return snap_to_zero(bills - revenue, np.maximum(bills, revenue))
+
+
+def runway_months(cash_usd_bn, burn_usd_bn_per_month):
+    """Months its cash lasts at this burn: cash / burn, 999 when it burns nothing (or more than 999)."""
+    burn = np.asarray(burn_usd_bn_per_month, dtype=float)
+    months = np.divide(np.maximum(cash_usd_bn, 0.0), burn, out=np.full(burn.shape, 999.0), where=burn > 0)
+    return np.minimum(months, 999.0)
+
+
+def smoothed(previous, latest, weight):
+    """Exponential smoothing: weight x latest + (1 - weight) x previous."""
+    return weight * np.asarray(latest, dtype=float) + (1.0 - weight) * np.asarray(previous, dtype=float)
+
+
+def margin_factor(price, unit_cost, target_margin):
+    """How fully a provider invests on demand it could not serve: clip((price / cost - 1) / target margin, 0, 1)."""
+    cost = np.maximum(np.asarray(unit_cost, dtype=float), 1e-12)
+    return np.clip((np.asarray(price, dtype=float) / cost - 1.0) / target_margin, 0.0, 1.0)
+
+
+def fleet_target(load_h100e, unserved_h100e, margin, reserve_margin):
+    """The fleet a provider invests for: (the load its contracts schedule at the horizon + the demand it could not
+    serve x its margin factor) x (1 + reserve margin)."""
+    return (np.asarray(load_h100e, dtype=float) + unserved_h100e * margin) * (1.0 + reserve_margin)
+
+
+def power_to_start(needed_gw, have_gw, built_gw, max_share):
+    """GW of power construction to start: the gap between what the fleet needs and what is built or under
+    construction, at most max_share of what is built (at least 10 MW a month)."""
+    gap = np.asarray(needed_gw, dtype=float) - have_gw
+    return np.clip(gap, 0.0, max_share * np.maximum(built_gw, 0.01))
+
+
 def capital_recovery_factor(rate, years):
     """Share of an investment to recover each year over `years` at interest `rate` (annuity factor)."""
     rate = np.asarray(rate, dtype=float)
@@ -402,10 +477,11 @@ def affordable_h100e(budget_usd_bn, price_usd_per_h100e_hour):
 
 
 def paid_share(means, due):
-    """Share of a bill that is paid: all of it when means cover it, else means / due (never negative)."""
+    """Share of a bill that is paid: all of it when means cover it (to within 1e-9 of the bill: a spot purchase
+    that spends exactly what was left is paid in full), else means / due (never negative)."""
     means = np.maximum(np.asarray(means, dtype=float), 0.0)
     due = np.asarray(due, dtype=float)
-    return np.where(due > means, means / np.where(due > 0, due, 1.0), 1.0)
+    return np.where(due - means > 1e-9 * due, means / np.where(due > 0, due, 1.0), 1.0)
 
 
 def finance(cash, debt, flow):

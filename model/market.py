@@ -20,7 +20,7 @@ from mesa.discrete_space import Network
 from . import network, schema
 from .calibration import build_start_state
 from .context import StepContext
-from .events import apply_start_overrides, compile_timeline
+from .events import apply_start_overrides, compile_timeline, mark_scripted_history
 from .generated import generate_state
 from .market_rules import is_captive
 from .params import Params
@@ -99,6 +99,7 @@ class ComputeMarket(mesa.Model):
         self.state = start_state(self.params, self.streams.calibration) if state is None else state.copy()
         apply_threshold_overrides(self.params, self.state)
         apply_start_overrides(self.spec, self.state)
+        mark_scripted_history(self.spec, self.state, self.params)
         self.ctx = StepContext(params=self.params, streams=self.streams,
                                timeline=compile_timeline(self.spec, self.state, self.params.start_month))
         self._graph = network.build_graph(self.state)

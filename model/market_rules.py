@@ -10,7 +10,7 @@ import numpy as np
 
 from . import kernels
 from .kernels import sum_by
-from .records import ACTIVE, APPROVED, PROPOSED, TERMINATED, UNDER_REVIEW
+from .records import ACTIVE, APPROVED, ORDER_OPEN, PROPOSED, TERMINATED, UNDER_REVIEW
 from .state import PROVIDER_KINDS, MarketState
 from .units import usd_bn
 
@@ -54,6 +54,34 @@ def scheduled_h100e(c, month: int, rows=slice(None)) -> np.ndarray:
     start = c.start_step[rows]
     live = (c.status[rows] == ACTIVE) & (start <= month) & (month < c.end_step[rows])
     return np.where(live, c.quantity_h100e[rows] * kernels.ramp_shares(month - start, c.ramp_months[rows]), 0.0)
+
+
+def load_h100e(c, month: int) -> np.ndarray:
+    """h100e each contract that holds capacity (proposed to active) schedules in `month`: its quantity with the ramp
+    applied from its start, 0 before its start or from its end."""
+    start = c.start_step
+    live = holds(c.status) & (start <= month) & (month < c.end_step)
+    return np.where(live, c.quantity_h100e * kernels.ramp_shares(month - start, c.ramp_months), 0.0)
+
+
+def due_within(ring: np.ndarray, month: int, months: int) -> np.ndarray:
+    """Per row of a ring buffer (slot m % width holds what completes in month m), the total completing in the
+    `months` months after `month` (the slots of months month+1 .. month+months)."""
+    width = ring.shape[1]
+    offset = (np.arange(width) - (month + 1)) % width  # slot j completes in month month + 1 + offset[j]
+    return ring[:, offset < months].sum(axis=1)
+
+
+def deliverable_h100e(state: MarketState, months: int, h100e_per_gw: float) -> np.ndarray:
+    """What each provider can have installed `months` from now: installed, plus sites finishing by then, plus chips
+    waiting for power, plus chips on order whose site would be finished by then; at most what its power (built and
+    finishing by then) can hold."""
+    p, o, month = state.providers, state.orders, state.month
+    arriving = (o.status == ORDER_OPEN) & (o.ready_step + p.site_lead_time_months[o.provider] <= month + months)
+    on_order = sum_by(o.provider[arriving], weights=o.remaining_h100e[arriving], minlength=len(p))
+    chips = p.capacity_h100e + due_within(p.pipeline_h100e, month, months) + p.waiting_power_h100e + on_order
+    power = p.power_gw + due_within(p.power_pipeline_gw, month, months)
+    return np.minimum(chips, power * h100e_per_gw)
 
 
 def spot_price(idle, unit_cost, list_price, residual_demand, params) -> float:
@@ -129,7 +157,7 @@ def breach_labs(state: MarketState, log: list, breaching: np.ndarray) -> None:
     if breaching.size == 0:
         return
     labs.defaulted[breaching] = True
-    labs.demand_h100e[breaching] = 0.0
+    labs.demand_h100e[breaching] = labs.base_demand_h100e[breaching] = 0.0
     state.breaches += int(breaching.size)
     lost = np.flatnonzero(np.isin(c.buyer_lab, breaching) & holds(c.status))
     months_left = np.maximum(c.end_step[lost] - np.maximum(c.start_step[lost], month + 1), 0)

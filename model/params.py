@@ -33,10 +33,31 @@ class Params:
     demand_noise_sd: float = p(0.02, "ESTIMATE: month-to-month noise of demand growth (log sd)")
     revenue_noise_sd: float = p(0.02, "ESTIMATE: month-to-month noise of revenue growth (log sd)")
     diversification_aversion_scale: float = p(1.0, "multiplier on labs' aversion to supplier concentration")
-    planning_horizon_months: int = p(12, "ESTIMATE: labs contract for demand a year ahead")
     request_threshold_share: float = p(
-        0.08, "ESTIMATE: a lab asks when it can request over 8% of its demand (gap within its means): the smallest"
-              " request whose even split over a four-offer shortlist clears the 2% minimum contract")
+        0.2, "ESTIMATE: a lab goes to market when its uncovered need (within its means) reaches 20% of its demand: "
+             "few, large deals rather than monthly slivers; an even split over a four-offer shortlist clears the 5% "
+             "minimum contract")
+    demand_price_elasticity: float = p(
+        0.8, "ESTIMATE: a 10% higher price cuts the compute a lab wants by ~8% (inelastic, as for an input with few "
+             "substitutes)")
+    reference_price_usd_per_h100e_hour: float = p(
+        2.3, "the price at which base demand is stated: the neoclouds' 12-month going price at the start "
+             "(providers.csv)")
+    long_run_growth_per_month: float = p(
+        0.015, "ESTIMATE: labs' fast growth fades toward ~20% a year")
+    growth_half_life_months: float = p(
+        18.0, "ESTIMATE: growth above the long-run rate halves its excess every 18 months")
+    funding_runway_trigger_months: float = p(
+        12.0, "ESTIMATE: a lab raises a round when its cash lasts under a year at this month's burn")
+    funding_min_growth_per_month: float = p(
+        0.02, "ESTIMATE: only labs whose revenue grows over ~27% a year can raise")
+    funding_round_revenue_multiple: float = p(
+        3.0, "ESTIMATE: a round raises three years of current revenue (OpenAI's $40B of 2025 against ~$13B of 2025 "
+             "revenue, deals.csv / market-2025.csv)")
+    funding_interval_months: int = p(6, "ESTIMATE: at most one endogenous round every six months")
+    funding_supplier_share: float = p(
+        0.25, "ESTIMATE: a quarter of a round comes from the lab's largest supplier (Microsoft, Amazon, Google, NVIDIA "
+              "all invested in their customers, deals.csv), the rest from funds")
     funding_runway_months: float = p(24.0, "ESTIMATE: labs commit cash reserves over two years")
     discovery_probability_per_month: float = p(0.01, "ESTIMATE: a smaller lab finds a new provider every ~8 years")
     breach_after_months: int = p(3, "ESTIMATE: three months of unpaid bills before a breach")
@@ -57,20 +78,48 @@ class Params:
     reliability_weight: float = p(5.0, "ESTIMATE: logit weight on provider reliability")
     relationship_weight: float = p(0.5, "ESTIMATE: logit weight on an existing relationship")
     logit_temperature: float = p(0.5, "ESTIMATE: spread of the logit split")
-    min_contract_share: float = p(0.02, "ESTIMATE: allocations under 2% of the lab's demand are not signed")
+    min_contract_share: float = p(0.05, "ESTIMATE: allocations under 5% of the lab's demand are not signed")
     max_offers_per_request: int = p(4, "ESTIMATE: a lab shortlists its four best offers in each round")
-    quote_expansion_share: float = p(0.5, "ESTIMATE: providers promise up to 50% of installed capacity beyond it")
+    quote_horizon_months: int = p(
+        9, "ESTIMATE: a provider promises what it can deliver within 9 months (NVIDIA's ~3-month lead time plus a "
+           "~6-month site build: chips it has ordered can be sold), less the load its contracts schedule by then")
     ramp_months: int = p(3, "ESTIMATE: new contracts ramp to full quantity over three months")
     # --- supply and pricing
     reserve_margin: float = p(0.15, "ESTIMATE: providers build 15% beyond contracted load for on-demand use")
     strategic_priority: float = p(3.0, "ESTIMATE: a vendor serves captive owners with three times the weight")
     vendor_price_sensitivity: float = p(0.05, "ESTIMATE: vendor price change per month per unit of excess backlog")
     vendor_target_backlog_months: float = p(3.0, "ESTIMATE: vendors plan for three months of backlog")
-    site_capex_usd_per_h100e: float = p(
-        7000.0, "ESTIMATE: $32k all-in capex per H100e (providers.csv) minus ~$25k for the accelerator")
+    power_capex_usd_bn_per_gw: float = p(
+        10.0, "ESTIMATE: >$40B all-in per GW (Altman) less ~$35B of NVIDIA content per GW (Huang) leaves >=$5B for "
+              "shell, power and cooling (market-2025.csv); $10B with networking and the other systems")
     power_headroom_share: float = p(0.25, "ESTIMATE: sites can power 25% more than installed at start")
-    power_growth_per_month: float = p(
-        0.035, "ESTIMATE: sites' power grows ~50%/yr, bounded by 2-5 yr power-equipment lead times (DailyAlpha)")
+    start_power_pipeline_share: float = p(
+        1.0, "ESTIMATE: at the start each provider has as much power again under construction, finishing evenly over "
+             "its power lead time (the 2024 build-out: US data-center load doubling or tripling by 2028, LBNL; "
+             "market-to-2024.csv)")
+    power_build_max_share_per_month: float = p(
+        0.08, "ESTIMATE: a provider starts at most 8% of its powered capacity in new construction a month (~2.5x a "
+              "year): power equipment lead times of 2-5 years (DailyAlpha; market-to-2024.csv) bound the build rate")
+    demand_signal_smoothing: float = p(
+        0.5, "ESTIMATE: weight of this month in the smoothed demand a provider could not serve")
+    investment_margin_target: float = p(
+        0.3, "ESTIMATE: providers invest fully on unserved demand when their going price is 30% over full cost, "
+             "proportionally less below")
+    order_cancellation_threshold_share: float = p(
+        0.25, "ESTIMATE: providers cancel chip orders when what they have and have ordered exceeds their target by "
+              "more than 25%")
+    order_cancellation_fee_share: float = p(
+        0.2, "ESTIMATE: a cancelled chip order costs 20% of its value, paid to the vendor")
+    vendor_start_backlog_months: float = p(
+        6.0, "ESTIMATE: the 2024 order book at the start is six months of each vendor's output (Blackwell was booked "
+             "out for months at the end of 2024; server lead times 8-12 weeks for Hopper, market-to-2024.csv)")
+    vendor_expansion_lead_months: int = p(
+        12, "ESTIMATE: new accelerator output (packaging capacity, CoWoS) takes a year to come on line; TSMC met 80% "
+            "of CoWoS orders in 2023 (market-to-2024.csv)")
+    vendor_expansion_sensitivity: float = p(
+        0.02, "ESTIMATE: a vendor adds 2% of its output a month per unit of backlog beyond its target, and for a price "
+              "above its base")
+    vendor_max_expansion_per_month: float = p(0.05, "ESTIMATE: at most 5% of output added by one month's decision")
     non_ai_growth_per_month: float = p(
         0.0170, "(330.4/270)^(1/12)-1: cloud infrastructure spend 2023 to 2024 (Synergy; market-to-2024.csv)")
     non_ai_margin: float = p(0.3, "ESTIMATE: operating margin on non-AI cloud revenue")
@@ -86,6 +135,9 @@ class Params:
     review_scripted_contracts: bool = p(
         True, "scripted deals face the regulators' screen like negotiated ones; a historical replay sets false "
               "(no 2025 compute contract was reviewed)")
+    history_until: str = p(
+        "", "a replay's last month of scripted history (YYYY-MM): until then the labs that buy in the scenario's "
+            "contract events sign only those (their deals are the history); '' = they negotiate throughout")
     # --- records
     agent_record_every: int = p(1, "record the per-agent table every N steps")
 

@@ -16,6 +16,8 @@ import numpy as np
 NOT_SET = -1  # a row reference to no agent (sums by row drop it)
 NO_MONTH = -1_000_000  # a lifecycle stamp not reached: every real month index, even before the start, is above it
 PIPELINE_MONTHS = 24  # the providers' build-pipeline ring buffer; site lead times must be shorter
+POWER_PIPELINE_MONTHS = 48  # the power-construction ring buffer; power lead times must be shorter
+VENDOR_PIPELINE_MONTHS = 24  # the vendors' output-expansion ring buffer; expansion lead times must be shorter
 
 VENDOR_KINDS = ("merchant", "custom", "captive")
 PROVIDER_KINDS = ("hyperscaler", "neocloud", "other", "self_builder")
@@ -93,11 +95,14 @@ VENDOR = Table("vendor", "vendors", meaning="Hardware vendors: accelerators in H
     C("captive_owner", "int", NOT_SET, "provider row it serves first (its owner), or -1"),
     C("region", "str", "US", "jurisdiction of its exports"),
     P("production_h100e_per_month", "float", None, "output this month"),
-    C("production_growth_per_month", "float", 0.0, "monthly growth of output"),
+    C("production_growth_per_month", "float", 0.0, "monthly growth of output already planned at the start (it "
+      "fills the expansion pipeline; later expansions answer backlog and price)"),
     P("price_usd_per_h100e", "float", None, "price of one H100e of accelerators"),
     C("base_price_usd_per_h100e", "float", None, "start price; the price stays within 0.5-2x of it"),
     C("lead_time_months", "int", None, "months from order to earliest shipment"),
-    C("inventory_h100e", "float", 0.0, "unsold output carried into next month"),
+    P("inventory_h100e", "float", 0.0, "unsold output carried into next month (kept, never discarded)"),
+    C("expansion_h100e_per_month", "float", 0.0, "output added when expansions finish, by month of completion "
+      "(ring buffer)", width=VENDOR_PIPELINE_MONTHS),
     P("shipped_h100e", "float", 0.0, "shipped this month"),
     P("revenue_usd_bn", "float", 0.0, "chip revenue this month"),
     P("backlog_h100e", "float", 0.0, "open orders after this month's shipments"),
@@ -116,8 +121,11 @@ PROVIDER = Table("provider", "providers", meaning="Cloud providers and self-buil
     C("pipeline_h100e", "float", 0.0, "chips delivered whose site is not finished, by month of completion "
       "(ring buffer)", width=PIPELINE_MONTHS),
     C("waiting_power_h100e", "float", 0.0, "sites finished but waiting for power"),
-    C("power_limit_h100e", "float", None, "capacity its sites can power"),
-    C("power_growth_per_month", "float", 0.0, "monthly growth of the power limit"),
+    P("power_gw", "float", None, "powered site capacity built (GW); installed chips never exceed it"),
+    C("power_pipeline_gw", "float", 0.0, "power under construction, by month of completion (ring buffer)",
+      width=POWER_PIPELINE_MONTHS),
+    C("power_lead_time_months", "int", None, "months from the start of power construction to powered sites"),
+    P("power_started_gw", "float", 0.0, "power construction started this month (GW)"),
     C("capex_usd_per_h100e", "float", None, "all-in capex per H100e, blended over the fleet"),
     C("cost_of_capital", "float", None, "annual rate at which capex is annuitised"),
     C("useful_life_years", "float", None, "years over which capex is recovered and depreciated"),
@@ -136,7 +144,7 @@ PROVIDER = Table("provider", "providers", meaning="Cloud providers and self-buil
     P("list_price_usd_per_h100e_hour", "float", None, "on-demand price: contract price x (1 + markup)"),
     P("utilisation", "float", None, "share of capacity (own plus leased) used this month"),
     P("committed_h100e", "float", 0.0, "full quantity of its contracts that hold capacity"),
-    C("open_orders_h100e", "float", 0.0, "chips ordered and not yet shipped"),
+    P("open_orders_h100e", "float", 0.0, "chips ordered and not yet shipped"),
     C("contract_revenue_usd_bn", "float", 0.0, "paid to it this month on contracts it sold"),
     C("spot_revenue_usd_bn", "float", 0.0, "paid to it this month for spot capacity"),
     C("wholesale_cost_usd_bn", "float", 0.0, "paid this month for capacity bought from other providers"),
@@ -146,7 +154,12 @@ PROVIDER = Table("provider", "providers", meaning="Cloud providers and self-buil
     P("idle_h100e", "float", 0.0, "available this month but neither delivered nor sold on the spot market"),
     P("refused_h100e", "float", 0.0, "requests it turned away this month for lack of capacity (summed over "
       "the negotiation rounds)"),
-    P("capex_spend_usd_bn", "float", 0.0, "paid this month for chips and sites"),
+    P("shortfall_h100e", "float", 0.0, "scheduled this month on contracts it sold but not delivered"),
+    C("unserved_h100e", "float", 0.0, "smoothed demand it could not serve (refused plus shortfall): the signal "
+      "it invests on beyond its contracts"),
+    P("capex_spend_usd_bn", "float", 0.0, "paid this month for chips and power (the two below)"),
+    P("chip_capex_usd_bn", "float", 0.0, "paid this month for chips shipped to it"),
+    P("power_capex_usd_bn", "float", 0.0, "paid this month for power and sites under construction"),
     P("stranded_usd_bn", "float", 0.0, "remaining value of contracts lost to breaches, cumulative"),
     P("profit_usd_bn", "float", 0.0, "this month, accrual: revenue - leases - opex - depreciation"),
 ), derived=(
@@ -164,10 +177,17 @@ LAB = Table("lab", "labs", meaning="AI labs: demand in H100e, revenue in USD bn 
     C("region", "str", "US", "jurisdiction"),
     C("frontier", "bool", False, "a named lab from the data files"),
     C("self_provider", "int", NOT_SET, "provider row of its own fleet, or -1"),
-    P("demand_h100e", "float", None, "compute it wants to use this month"),
-    C("demand_growth_per_month", "float", None, "monthly log growth of demand"),
+    C("base_demand_h100e", "float", None, "compute it would use at the reference price"),
+    P("demand_h100e", "float", None, "compute it wants this month at the price it is quoted: base demand x "
+      "(quote / reference price)^-elasticity"),
+    C("demand_growth_per_month", "float", None, "monthly log growth of base demand (fades toward the long-run "
+      "rate)"),
     P("revenue_usd_bn_per_month", "float", None, "revenue"),
-    C("revenue_growth_per_month", "float", None, "monthly log growth of revenue"),
+    C("revenue_growth_per_month", "float", None, "monthly log growth of revenue (fades toward the long-run rate)"),
+    P("quote_usd_per_h100e_hour", "float", 0.0, "its best quote this month: the cheapest offer it may take for its "
+      "term (0 before any)"),
+    P("funding_raised_usd_bn", "float", 0.0, "equity raised, scripted and endogenous rounds, cumulative"),
+    C("last_round_step", "int", NO_MONTH, "month of its last endogenous funding round"),
     P("cash_usd_bn", "float", None, "cash"),
     C("wtp_usd_per_h100e_hour", "float", None, "willingness to pay"),
     C("diversification_aversion", "float", None, "utility lost per unit of its supply at one provider"),
@@ -175,6 +195,8 @@ LAB = Table("lab", "labs", meaning="AI labs: demand in H100e, revenue in USD bn 
     C("exclusivity_mode", "code", 0, "none, right of first refusal or exclusive", codes=EXCLUSIVITY_MODES),
     C("exclusive_provider", "int", NOT_SET, "provider row holding exclusivity or first refusal, or -1"),
     C("arrears_months", "int", 0, "consecutive months with bills it could not pay"),
+    C("history_until_step", "int", NO_MONTH, "last month of a replay's scripted history of its contracts: it does "
+      "not negotiate until after it"),
     P("defaulted", "bool", False, "breached its contracts and left the market"),
     P("contracted_h100e", "float", 0.0, "full quantity of its contracts that hold capacity"),
     P("delivered_h100e", "float", 0.0, "delivered this month on contracts"),
@@ -187,6 +209,8 @@ LAB = Table("lab", "labs", meaning="AI labs: demand in H100e, revenue in USD bn 
     Derived("supplier_count", "int", "providers delivering to it this month"),
     Derived("largest_provider_share", "float", "its largest provider's share of its contract deliveries"),
     Derived("commitments_over_revenue", "float", "remaining value of its contracts over its annual revenue"),
+    Derived("runway_months", "float", "cash over this month's burn (spending beyond revenue); 999 when it burns "
+            "nothing"),
 ))
 
 REGULATOR = Table("regulator", "regulators", meaning="Competition authorities: thresholds in HHI points and USD bn, "
@@ -250,7 +274,9 @@ ORDER = Table("order", "orders", meaning="Vendor orders: a provider orders chips
     C("ready_step", "int", None, "earliest month of shipment (order month + vendor lead time)"),
     C("filled_step", "int", NO_MONTH, "month the last chip shipped"),
     C("status", "code", 0, "open, filled or cancelled", codes=ORDER_STATUS),
-    C("cancelled_h100e", "float", 0.0, "quantity cancelled unshipped (an export control stopped it)"),
+    C("cancelled_h100e", "float", 0.0, "quantity cancelled unshipped (an export control stopped it, or the "
+      "provider cancelled it)"),
+    C("cancellation_fee_usd_bn", "float", 0.0, "paid to the vendor for cancelling (none under an export control)"),
     C("cancelled_step", "int", NO_MONTH, "month cancelled"),
 ))
 

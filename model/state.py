@@ -18,6 +18,7 @@ from .records import RecordTable, contract_table, equity_table, order_table
 from .schema import EXCLUSIVITY_MODES, PROVIDER_KINDS, VENDOR_KINDS  # noqa: F401 (re-exported)
 
 NODE_KINDS = ("vendor", "provider", "lab", "regulator", "investor")
+FUNDS = "Funds"  # the investor node standing for venture, sovereign and other funds in endogenous funding rounds
 NO_EXCLUSIVITY, RIGHT_OF_FIRST_REFUSAL, EXCLUSIVE = range(len(EXCLUSIVITY_MODES))
 
 

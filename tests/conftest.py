@@ -29,7 +29,7 @@ def baseline_24():
 
 def small_market(n_labs=4, n_providers=3, seed=0, captive=False, **overrides):
     """(state, ctx) of a generated market for hand-set phase tests: every lab may trade with every provider,
-    no contracts; with `captive`, the last provider is lab 0's own fleet."""
+    no contracts and no orders; with `captive`, the last provider is lab 0's own fleet."""
     params = Params().replace(market="generated", n_small_labs=n_labs, generated_providers=n_providers,
                               small_lab_eligible_providers=n_providers, **overrides)
     streams = RandomStreams(seed)
@@ -45,6 +45,9 @@ def small_market(n_labs=4, n_providers=3, seed=0, captive=False, **overrides):
     state.contracts.n = 0
     state.labs.contracted_h100e[:] = 0.0
     state.providers.committed_h100e[:] = 0.0
+    state.orders.n = 0
+    state.providers.open_orders_h100e[:] = 0.0
+    state.vendors.backlog_h100e[:] = 0.0
     state.month = 0
     return state, StepContext(params=params, streams=streams)
 

@@ -44,7 +44,7 @@ def test_manifest_names_seed_commit_parameters_and_versions(run_dir):
     assert manifest["seed"] == 9 and manifest["engine"] == "vectorized" and manifest["steps"] == 6
     assert manifest["scenario"]["name"] == "baseline"
     assert len(manifest["git"]["commit"]) == 40 or manifest["git"]["commit"] == "unknown"
-    assert manifest["parameters"]["planning_horizon_months"] == 12
+    assert manifest["parameters"]["ramp_months"] == 3
     assert {"mesa", "numpy", "python"} <= set(manifest["versions"])
 
 

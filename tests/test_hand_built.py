@@ -23,7 +23,7 @@ def test_events_an_outage_takes_capacity_offline_for_exactly_its_months(engine):
     delivers min(600, 500) = 500 in months 0-1, then 600."""
     state = tiny_state()
     add_active(state, A, L1, 600.0, 2.0)
-    state.labs.demand_h100e[L1] = 600.0
+    state.labs.base_demand_h100e[L1] = 600.0
     state.labs.cash_usd_bn[L2] = state.labs.revenue_usd_bn_per_month[L2] = 0.0
     model = tiny_model(state, engine=engine, events=[
         {"id": "cut", "date": "2025-01", "type": "outage", "provider": "A", "share": 0.5, "months": 2}])
@@ -71,8 +71,9 @@ def test_demand_labs_grow_at_their_own_rates(engine):
 @ENGINES
 def test_supply_scarce_output_is_shared_pro_rata_and_priced_from_backlog(engine):
     """A and B each have 600 H100e on order, due now; the vendor makes 1,000: each gets 1,000 x 600/1,200 = 500,
-    100 stay on order. Vendor revenue 1,000 x $20,000 = $0.02B. A pays 500 x ($20,000 + $7,000 of site) =
-    $13.5M (cash 10 -> $9.9865B) and its fleet's capex blends to (43,800 x 1,000 + 13.5M) / 1,500 = $38,200.
+    100 stay on order. Vendor revenue 1,000 x $20,000 = $0.02B. A pays 500 x $20,000 = $10M for the chips (cash
+    10 -> $9.99B); for its unit cost each chip also carries its share of a powered site, $10B per GW / 1.25M H100e
+    per GW = $8,000, so its fleet's capex blends to (43,800 x 1,000 + 500 x 28,000) / 1,500 = $38,533.33.
     Backlog 200 against a target of 3 months' output (3,000): pressure 200/3,000 - 1 = -0.9333, price change
     0.05 x -0.9333 = -4.667%: $19,066.67. The chips reach A's site pipeline for month 0 + 2."""
     state = tiny_state()
@@ -90,23 +91,25 @@ def test_supply_scarce_output_is_shared_pro_rata_and_priced_from_backlog(engine)
     assert s.vendors.revenue_usd_bn[0] == approx(0.02)
     assert s.vendors.backlog_h100e[0] == approx(200.0)
     assert s.vendors.price_usd_per_h100e[0] == approx(20_000.0 * (1 - 0.05 * (1 - 200 / 3000)))
-    assert s.providers.cash_usd_bn[A] == approx(9.9865)
-    assert s.providers.capex_usd_per_h100e[A] == approx(38_200.0)
-    assert s.providers.capex_spend_usd_bn[A] == approx(0.0135)
+    assert s.providers.cash_usd_bn[A] == approx(9.99)
+    assert s.providers.capex_usd_per_h100e[A] == approx(57_800_000 / 1500)
+    assert s.providers.chip_capex_usd_bn[A] == approx(0.01)
+    assert s.vendors.inventory_h100e[0] == 0.0
     assert s.providers.pipeline_h100e[A, 2] == approx(500.0)
 
 
 @ENGINES
 def test_supply_a_growing_backlog_raises_the_vendor_price(engine):
-    """7,000 H100e on order, not yet due: backlog 7,000 against a 3,000 target, pressure 7,000/3,000 - 1 = 4/3,
-    change 0.05 x 4/3 = +6.667% (under the 10% limit): $20,000 -> $21,333.33. Unsold output (1,000) is kept."""
+    """7,000 H100e on order, not yet due, so the month's 1,000 are not sold and are kept as inventory, which counts
+    against the backlog: (7,000 - 1,000) / 3,000 - 1 = 1, change 0.05 x 1 = +5% (under the 10% limit):
+    $20,000 -> $21,000."""
     state = tiny_state()
     state.orders.append(provider=A, vendor=0, quantity_h100e=7000.0, remaining_h100e=7000.0,
                         price_usd_per_h100e=20_000.0, placed_step=0, ready_step=5, status=ORDER_OPEN)
     model = tiny_model(state, engine=engine)
     seen = after(model, "supply", lambda m: (m.state.vendors.price_usd_per_h100e[0], m.state.vendors.inventory_h100e[0]))
     model.step()
-    assert seen[0] == (approx(20_000.0 * (1 + 0.05 * 4 / 3)), approx(1000.0))
+    assert seen[0] == (approx(21_000.0), approx(1000.0))
 
 
 @ENGINES
@@ -179,7 +182,7 @@ def test_negotiation_a_full_provider_turns_requests_away_and_a_long_term_is_chea
     L1's term is 48 months: term price 2.5 x (1 - 0.5 x 48/72) / (1 - 0.5 x 12/36) = 2.5 x (2/3) / (5/6) = $2.00/h."""
     state = tiny_state()
     add_active(state, B, L2, 1500.0, 2.0)
-    state.labs.demand_h100e[L2] = 1500.0
+    state.labs.base_demand_h100e[L2] = 1500.0
     state.labs.contract_months[L1] = 48
     model = tiny_model(state, engine=engine)
     model.step()
@@ -216,7 +219,7 @@ def regulated_market(strictness: float, engine: str):
     add_active(state, A, L1, 600.0, 2.0)
     add_active(state, B, L2, 200.0, 3.0)
     add_active(state, OTHER, L2, 200.0, 2.5)
-    state.labs.demand_h100e[:] = [600.0, 400.0]
+    state.labs.base_demand_h100e[:] = [600.0, 400.0]
     state.regulators.value_threshold_usd_bn[0] = 0.0
     state.regulators.strictness[0] = strictness
     return tiny_model(state, engine=engine, events=[
@@ -258,9 +261,11 @@ def test_regulation_caps_a_deal_at_the_delta_hhi_threshold(engine):
 
 @ENGINES
 def test_booking_activates_and_orders_chips_for_the_reserve(engine):
-    """A scripted 1,000 H100e A -> L1 is approved (under the threshold) and activates in month 0. A's commitment of
-    1,000 x 1.15 reserve = 1,150 exceeds its 1,000 installed by 150: it orders 150 from the vendor at this month's
-    price ($20,000 less 5%: no backlog) for month 0 + 1. L2 has no money, so nobody else signs."""
+    """A scripted 1,000 H100e A -> L1 is approved (under the threshold) and activates in month 0. The load it
+    schedules at the 9-month quote horizon, 1,000, x 1.15 reserve = 1,150 exceeds A's 1,000 installed by 150: A
+    orders 150 from the vendor at this month's price for month 0 + 1. The vendor sold nothing this month and keeps
+    its 1,000 as inventory: pressure -1,000 / 3,000 - 1 = -4/3, change 0.05 x -4/3 = -6.67%: $18,666.67.
+    L2 has no money, so nobody else signs."""
     state = tiny_state()
     state.labs.cash_usd_bn[L2] = 0.0
     state.labs.revenue_usd_bn_per_month[L2] = 0.0
@@ -273,7 +278,7 @@ def test_booking_activates_and_orders_chips_for_the_reserve(engine):
     assert seen == [APPROVED]
     assert c.n == 1 and c.status[0] == ACTIVE and c.active_step[0] == 0 and c.end_step[0] == 12
     assert o.n == 1 and o.provider[0] == A and o.quantity_h100e[0] == approx(150.0)
-    assert o.price_usd_per_h100e[0] == approx(19_000.0) and o.ready_step[0] == 1
+    assert o.price_usd_per_h100e[0] == approx(20_000.0 * (1 - 0.05 * 4 / 3)) and o.ready_step[0] == 1
     assert model.state.edges.relationship[0] == approx(0.2)  # the L1-A edge
 
 
@@ -284,7 +289,7 @@ def test_settlement_shortfall_is_shared_pro_rata(engine):
     state = tiny_state()
     add_active(state, A, L1, 600.0, 2.0)
     add_active(state, A, L2, 600.0, 2.0)
-    state.labs.demand_h100e[:] = 250.0  # no spot buying
+    state.labs.base_demand_h100e[:] = 250.0  # no spot buying
     model = tiny_model(state, engine=engine, events=[
         {"id": "cut", "date": "2025-01", "type": "outage", "provider": "A", "share": 0.5, "months": 1}])
     model.step()
@@ -301,7 +306,7 @@ def test_settlement_a_lab_that_cannot_pay_breaches_and_its_provider_strands_the_
     strands 21 months (months 3-23): 600 x 2 x 730 x 21 / 1e9 = $0.018396B."""
     state = tiny_state()
     add_active(state, A, L1, 600.0, 2.0)
-    state.labs.demand_h100e[L1] = 600.0
+    state.labs.base_demand_h100e[L1] = 600.0
     state.labs.cash_usd_bn[:] = 0.0
     state.labs.revenue_usd_bn_per_month[:] = [0.0005, 0.0]
     model = tiny_model(state, engine=engine)
@@ -330,7 +335,7 @@ def test_metrics_concentration_prices_and_dependency(engine):
     add_active(state, A, L1, 600.0, 2.0)
     add_active(state, B, L2, 200.0, 3.0)
     add_active(state, OTHER, L2, 200.0, 2.5)
-    state.labs.demand_h100e[:] = [600.0, 400.0]
+    state.labs.base_demand_h100e[:] = [600.0, 400.0]
     model = tiny_model(state, engine=engine)
     model.step()
     m = model.metrics
@@ -359,9 +364,11 @@ def test_settlement_one_ordinary_month_of_money(engine):
     $1.50. All of it is served; providers sell 0.25 of their idle: A and B 208.33, Other 250.
     Each lab pays 166.67 x 2.5 x 730 = $304,166.67 on contracts and 333.33 x 1.5 x 730 = $365,000 spot.
     A earns $304,166.67 + $730,000 x 208.33/666.67 = $228,125 of spot; pays opex 1,000 x 0.5 x 730 = $365,000;
-    with $1B of non-AI revenue at a 30% margin it banks $300M: cash 10 + 0.3 + 0.00016729167, and its non-AI revenue
-    grows 1.7% to $1.017B. Depreciation 1,000 x 43,800 / 60 months = $730,000: profit = flow - 0.00073.
-    Other (no cash) earns $273,750 of spot and pays $365,000 of opex: it borrows $91,250.
+    with $1B of non-AI revenue at a 30% margin it banks $300M: cash 10 + 0.3 + 0.00016729167, less $0.2M of power
+    construction (its 1,000 H100e with 25% headroom need 0.001 GW, it has 0.0008: it starts 0.0002 GW and pays the
+    first tenth of $10B/GW over its 10-month lead time), and its non-AI revenue grows 1.7% to $1.017B. Depreciation 1,000 x 43,800 / 60 months = $730,000: profit = flow - 0.00073.
+    Other (no cash) earns $273,750 of spot and pays $365,000 of opex: it borrows $91,250, and $0.2M for the same
+    power construction as A's.
     Utilisation: A (166.67 + 208.33) / 1,000 = 0.375, Other 0.25. Compute at risk, spot included: A carries 375 of
     the 1,000 H100e labs received, 0.375."""
     state = tiny_state()
@@ -380,10 +387,11 @@ def test_settlement_one_ordinary_month_of_money(engine):
     assert p.contract_revenue_usd_bn[A] == approx(0.00030416666666666667)
     assert p.spot_revenue_usd_bn[A] == approx(0.000228125) and p.spot_revenue_usd_bn[OTHER] == approx(0.00027375)
     flow_a = 0.3 + 0.00030416666666666667 + 0.000228125 - 0.000365
-    assert p.cash_usd_bn[A] == approx(10.0 + flow_a) and p.debt_usd_bn[A] == 0.0
+    assert p.cash_usd_bn[A] == approx(10.0 + flow_a - 0.0002) and p.debt_usd_bn[A] == 0.0
+    assert p.power_started_gw[A] == approx(0.0002) and p.power_capex_usd_bn[A] == approx(0.0002)
     assert p.profit_usd_bn[A] == approx(flow_a - 0.00073)
     assert p.non_ai_revenue_usd_bn_per_month[A] == approx(1.017)
-    assert p.cash_usd_bn[OTHER] == 0.0 and p.debt_usd_bn[OTHER] == approx(0.00009125)
+    assert p.cash_usd_bn[OTHER] == 0.0 and p.debt_usd_bn[OTHER] == approx(0.00009125 + 0.0002)
     assert list(p.utilisation) == [approx(0.375), approx(0.375), approx(0.25)]
     assert m["compute_at_risk_max"] == approx(0.375)
     assert m["unmet_demand_h100e"] == approx(0.0) and m["delivered_h100e"] == approx(1000.0)

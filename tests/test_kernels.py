@@ -23,6 +23,38 @@ def test_the_going_price_moves_with_scarcity_within_cost_and_willingness_to_pay(
     assert kernels.next_contract_price(3.0, 0.0, 0.5, 0.05, 5.0, 4.0) == pytest.approx(5.0)
 
 
+def test_demand_growth_funding_and_investment_formulas():
+    # demand at twice the reference price with elasticity 0.8: 2^-0.8 = 0.574; no quote yet: the base
+    assert kernels.demand_at_price(1000.0, 4.6, 2.3, 0.8) == pytest.approx(1000.0 * 2 ** -0.8)
+    assert kernels.demand_at_price(1000.0, 0.0, 2.3, 0.8) == 1000.0
+    # growth 0.115 over a long-run 0.015 with an 18-month half-life: the excess 0.1 x 2^(-1/18) = 0.096222
+    assert kernels.faded_growth(0.115, 0.015, 18.0) == pytest.approx(0.015 + 0.1 * 2 ** (-1 / 18))
+    assert kernels.faded_growth(0.01, 0.015, 18.0) == 0.01  # below the long-run rate it stays
+    # 12 months of fading growth: 12 x 0.015 + 0.1 x (1 - d^12) / (1 - d), d = 2^(-1/18)
+    d = 2 ** (-1 / 18)
+    assert kernels.expected_log_growth(0.115, 0.015, 18.0, 12) == pytest.approx(0.18 + 0.1 * (1 - d ** 12) / (1 - d))
+    assert kernels.expected_log_growth(0.01, 0.015, 18.0, 12) == pytest.approx(0.12)
+    # runway: cash 6 at a burn of 0.5 = 12 months; no burn: 999; burn is bills beyond revenue
+    assert kernels.runway_months(6.0, 0.5) == pytest.approx(12.0) and kernels.runway_months(6.0, 0.0) == 999.0
+    assert kernels.burn_usd_bn(1.5, 1.0) == pytest.approx(0.5) and kernels.burn_usd_bn(1.0, 1.5) == 0.0
+    assert kernels.burn_usd_bn(1.0 + 1e-15, 1.0) == 0.0  # rounding residue is no burn
+    # smoothing 0.5 of 100 new on 20 old: 60; margin (3 / 2 - 1) / 0.3 = 1.67 -> 1; (2.3 / 2 - 1) / 0.3 = 0.5
+    assert kernels.smoothed(20.0, 100.0, 0.5) == pytest.approx(60.0)
+    assert kernels.margin_factor(3.0, 2.0, 0.3) == 1.0 and kernels.margin_factor(2.3, 2.0, 0.3) == pytest.approx(0.5)
+    assert kernels.margin_factor(1.8, 2.0, 0.3) == 0.0
+    # target: (load 1,000 + unserved 200 x margin 0.5) x 1.15 = 1,265
+    assert kernels.fleet_target(1000.0, 200.0, 0.5, 0.15) == pytest.approx(1265.0)
+    # power: need 1.5 GW, have 1.2: start 0.3, but at most 8% of the 1 GW built = 0.08; a tiny builder 0.0008
+    assert kernels.power_to_start(1.5, 1.2, 1.0, 0.08) == pytest.approx(0.08)
+    assert kernels.power_to_start(1.1, 1.2, 1.0, 0.08) == 0.0
+    assert kernels.power_to_start(0.5, 0.0, 0.0, 0.08) == pytest.approx(0.0008)  # at least 10 MW x 8%
+    # vendor expansion: backlog 9,000 net of 3,000 inventory over a 3,000 target (3 months x 1,000): pressure
+    # 6,000 / 3,000 - 1 = 1, price 10% over base adds 0.1: 1.1 x 0.02 = 2.2% of output = 22
+    assert kernels.vendor_expansion(1000.0, 6000.0, 1.1, 3.0, 0.02, 0.05) == pytest.approx(22.0)
+    assert kernels.vendor_expansion(1000.0, 0.0, 0.9, 3.0, 0.02, 0.05) == 0.0
+    assert kernels.vendor_expansion(1000.0, 1e6, 2.0, 3.0, 0.02, 0.05) == pytest.approx(50.0)  # the 5% cap
+
+
 def test_term_structure_of_contract_prices():
     # discount(d) = 0.5 d / (d + 24): 12 -> 1/6, 24 -> 1/4, 48 -> 1/3
     assert kernels.commitment_discount(24, 0.5, 24) == pytest.approx(0.25)
@@ -107,6 +139,8 @@ def test_ramp_schedule_adds_up_to_scheduled_months():
 
 def test_paid_share_and_finance_keep_money_non_negative():
     assert kernels.paid_share([10, 2, 0], [5, 4, 0]) == pytest.approx([1.0, 0.5, 1.0])
+    # a bill over the means by rounding residue (1e-12 of it) is paid in full; by a millionth, it is not
+    assert kernels.paid_share(1.0, 1.0 + 1e-12) == 1.0 and kernels.paid_share(1.0, 1.0 + 1e-6) < 1.0
     cash, debt = kernels.finance(np.array([5.0, 5.0, 0.0]), np.array([0.0, 2.0, 3.0]), np.array([-8.0, 1.0, 5.0]))
     assert cash == pytest.approx([0.0, 4.0, 2.0]) and debt == pytest.approx([3.0, 0.0, 0.0])
 

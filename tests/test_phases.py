@@ -46,13 +46,18 @@ def test_a_lab_asks_only_when_it_can_afford_a_request_above_the_threshold():
     labs, threshold = state.labs, ctx.params.request_threshold_share
     labs.demand_h100e[:] = 1000.0  # no contracts held: every lab's gap is its projected demand, > 1,000
     labs.revenue_usd_bn_per_month[:] = 0.0
-    per_h100e = usd_bn(1.0, labs.wtp_usd_per_h100e_hour)  # USD bn a month for one H100e at the lab's wtp
+    labs.quote_usd_per_h100e_hour[:] = 2.0
+    per_h100e = usd_bn(1.0, 2.0)  # USD bn a month for one H100e at the lab's $2 quote
     # means (cash spread over the runway) for half, 1.5x and 100x the threshold's quantity
     labs.cash_usd_bn[:] = per_h100e * 1000.0 * threshold * np.array([0.5, 1.5, 100.0]) * ctx.params.funding_runway_months
     asked = negotiation_module.lab_requests(state, ctx)
     assert asked[0] == 0.0, "a request under the threshold is not made, although the gap is large"
-    assert asked[1] == pytest.approx(1000.0 * threshold * 1.5), "within its means"
+    assert asked[1] == pytest.approx(1000.0 * threshold * 1.5), "within its means at its quote"
     assert asked[2] > 1000.0, "the whole gap, which grows over the planning horizon"
+    labs.quote_usd_per_h100e_hour[1] = 4.0  # twice the price: the same money buys 0.75 x the threshold
+    assert negotiation_module.lab_requests(state, ctx)[1] == 0.0, "at $4 its means fall under the threshold"
+    labs.quote_usd_per_h100e_hour[:] = 0.0
+    assert (negotiation_module.lab_requests(state, ctx) == 0.0).all(), "no quote yet, no request"
 
 
 def test_negotiated_price_lies_between_cost_and_reservation():
@@ -83,7 +88,7 @@ def test_exclusive_lab_only_contracts_with_its_holder_and_rofr_holder_is_asked_f
 def test_diversification_aversion_spreads_a_labs_purchases():
     def supplier_hhi(aversion):
         state, ctx = small_market(n_labs=1, n_providers=4, seed=5, diversification_aversion_scale=aversion)
-        state.labs.demand_h100e[:] = 20_000.0
+        state.labs.demand_h100e[:] = 30_000.0  # a third more than it holds: above the request threshold
         state.labs.cash_usd_bn[:] = 1e3
         add_contract(state, seller=int(state.edges.provider[0]), lab=0, quantity=20_000.0)
         state.labs.contracted_h100e[0] = 20_000.0

@@ -12,7 +12,8 @@ two labs, one regulator. Round numbers everywhere:
 - Regulator "US": reviews deals of $1,000B and more (none, unless a test lowers it), HHI 1,800 / ΔHHI 100 /
   share 30%, strictness 1 (always blocks a presumptive deal), 1-month lag.
 
-No contracts or orders at the start. Parameters switch off noise and discovery (`QUIET`).
+No contracts or orders at the start. Parameters switch off noise and discovery and state base demand at the
+going $2.50 (`QUIET`), so the labs want their 500 H100e at the price they are quoted.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from model.scenario import Scenario
 from model.state import PROVIDER_KINDS, Labs, MarketState, Providers, Regulators, Vendors
 from model.units import usd_bn
 
-QUIET = {"demand_noise_sd": 0.0, "revenue_noise_sd": 0.0, "discovery_probability_per_month": 0.0}
+QUIET = {"demand_noise_sd": 0.0, "revenue_noise_sd": 0.0, "discovery_probability_per_month": 0.0,
+         "reference_price_usd_per_h100e_hour": 2.5}
 A, B, OTHER = 0, 1, 2
 L1, L2 = 0, 1
 
@@ -37,11 +39,12 @@ def tiny_state() -> MarketState:
                       base_price_usd_per_h100e=[20_000.0], lead_time_months=[1])
     providers = Providers(
         name=["A", "B", "Other"], kind=[neocloud, neocloud, other], capacity_h100e=[1000.0] * 3,
-        power_limit_h100e=[1000.0] * 3, capex_usd_per_h100e=43_800.0, cost_of_capital=0.0, useful_life_years=5.0,
+        power_gw=[0.0008] * 3, power_lead_time_months=10, capex_usd_per_h100e=43_800.0, cost_of_capital=0.0, useful_life_years=5.0,
         opex_usd_per_h100e_hour=0.5, markup=0.2, reliability=0.9, site_lead_time_months=2, cash_usd_bn=10.0,
         unit_cost_usd_per_h100e_hour=1.5, contract_price_usd_per_h100e_hour=2.5, list_price_usd_per_h100e_hour=3.0,
         utilisation=0.8)
-    labs = Labs(name=["L1", "L2"], frontier=True, demand_h100e=500.0, demand_growth_per_month=0.0,
+    labs = Labs(name=["L1", "L2"], frontier=True, base_demand_h100e=500.0, demand_h100e=500.0,
+                demand_growth_per_month=0.0,
                 revenue_usd_bn_per_month=1.0, revenue_growth_per_month=0.0, cash_usd_bn=10.0,
                 wtp_usd_per_h100e_hour=4.0, diversification_aversion=0.0, contract_months=12)
     regulators = Regulators(name=["US"], region=["US"], value_threshold_usd_bn=1000.0, strictness=1.0,

@@ -1,5 +1,7 @@
-"""Phase 7, booking: approved contracts become active; providers order chips from their vendors to cover
-contracted load plus a reserve margin (this is how a lab's contract becomes a vendor's revenue)."""
+"""Phase 7, booking: approved contracts become active; providers invest ahead. Each orders chips for the load its
+contracts schedule at the quote horizon plus the demand it could not serve (as far as its margin justifies), with a
+reserve; cancels orders (for a fee) when it has far more than that; and starts power construction for the fleet
+it is building. Chips are paid on shipment, power as it is built."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from .. import kernels
 from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import sum_by
-from ..market_rules import recount_commitments
-from ..records import ACTIVE, APPROVED, ORDER_OPEN
-from ..state import EXCLUSIVE, MarketState
+from ..market_rules import load_h100e, recount_commitments
+from ..records import ACTIVE, APPROVED, ORDER_CANCELLED, ORDER_OPEN
+from ..state import EXCLUSIVE, PROVIDER_KINDS, MarketState
+from ..units import USD_PER_BN
 
 
 def activate_approved(state: MarketState) -> np.ndarray:
@@ -32,14 +35,18 @@ def activate_approved(state: MarketState) -> np.ndarray:
     return rows
 
 
-def chip_needs(state: MarketState, ctx: StepContext) -> np.ndarray:
-    """h100e each provider orders: committed x (1 + reserve margin) - (installed + pipeline + on order + leased)."""
-    p, c = state.providers, state.contracts
-    leased = (c.status == ACTIVE) & (c.buyer_provider >= 0)
-    leased_in = sum_by(c.buyer_provider[leased], weights=c.quantity_h100e[leased], minlength=len(p))
-    have = p.capacity_h100e + p.pipeline_total_h100e + p.open_orders_h100e + leased_in
-    wanted = p.committed_h100e * (1.0 + ctx.params.reserve_margin)
-    return kernels.snap_to_zero(wanted - have, wanted)
+def fleet_targets(state: MarketState, ctx: StepContext) -> np.ndarray:
+    """h100e each provider invests for (kernels.fleet_target), after folding this month's refused requests and last
+    month's shortfall into its smoothed unserved demand. A self-builder serves its own lab whatever the margin."""
+    p, params = state.providers, ctx.params
+    horizon = state.month + params.quote_horizon_months
+    load = sum_by(state.contracts.seller, weights=load_h100e(state.contracts, horizon), minlength=len(p))
+    p.unserved_h100e[:] = kernels.smoothed(p.unserved_h100e, p.refused_h100e + p.shortfall_h100e,
+                                           params.demand_signal_smoothing)
+    margin = kernels.margin_factor(p.contract_price_usd_per_h100e_hour, p.unit_cost_usd_per_h100e_hour,
+                                   params.investment_margin_target)
+    margin = np.where(p.kind == PROVIDER_KINDS.index("self_builder"), 1.0, margin)
+    return kernels.fleet_target(load, p.unserved_h100e, margin, params.reserve_margin)
 
 
 def place_orders(state: MarketState, need: np.ndarray) -> None:
@@ -58,7 +65,56 @@ def place_orders(state: MarketState, need: np.ndarray) -> None:
     p.open_orders_h100e += sum_by(e.supply_provider[rows], weights=quantity[rows], minlength=len(p))
 
 
+def cancel_orders(state: MarketState, ctx: StepContext, surplus: np.ndarray) -> None:
+    """Each provider with a surplus cuts every open order by the same share, surplus / on order (at most all of
+    it), and pays the vendor `order_cancellation_fee_share` of what it cancels."""
+    o, p, v, month = state.orders, state.providers, state.vendors, state.month
+    share = np.minimum(np.divide(surplus, p.open_orders_h100e, out=np.zeros(len(p)), where=p.open_orders_h100e > 0),
+                       1.0)
+    rows = np.flatnonzero((o.status == ORDER_OPEN) & (share[o.provider] > 0))
+    if rows.size == 0:
+        return
+    amount = o.remaining_h100e[rows] * share[o.provider[rows]]
+    fee = ctx.params.order_cancellation_fee_share * amount * o.price_usd_per_h100e[rows] / USD_PER_BN
+    o.remaining_h100e[rows] -= amount
+    o.cancelled_h100e[rows] += amount
+    o.cancellation_fee_usd_bn[rows] += fee
+    done = rows[o.remaining_h100e[rows] <= 1e-9 * np.maximum(o.quantity_h100e[rows], 1.0)]
+    o.remaining_h100e[done] = 0.0
+    o.status[done] = ORDER_CANCELLED
+    o.cancelled_step[done] = month
+    p.open_orders_h100e[:] = kernels.snap_to_zero(
+        p.open_orders_h100e - sum_by(o.provider[rows], weights=amount, minlength=len(p)), p.open_orders_h100e)
+    paid = sum_by(o.provider[rows], weights=fee, minlength=len(p))
+    p.cash_usd_bn[:], p.debt_usd_bn[:] = kernels.finance(p.cash_usd_bn, p.debt_usd_bn, -paid)
+    v.revenue_usd_bn += sum_by(o.vendor[rows], weights=fee, minlength=len(v))
+
+
+def start_power(state: MarketState, ctx: StepContext) -> None:
+    """Start power construction for the fleet being built (installed, in sites, on order) with the headroom, within
+    the build rate; pay for everything under construction, cost per GW spread over the provider's lead time."""
+    p, params, month = state.providers, ctx.params, state.month
+    fleet = p.capacity_h100e + p.pipeline_total_h100e + p.open_orders_h100e
+    needed_gw = fleet * (1.0 + params.power_headroom_share) / params.h100e_per_gw
+    building = p.power_pipeline_gw.sum(axis=1)
+    start = kernels.power_to_start(needed_gw, p.power_gw + building, p.power_gw, params.power_build_max_share_per_month)
+    ring = p.power_pipeline_gw.shape[1]
+    p.power_pipeline_gw[np.arange(len(p)), (month + p.power_lead_time_months) % ring] += start
+    p.power_started_gw[:] = start
+    p.power_capex_usd_bn[:] = (building + start) * params.power_capex_usd_bn_per_gw / p.power_lead_time_months
+    p.cash_usd_bn[:], p.debt_usd_bn[:] = kernels.finance(p.cash_usd_bn, p.debt_usd_bn, -p.power_capex_usd_bn)
+
+
 def booking(state: MarketState, ctx: StepContext) -> None:
     activate_approved(state)
     recount_commitments(state)
-    place_orders(state, chip_needs(state, ctx))
+    p, c, params = state.providers, state.contracts, ctx.params
+    leased = (c.status == ACTIVE) & (c.buyer_provider >= 0)
+    leased_in = sum_by(c.buyer_provider[leased], weights=c.quantity_h100e[leased], minlength=len(p))
+    target = fleet_targets(state, ctx)
+    have = p.capacity_h100e + p.pipeline_total_h100e + p.open_orders_h100e + leased_in
+    place_orders(state, kernels.snap_to_zero(target - have, target))
+    cancel_orders(state, ctx, np.where(have > (1.0 + params.order_cancellation_threshold_share) * target,
+                                       have - target, 0.0))
+    start_power(state, ctx)
+    p.capex_spend_usd_bn[:] = p.chip_capex_usd_bn + p.power_capex_usd_bn

@@ -1,5 +1,7 @@
-"""Phase 2, demand: labs' compute demand and revenue grow at their own rates with noise from the `demand` stream;
-smaller labs discover new providers (the `discovery` stream), which changes the graph's topology."""
+"""Phase 2, demand: labs' base demand and revenue grow at their own rates with noise from the `demand` and
+`revenue` streams, fast growth fading toward the long-run rate; the compute each lab wants follows the price it was
+last quoted; labs short of runway whose revenue grows raise a funding round (part from their largest supplier, the
+rest from funds); smaller labs discover new providers (the `discovery` stream), which changes the graph."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from .. import kernels
 from ..context import StepContext
 from ..edge_index import follow_inserted_edges
 from ..edges import insert_edges
-from ..state import PROVIDER_KINDS, MarketState
+from ..event_text import funding_text
+from ..market_rules import is_captive
+from ..state import FUNDS, PROVIDER_KINDS, MarketState
 
 
 def demand(state: MarketState, ctx: StepContext) -> None:
@@ -18,11 +22,71 @@ def demand(state: MarketState, ctx: StepContext) -> None:
     demand_noise = ctx.streams.normal("demand", state.month, np.arange(n))
     revenue_noise = ctx.streams.normal("revenue", state.month, np.arange(n))
     alive = ~labs.defaulted
-    labs.demand_h100e[alive] *= np.exp(params.demand_growth_scale * labs.demand_growth_per_month[alive]
-                                       + params.demand_noise_sd * demand_noise[alive])
+    labs.base_demand_h100e[alive] *= np.exp(params.demand_growth_scale * labs.demand_growth_per_month[alive]
+                                            + params.demand_noise_sd * demand_noise[alive])
     labs.revenue_usd_bn_per_month[alive] *= np.exp(labs.revenue_growth_per_month[alive]
                                                    + params.revenue_noise_sd * revenue_noise[alive])
+    for growth in (labs.demand_growth_per_month, labs.revenue_growth_per_month):
+        growth[alive] = kernels.faded_growth(growth[alive], params.long_run_growth_per_month,
+                                             params.growth_half_life_months)
+    labs.demand_h100e[alive] = kernels.demand_at_price(labs.base_demand_h100e[alive],
+                                                       labs.quote_usd_per_h100e_hour[alive],
+                                                       params.reference_price_usd_per_h100e_hour,
+                                                       params.demand_price_elasticity)
+    raise_funds(state, ctx)
     discover_providers(state, ctx)
+
+
+def largest_suppliers(state: MarketState) -> np.ndarray:
+    """Per lab, the cloud (hyperscaler or neocloud, not its own fleet) that delivered it most last month, or -1;
+    ties go to the lower row."""
+    c, p, n_labs = state.contracts, state.providers, len(state.labs)
+    kind = p.kind[c.seller]
+    cloud = (kind == PROVIDER_KINDS.index("hyperscaler")) | (kind == PROVIDER_KINDS.index("neocloud"))
+    rows = np.flatnonzero((c.buyer_lab >= 0) & (c.this_month_h100e > 0) & cloud
+                          & ~is_captive(state, c.seller, c.buyer_lab))
+    supplier = np.full(n_labs, -1, dtype=np.int64)
+    if rows.size == 0:
+        return supplier
+    lab, seller, amount = kernels.grouped_sum(c.buyer_lab[rows], c.seller[rows], c.this_month_h100e[rows], len(p))
+    order = np.lexsort((seller, -amount, lab))
+    first = order[np.r_[True, lab[order][1:] != lab[order][:-1]]]
+    supplier[lab[first]] = seller[first]
+    return supplier
+
+
+def raise_funds(state: MarketState, ctx: StepContext) -> None:
+    """Labs whose cash lasts under `funding_runway_trigger_months` at this month's burn (last month's bills beyond
+    this month's revenue), whose revenue grows faster than `funding_min_growth_per_month`, and who have not raised
+    for `funding_interval_months`, raise `funding_round_revenue_multiple` years of revenue: a share from their
+    largest supplier (which pays for it), the rest from funds. Labs in a replay's scripted history do not."""
+    labs, p, params, month = state.labs, state.providers, ctx.params, state.month
+    burn = kernels.burn_usd_bn(labs.bills_usd_bn, labs.revenue_usd_bn_per_month)
+    runway = kernels.runway_months(labs.cash_usd_bn, burn)
+    amount = params.funding_round_revenue_multiple * 12.0 * labs.revenue_usd_bn_per_month
+    rows = np.flatnonzero(~labs.defaulted & (runway < params.funding_runway_trigger_months)
+                          & (labs.revenue_growth_per_month > params.funding_min_growth_per_month)
+                          & (month - labs.last_round_step >= params.funding_interval_months)
+                          & (month > labs.history_until_step) & (amount > 0))
+    if rows.size == 0:
+        return
+    supplier = largest_suppliers(state)[rows]
+    from_supplier = np.where(supplier >= 0, params.funding_supplier_share * amount[rows], 0.0)
+    from_funds = amount[rows] - from_supplier
+    labs.cash_usd_bn[rows] += amount[rows]
+    labs.funding_raised_usd_bn[rows] += amount[rows]
+    labs.last_round_step[rows] = month
+    paid = kernels.sum_by(np.maximum(supplier, 0), weights=from_supplier, minlength=len(p))
+    p.cash_usd_bn[:], p.debt_usd_bn[:] = kernels.finance(p.cash_usd_bn, p.debt_usd_bn, -paid)
+    funds = state.node_names().index(FUNDS)
+    investor = np.stack([np.where(supplier >= 0, state.node_offset("provider") + supplier, -1),
+                         np.full(rows.size, funds)], axis=1).ravel()
+    value = np.stack([from_supplier, from_funds], axis=1).ravel()
+    investee = np.repeat(state.node_offset("lab") + rows, 2)
+    kept = value > 0
+    state.equity.append(investor=investor[kept], investee=investee[kept], value_usd_bn=value[kept], step=month)
+    for lab, total, seller, part in zip(rows, amount[rows], supplier, from_supplier):
+        ctx.log.append((month, funding_text(labs.name[lab], total, p.name[seller] if seller >= 0 else "", part)))
 
 
 def discovery_draws(state: MarketState, ctx: StepContext):

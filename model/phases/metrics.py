@@ -188,7 +188,9 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
                      "largest_customer_share": largest_customer_share, "compute_at_risk_share": at_risk},
         "lab": {"supplier_hhi": supplier_hhi, "supplier_count": supplier_count,
                 "largest_provider_share": largest_provider_share,
-                "commitments_over_revenue": commitments_over_revenue},
+                "commitments_over_revenue": commitments_over_revenue,
+                "runway_months": kernels.runway_months(
+                    labs.cash_usd_bn, kernels.burn_usd_bn(labs.bills_usd_bn, labs.revenue_usd_bn_per_month))},
     }
     return m, per_agent
 

@@ -11,42 +11,68 @@ from .. import kernels
 from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import sum_by
-from ..market_rules import holds
+from ..market_rules import deliverable_h100e, holds, load_h100e
 from ..records import ORIGIN_NEGOTIATED, PROPOSED
 from ..state import EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL, MarketState
 from ..units import usd_bn
 
 
-def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
-    """h100e each lab asks for: its projected demand not covered by lasting contracts, limited by its means;
-    nothing when that is under `request_threshold_share` of its demand.
+def best_quotes(state: MarketState, price: np.ndarray, tradable: np.ndarray) -> np.ndarray:
+    """Per lab, its cheapest tradable quote over its eligible edges (inf when it has none)."""
+    e = state.edges
+    quotes = np.where(tradable, price, np.inf)
+    best = np.full(len(state.labs), np.inf)
+    has = np.flatnonzero(e.lab_start[1:] > e.lab_start[:-1])
+    if has.size:
+        best[has] = np.minimum.reduceat(quotes, e.lab_start[has])
+    return best
 
-    Projected demand is today's grown over the planning horizon; a contract counts as cover while more than
-    half a horizon of it remains; means are revenue plus cash spread over the funding runway.
+
+def expected_growth(growth_per_month, params, months: int):
+    """Log growth a lab expects over `months`: its growth fading toward the long-run rate."""
+    return kernels.expected_log_growth(growth_per_month, params.long_run_growth_per_month,
+                                       params.growth_half_life_months, months)
+
+
+def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
+    """h100e each lab asks for: the demand it expects halfway through the term it contracts for (its
+    `contract_months`), less what its contracts deliver once a contract signed now has ramped (month +
+    `ramp_months`), limited by what it can afford at its quote; nothing when that is under
+    `request_threshold_share` of its demand, or while it keeps to a replay's scripted history.
+
+    Growth is expected to fade as it does (kernels.expected_log_growth). Means: revenue expected halfway through
+    the term plus cash spread over the funding runway; bills: what its contracts schedule at month + ramp at their
+    prices (a contract not yet started or still ramping counts only as far as it has started and ramped by then,
+    for cover and bills alike). A lab on a multi-year term therefore buys ahead of its growth, in large deals.
     """
     labs, c, params = state.labs, state.contracts, ctx.params
     n = len(labs)
-    horizon = params.planning_horizon_months
-    projected = labs.demand_h100e * np.exp(params.demand_growth_scale * labs.demand_growth_per_month * horizon)
-    held = holds(c.status)
-    lasting = held & (c.end_step > state.month + horizon // 2)
-    covered = kernels.sum_by_row(c.buyer_lab, np.where(lasting, c.quantity_h100e, 0.0), n)
-    monthly_bill = kernels.sum_by_row(c.buyer_lab, np.where(held, usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour),
-                                                            0.0), n)
-    means = labs.revenue_usd_bn_per_month + np.maximum(labs.cash_usd_bn, 0.0) / params.funding_runway_months
-    affordable = np.maximum(means - monthly_bill, 0.0) / usd_bn(1.0, labs.wtp_usd_per_h100e_hour)
+    midterm = labs.contract_months // 2
+    projected = labs.demand_h100e * np.exp(params.demand_growth_scale * expected_growth(
+        labs.demand_growth_per_month, params, midterm))
+    load = load_h100e(c, state.month + params.ramp_months)
+    covered = kernels.sum_by_row(c.buyer_lab, load, n)
+    bill = kernels.sum_by_row(c.buyer_lab, usd_bn(load, c.price_usd_per_h100e_hour), n)
+    means = (labs.revenue_usd_bn_per_month * np.exp(expected_growth(labs.revenue_growth_per_month, params, midterm))
+             + np.maximum(labs.cash_usd_bn, 0.0) / params.funding_runway_months)
+    quote = labs.quote_usd_per_h100e_hour
+    affordable = np.where(quote > 0, np.maximum(means - bill, 0.0) / usd_bn(1.0, np.where(quote > 0, quote, 1.0)),
+                          0.0)
     request = np.minimum(np.maximum(projected - covered, 0.0), affordable)
-    asks = ~labs.defaulted & (request > params.request_threshold_share * labs.demand_h100e)
+    asks = (~labs.defaulted & (request > params.request_threshold_share * labs.demand_h100e)
+            & (state.month > labs.history_until_step))
     return np.where(asks, request, 0.0)
 
 
 def provider_offer_capacity(state: MarketState, ctx: StepContext) -> np.ndarray:
-    """h100e a provider can still promise: installed + pipeline + on order + expansion share - committed
-    (rounding residue below 1e-9 of the promise is zero, the rule the negotiation rounds use for what is left)."""
-    p = state.providers
-    promise = (p.capacity_h100e * (1.0 + ctx.params.quote_expansion_share) + p.pipeline_total_h100e
-               + p.open_orders_h100e)
-    return kernels.snap_to_zero(promise - p.committed_h100e, promise)
+    """h100e a provider can still promise: what it can deliver within the quote horizon (`deliverable_h100e`) less
+    the load its contracts schedule then (rounding residue below 1e-9 of the promise is zero, the rule the
+    negotiation rounds use for what is left)."""
+    horizon = ctx.params.quote_horizon_months
+    promise = deliverable_h100e(state, horizon, ctx.params.h100e_per_gw)
+    load = sum_by(state.contracts.seller, weights=load_h100e(state.contracts, state.month + horizon),
+                  minlength=len(state.providers))
+    return kernels.snap_to_zero(promise - load, promise)
 
 
 def edge_quotes(state: MarketState, ctx: StepContext, lab: np.ndarray | None = None,
@@ -92,6 +118,9 @@ def edge_contracted(state: MarketState, rows: np.ndarray | None = None) -> np.nd
 def negotiation(state: MarketState, ctx: StepContext) -> None:
     e, p, labs, params = state.edges, state.providers, state.labs, ctx.params
     n_labs, n_providers = len(labs), len(p)
+    price_all, wtp_all, tradable_all = edge_quotes(state, ctx)
+    best = best_quotes(state, price_all, tradable_all)
+    labs.quote_usd_per_h100e_hour[:] = np.where(np.isfinite(best), best, labs.quote_usd_per_h100e_hour)
     asked_for = lab_requests(state, ctx)
     remaining = asked_for.copy()
     asking = remaining > 0
@@ -101,7 +130,7 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
         return
     lab, provider = e.lab[rows], e.provider[rows]
     left = offered = provider_offer_capacity(state, ctx)
-    price, wtp, tradable = edge_quotes(state, ctx, lab, provider)
+    price, wtp, tradable = price_all[rows], wtp_all[rows], tradable_all[rows]
     contracted = edge_contracted(state, rows)
     first_refusal_wait = ((labs.exclusivity_mode[lab] == RIGHT_OF_FIRST_REFUSAL)
                           & (provider != labs.exclusive_provider[lab]))

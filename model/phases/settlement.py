@@ -44,6 +44,7 @@ def deliver_contracts(state: MarketState) -> np.ndarray:
     c.delivered_h100e_months += delivered
     labs.delivered_h100e[:] = kernels.sum_by_row(c.buyer_lab, delivered, n_labs)
     p.delivered_h100e[:] = sum_by(c.seller, weights=delivered, minlength=n_providers)
+    p.shortfall_h100e[:] = kernels.snap_to_zero(scheduled_of - p.delivered_h100e, scheduled_of)
     p.leased_in_h100e[:] = leased_in
     p.spot_sold_h100e[:] = idle_h100e(available_with_leases, p.delivered_h100e)  # idle, until the spot clears
     return usd_bn(delivered, c.price_usd_per_h100e_hour)

@@ -37,22 +37,24 @@ def demand(state: MarketState, ctx: StepContext) -> None:
     discover_providers(state, ctx)
 
 
-def largest_suppliers(state: MarketState) -> np.ndarray:
-    """Per lab, the cloud (hyperscaler or neocloud, not its own fleet) that delivered it most last month, or -1;
-    ties go to the lower row."""
+def largest_suppliers(state: MarketState, labs: np.ndarray) -> np.ndarray:
+    """For the labs `labs`, the cloud (hyperscaler or neocloud, not its own fleet) that delivered each most last
+    month, or -1; ties go to the lower row."""
     c, p, n_labs = state.contracts, state.providers, len(state.labs)
-    kind = p.kind[c.seller]
+    asking = np.zeros(n_labs + 1, dtype=bool)
+    asking[labs + 1] = True
+    rows = np.flatnonzero(asking[c.buyer_lab + 1] & (c.this_month_h100e > 0))  # a provider buyer (-1) is no lab
+    kind = p.kind[c.seller[rows]]
     cloud = (kind == PROVIDER_KINDS.index("hyperscaler")) | (kind == PROVIDER_KINDS.index("neocloud"))
-    rows = np.flatnonzero((c.buyer_lab >= 0) & (c.this_month_h100e > 0) & cloud
-                          & ~is_captive(state, c.seller, c.buyer_lab))
+    rows = rows[cloud & ~is_captive(state, c.seller[rows], c.buyer_lab[rows])]
     supplier = np.full(n_labs, -1, dtype=np.int64)
     if rows.size == 0:
-        return supplier
+        return supplier[labs]
     lab, seller, amount = kernels.grouped_sum(c.buyer_lab[rows], c.seller[rows], c.this_month_h100e[rows], len(p))
     order = np.lexsort((seller, -amount, lab))
     first = order[np.r_[True, lab[order][1:] != lab[order][:-1]]]
     supplier[lab[first]] = seller[first]
-    return supplier
+    return supplier[labs]
 
 
 def raise_funds(state: MarketState, ctx: StepContext) -> None:
@@ -70,7 +72,7 @@ def raise_funds(state: MarketState, ctx: StepContext) -> None:
                           & (month > labs.history_until_step) & (amount > 0))
     if rows.size == 0:
         return
-    supplier = largest_suppliers(state)[rows]
+    supplier = largest_suppliers(state, rows)
     from_supplier = np.where(supplier >= 0, params.funding_supplier_share * amount[rows], 0.0)
     from_funds = amount[rows] - from_supplier
     labs.cash_usd_bn[rows] += amount[rows]

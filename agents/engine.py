@@ -31,7 +31,18 @@ from model.state import FUNDS, PROVIDER_KINDS, RIGHT_OF_FIRST_REFUSAL, MarketSta
 from model.units import usd_bn
 
 from .events import events  # noqa: F401 (phase 1 of the plan)
-from .ledger import activate_approved, breach, close_completed, holds, is_captive, load_h100e, owed_h100e, recount
+from .ledger import (
+    activate_approved,
+    backlogs_usd_bn,
+    breach,
+    close_completed,
+    default_providers,
+    holds,
+    is_captive,
+    load_h100e,
+    owed_h100e,
+    recount,
+)
 from .metrics import metrics  # noqa: F401 (phase 9 of the plan)
 
 
@@ -161,7 +172,8 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
             lab_bill[c.buyer_lab[i]] += usd_bn(load, c.price_usd_per_h100e_hour[i])
     edges_of = [range(e.lab_start[lab.row], e.lab_start[lab.row + 1]) for lab in labs]
     price = [providers[e.provider[k]].quote(labs[e.lab[k]], params) for k in range(e.lab.size)]
-    tradable = [labs[e.lab[k]].may_trade_with(providers[e.provider[k]], price[k]) for k in range(e.lab.size)]
+    tradable = [labs[e.lab[k]].may_trade_with(providers[e.provider[k]], price[k], state.month)
+                for k in range(e.lab.size)]
     for lab in labs:  # its best quote: the cheapest offer it may take
         offers = [price[k] for k in edges_of[lab.row] if tradable[k]]
         if offers:
@@ -291,9 +303,28 @@ def booking(state: MarketState, ctx: StepContext) -> None:
     target = [provider.fleet_target(load[provider.row], params) for provider in providers]
     have = [provider.fleet_in_hand(leased_in[provider.row]) for provider in providers]
     need = [float(kernels.snap_to_zero(target[row] - have[row], target[row])) for row in range(len(providers))]
-    total_weight = defaultdict(float)
+    total_weight, priced = defaultdict(float), defaultdict(float)
     for k in range(e.supply_vendor.size):
-        total_weight[e.supply_provider[k]] += 0.0 if e.supply_blocked[k] else e.supply_weight[k]
+        weight = 0.0 if e.supply_blocked[k] else e.supply_weight[k]
+        total_weight[e.supply_provider[k]] += weight
+        priced[e.supply_provider[k]] += weight * vendors[e.supply_vendor[k]].price_usd_per_h100e
+    # what each can finance: cash plus credit left, less what it has committed and not yet paid; chips first
+    backlog, on_order = backlogs_usd_bn(state), defaultdict(float)
+    o = state.orders
+    for i in range(o.n):
+        if o.status[i] == ORDER_OPEN:
+            on_order[o.provider[i]] += o.remaining_h100e[i] * o.price_usd_per_h100e[i] / 1e9
+    headroom = [provider.cash_usd_bn + max(provider.credit_limit(backlog[provider.row], params)
+                                           - provider.debt_usd_bn, 0.0)
+                - provider.committed_spending_usd_bn(on_order[provider.row], state.month, params)
+                for provider in providers]
+    for provider in providers:
+        row = provider.row
+        unit_price = priced[row] / total_weight[row] if total_weight[row] > 0 else 0.0
+        chip_cost = need[row] * unit_price / 1e9
+        financed = float(kernels.affordable_share(chip_cost, headroom[row]))
+        need[row] *= financed
+        headroom[row] -= chip_cost * financed
     for k in range(e.supply_vendor.size):
         provider, vendor = providers[e.supply_provider[k]], vendors[e.supply_vendor[k]]
         total = total_weight[provider.row]
@@ -309,8 +340,11 @@ def booking(state: MarketState, ctx: StepContext) -> None:
         surplus = have[provider.row] - target[provider.row]
         if have[provider.row] > (1.0 + params.order_cancellation_threshold_share) * target[provider.row]:
             cancel_orders(state, ctx, provider, surplus)
+    due = defaultdict(float)  # the load contracts schedule when power started now comes on line
+    for i in range(c.n):
+        due[c.seller[i]] += load_h100e(c, i, state.month + providers[c.seller[i]].power_lead_time_months)
     for provider in providers:
-        provider.start_power(state.month, params)
+        provider.start_power(state.month, due[provider.row], headroom[provider.row], params)
         provider.capex_spend_usd_bn = provider.chip_capex_usd_bn + provider.power_capex_usd_bn
 
 
@@ -391,12 +425,16 @@ def settlement(state: MarketState, ctx: StepContext) -> None:
         spot_paid += spot_bill[lab.row] * share[lab.row]
     for provider in providers:
         sold_total += p.spot_sold_h100e[provider.row]
+    backlog = backlogs_usd_bn(state)
     for provider in providers:
         row = provider.row
         p.contract_revenue_usd_bn[row], p.wholesale_cost_usd_bn[row] = earned[row], leased_cost[row]
         p.spot_revenue_usd_bn[row] = spot_paid * p.spot_sold_h100e[row] / sold_total if sold_total > 0 else 0.0
+        provider.credit_limit_usd_bn = provider.credit_limit(backlog[row], params)
         provider.settle(params)
     breach(state, ctx, [lab.row for lab in labs if lab.arrears_months >= params.breach_after_months])
+    default_providers(state, ctx, [provider.row for provider in providers
+                                   if provider.over_limit_months >= params.provider_default_after_months])
     close_completed(state)
     recount(state, ctx)
 

@@ -65,7 +65,7 @@ class AILab(LabView):
         once a new one has ramped (`load_h100e`, at month + ramp), within what it can afford at its quote (revenue
         expected halfway through the term plus cash over the funding runway, less those contracts' bill then,
         `bill_usd_bn`)."""
-        if self.defaulted or month <= self.history_until_step or self.quote_usd_per_h100e_hour <= 0:
+        if self.defaulted or self.quote_usd_per_h100e_hour <= 0:
             return 0.0
         midterm = self.contract_months // 2
         projected = self.demand_h100e * math.exp(params.demand_growth_scale * self.expected_growth(
@@ -78,13 +78,15 @@ class AILab(LabView):
         request = min(gap, affordable)
         return request if request > params.request_threshold_share * self.demand_h100e else 0.0
 
-    def may_trade_with(self, provider, quote: float) -> bool:
-        """Exclusivity allows it, and the provider is its own fleet or quotes within its willingness to pay."""
-        if self.defaulted:
+    def may_trade_with(self, provider, quote: float, month: int) -> bool:
+        """Exclusivity allows it, the provider has not failed, and it is the lab's own fleet or quotes within its
+        willingness to pay while the lab is not keeping to a replay's scripted history."""
+        if self.defaulted or provider.defaulted:
             return False
         if self.exclusivity_mode == EXCLUSIVE and provider.row != self.exclusive_provider:
             return False
-        return self.self_provider == provider.row or quote <= self.wtp_usd_per_h100e_hour
+        in_market = month > self.history_until_step
+        return self.self_provider == provider.row or (quote <= self.wtp_usd_per_h100e_hour and in_market)
 
     def split(self, offers: list[tuple[float, float, float, float]], remaining: float, params) -> list[float]:
         """Logit split of `remaining` over its best `max_offers_per_request` offers (price, reliability,

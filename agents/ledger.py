@@ -8,7 +8,7 @@ two agree because they implement the same rules (docs/ODD.md), which the equival
 from __future__ import annotations
 
 from model import kernels
-from model.records import ACTIVE, APPROVED, COMPLETED, TERMINATED
+from model.records import ACTIVE, APPROVED, COMPLETED, ORDER_CANCELLED, ORDER_OPEN, TERMINATED
 from model.state import EXCLUSIVE
 
 
@@ -106,13 +106,65 @@ def breach(state, ctx, rows) -> None:
         ended = 0
         for i in range(c.n):
             if c.buyer_lab[i] == row and holds(c.status[i]):
-                months_left = max(c.end_step[i] - max(c.start_step[i], month + 1), 0)
-                seller = providers[c.seller[i]]
-                seller.stranded_usd_bn = seller.stranded_usd_bn + float(kernels.usd_bn(
-                    c.quantity_h100e[i], c.price_usd_per_h100e_hour[i], months_left))
-                c.status[i], c.closed_step[i] = TERMINATED, month
+                strand(state, providers, i)
                 ended += 1
         ctx.log.append((month, f"{lab.name} breaches: {ended} contracts end"))
+
+
+def strand(state, providers, i: int) -> None:
+    """Contract i terminates; its seller strands the value of the months it will no longer deliver (from next
+    month, or the start if later, to the end)."""
+    c, month = state.contracts, state.month
+    months_left = max(c.end_step[i] - max(c.start_step[i], month + 1), 0)
+    seller = providers[c.seller[i]]
+    seller.stranded_usd_bn = seller.stranded_usd_bn + float(kernels.usd_bn(
+        c.quantity_h100e[i], c.price_usd_per_h100e_hour[i], months_left))
+    c.status[i], c.closed_step[i] = TERMINATED, month
+
+
+def backlogs_usd_bn(state) -> list[float]:
+    """Remaining value of the contracts each provider sold."""
+    c, backlog = state.contracts, [0.0] * len(state.providers)
+    for i in range(c.n):
+        backlog[c.seller[i]] += remaining_value_usd_bn(c, i, state.month)
+    return backlog
+
+
+def default_providers(state, ctx, rows) -> None:
+    """Providers `rows` default: lenders lose debt less a share of the fleet's value; the contracts they sold end
+    (their customers lose delivery) and those they bought end (the sellers strand the rest); their open orders are
+    cancelled and the vendors lose them; labs exclusive to them are freed; their assets leave the market."""
+    c, o, month, params = state.contracts, state.orders, state.month, ctx.params
+    providers, vendors, labs = ctx.agents["provider"], ctx.agents["vendor"], ctx.agents["lab"]
+    failing = [providers[row] for row in rows if not providers[row].defaulted]
+    for provider in failing:
+        provider.lender_loss_usd_bn = float(kernels.lender_loss_usd_bn(
+            provider.debt_usd_bn, provider.fleet_value_usd_bn(), params.default_recovery_share))
+        provider.defaulted = True
+    failed = {provider.row for provider in failing}
+    ended = dict.fromkeys(failed, 0)
+    for i in range(c.n):
+        if not holds(c.status[i]):
+            continue
+        if c.seller[i] in failed:
+            c.status[i], c.closed_step[i] = TERMINATED, month
+            ended[c.seller[i]] += 1
+        elif c.buyer_provider[i] in failed:
+            strand(state, providers, i)
+            ended[c.buyer_provider[i]] += 1
+    for i in range(o.n):
+        if o.status[i] == ORDER_OPEN and o.provider[i] in failed:
+            vendor = vendors[o.vendor[i]]
+            vendor.lost_orders_usd_bn = vendor.lost_orders_usd_bn + o.remaining_h100e[i] * o.price_usd_per_h100e[i] / 1e9
+            o.cancelled_h100e[i] += o.remaining_h100e[i]
+            o.remaining_h100e[i], o.status[i], o.cancelled_step[i] = 0.0, ORDER_CANCELLED, month
+    for lab in labs:
+        if lab.exclusive_provider in failed:
+            lab.set_exclusivity(0, -1)
+    for provider in failing:
+        provider.leave_market()
+        ctx.log.append((month, f"{provider.name} defaults: {ended[provider.row]} contracts end, its lenders lose "
+                               f"${provider.lender_loss_usd_bn:,.1f}B"))
 
 
 def remaining_value_usd_bn(c, i: int, month: int) -> float:

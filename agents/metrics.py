@@ -110,7 +110,7 @@ def compute(state, ctx):
     merchant_shipped = [shipped[v.row] for v in vendors if v.kind == VENDOR_KINDS.index("merchant")]
     sellers = [p for p in providers if not p.is_self_builder]
     capacity = sum(p.capacity_h100e for p in providers)
-    used = sum(through[p.row] - p.leased_in_h100e for p in providers)
+    used = sum(through[p.row] - p.leased_in_h100e for p in providers if not p.defaulted)  # failed: no capacity
     idle = sum(float(kernels.idle_h100e(p.capacity_h100e * (1.0 - p.outage_share) + p.leased_in_h100e,
                                         through[p.row])) for p in sellers)
     unmet = sum(max(lab.demand_h100e - lab.delivered_h100e - lab.spot_h100e, 0.0) for lab in labs) if started else 0.0
@@ -158,6 +158,17 @@ def compute(state, ctx):
         "unmet_demand_h100e": unmet,
         "backlog_usd_bn": sum(backlog),
         "capex_usd_bn": sum(p.capex_spend_usd_bn for p in providers),
+        "chip_capex_usd_bn": sum(p.chip_capex_usd_bn for p in providers),
+        "power_capex_usd_bn": sum(p.power_capex_usd_bn for p in providers),
+        "power_gw": sum(p.power_gw for p in providers),
+        "power_under_construction_gw": sum(float(state.providers.power_pipeline_gw[p.row].sum()) for p in providers),
+        "chips_waiting_for_power_h100e": sum(p.waiting_power_h100e for p in providers),
+        "provider_debt_usd_bn": sum(p.debt_usd_bn for p in providers),
+        "providers_defaulted": sum(1 for p in providers if p.defaulted),
+        "lender_loss_usd_bn": sum(p.lender_loss_usd_bn for p in providers),
+        "vendor_inventory_h100e": sum(v.inventory_h100e for v in vendors),
+        "vendor_lost_orders_usd_bn": sum(v.lost_orders_usd_bn for v in vendors),
+        "lab_funding_raised_usd_bn": sum(lab.funding_raised_usd_bn for lab in labs),
         "provider_profit_usd_bn": sum(p.profit_usd_bn for p in providers),
         "vendor_revenue_usd_bn": sum(v.revenue_usd_bn for v in vendors),
         "vendor_backlog_h100e": sum(v.backlog_h100e for v in vendors),

@@ -159,17 +159,21 @@ class CloudProvider(ProviderView):
         """Installed, in sites, waiting for power, on order, and leased from other providers."""
         return self.capacity_h100e + self.pipeline_h100e + self.open_orders_h100e + leased_in_h100e
 
-    def start_power(self, month: int, params) -> None:
-        """Start power construction for the fleet being built (with headroom) within its build rate, and pay for
-        all power under construction: cost per GW spread over its lead time."""
+    def start_power(self, month: int, load_due_h100e: float, headroom_usd_bn: float, params) -> None:
+        """Start power construction for the fleet being built, or for the load its contracts schedule when power
+        started now is on line (`load_due_h100e`, with the reserve margin) if more (with headroom), within its build
+        rate and what it can finance (the whole cost counts against `headroom_usd_bn`), and pay for all power under construction:
+        cost per GW spread over its lead time."""
         ring = self.model.state.providers.power_pipeline_gw[self.row]
-        fleet = self.capacity_h100e + self.pipeline_h100e + self.open_orders_h100e
+        fleet = max(self.capacity_h100e + self.pipeline_h100e + self.open_orders_h100e,
+                    load_due_h100e * (1.0 + params.reserve_margin))
         needed_gw = fleet * (1.0 + params.power_headroom_share) / params.h100e_per_gw
         building = 0.0
         for gw in ring:
             building += float(gw)
         start = float(kernels.power_to_start(needed_gw, self.power_gw + building, self.power_gw,
                                              params.power_build_max_share_per_month))
+        start *= float(kernels.affordable_share(start * params.power_capex_usd_bn_per_gw, headroom_usd_bn))
         ring[(month + self.power_lead_time_months) % ring.size] += start
         self.power_started_gw = start
         self.power_capex_usd_bn = (building + start) * params.power_capex_usd_bn_per_gw / self.power_lead_time_months
@@ -184,14 +188,51 @@ class CloudProvider(ProviderView):
         cash, debt = kernels.finance(self.cash_usd_bn, self.debt_usd_bn, flow_usd_bn)
         self.cash_usd_bn, self.debt_usd_bn = float(cash), float(debt)
 
+    # --- finance
+    def fleet_value_usd_bn(self) -> float:
+        """Book value of its chips installed or on the way."""
+        return (self.capacity_h100e + self.pipeline_h100e) * self.capex_usd_per_h100e / 1e9
+
+    def credit_limit(self, backlog_usd_bn: float, params) -> float:
+        """What lenders will lend it: against its fleet, its contract backlog and its non-AI margin (nothing once
+        it has defaulted)."""
+        if self.defaulted:
+            return 0.0
+        return float(kernels.credit_limit_usd_bn(
+            self.fleet_value_usd_bn(), backlog_usd_bn, params.non_ai_margin * self.non_ai_revenue_usd_bn_per_month,
+            params.fleet_loan_to_value, params.backlog_loan_to_value, params.non_ai_max_leverage))
+
+    def committed_spending_usd_bn(self, orders_usd_bn: float, month: int, params) -> float:
+        """Committed and not yet paid: its open orders (`orders_usd_bn`) and the rest of the cost of its power
+        under construction (k payments left for a project finishing k months from now)."""
+        ring = self.model.state.providers.power_pipeline_gw[self.row]
+        gw_months = 0.0
+        for k in range(1, ring.size + 1):
+            gw_months += float(ring[(month + k) % ring.size]) * k
+        return orders_usd_bn + gw_months * params.power_capex_usd_bn_per_gw / self.power_lead_time_months
+
+    def leave_market(self) -> None:
+        """After a default its assets go to its lenders: it holds, builds and owes nothing."""
+        p = self.model.state.providers
+        for column in ("capacity_h100e", "waiting_power_h100e", "power_gw", "open_orders_h100e", "cash_usd_bn",
+                       "debt_usd_bn", "non_ai_revenue_usd_bn_per_month", "credit_limit_usd_bn"):
+            setattr(self, column, 0.0)
+        p.pipeline_h100e[self.row] = 0.0
+        p.power_pipeline_gw[self.row] = 0.0
+
     def settle(self, params) -> None:
-        """Bank this month's AI revenue and non-AI margin, pay for leased capacity and opex, book profit after
-        depreciation; grow non-AI revenue."""
+        """Bank this month's AI revenue and non-AI margin, pay for leased capacity, opex and interest (its rate
+        rising as its debt nears its credit limit, `credit_limit_usd_bn`, set this month), book profit after
+        depreciation; count months over the limit; grow non-AI revenue."""
         p, row = self.model.state.providers, self.row
         opex = self.capacity_h100e * self.opex_usd_per_h100e_hour * 730.0 / 1e9
+        self.interest_usd_bn = self.debt_usd_bn * float(kernels.interest_rate(
+            self.debt_usd_bn, self.credit_limit_usd_bn, params.debt_base_rate, params.debt_spread_at_limit)) / 12
         flow = (p.contract_revenue_usd_bn[row] + p.spot_revenue_usd_bn[row] - p.wholesale_cost_usd_bn[row]
-                + params.non_ai_margin * self.non_ai_revenue_usd_bn_per_month - opex)
+                + params.non_ai_margin * self.non_ai_revenue_usd_bn_per_month - opex - self.interest_usd_bn)
         self.borrow_or_repay(flow)
+        over = self.debt_usd_bn - self.credit_limit_usd_bn > 1e-9 * max(self.credit_limit_usd_bn, self.debt_usd_bn)
+        self.over_limit_months = self.over_limit_months + 1 if over and not self.defaulted else 0
         p.profit_usd_bn[row] = flow - float(kernels.depreciation_usd_bn(self.capacity_h100e, self.capex_usd_per_h100e,
                                                                         self.useful_life_years))
         self.non_ai_revenue_usd_bn_per_month = self.non_ai_revenue_usd_bn_per_month * (

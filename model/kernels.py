@@ -476,6 +476,32 @@ def affordable_h100e(budget_usd_bn, price_usd_per_h100e_hour):
     return np.where(price > 0, budget * 1e9 / (730.0 * np.where(price > 0, price, 1.0)), 0.0)
 
 
+def credit_limit_usd_bn(fleet_value_usd_bn, backlog_usd_bn, non_ai_margin_usd_bn_per_month, fleet_ltv, backlog_ltv,
+                        max_leverage):
+    """What lenders will lend a provider: fleet LTV x fleet book value + backlog LTV x remaining contract value +
+    max leverage x its annual non-AI margin."""
+    return (fleet_ltv * np.asarray(fleet_value_usd_bn, dtype=float) + backlog_ltv * np.asarray(backlog_usd_bn)
+            + max_leverage * 12.0 * np.asarray(non_ai_margin_usd_bn_per_month))
+
+
+def interest_rate(debt_usd_bn, limit_usd_bn, base_rate, spread_at_limit):
+    """Annual rate on its debt: base + spread x debt / limit, the ratio at most 2 (2 when there is no limit)."""
+    debt, limit = np.asarray(debt_usd_bn, dtype=float), np.asarray(limit_usd_bn, dtype=float)
+    ratio = np.divide(debt, limit, out=np.where(debt > 0, 2.0, 0.0), where=limit > 0)
+    return base_rate + spread_at_limit * np.minimum(ratio, 2.0)
+
+
+def lender_loss_usd_bn(debt_usd_bn, fleet_value_usd_bn, recovery_share):
+    """What lenders lose when a provider defaults: its debt less what they recover (a share of its fleet value)."""
+    return np.maximum(np.asarray(debt_usd_bn, dtype=float) - recovery_share * np.asarray(fleet_value_usd_bn), 0.0)
+
+
+def affordable_share(cost_usd_bn, headroom_usd_bn):
+    """Share of a spending plan that can be financed: min(1, headroom / cost) (1 when it costs nothing)."""
+    cost, headroom = np.asarray(cost_usd_bn, dtype=float), np.maximum(np.asarray(headroom_usd_bn, dtype=float), 0.0)
+    return np.where(cost > headroom, headroom / np.where(cost > 0, cost, 1.0), 1.0)
+
+
 def paid_share(means, due):
     """Share of a bill that is paid: all of it when means cover it (to within 1e-9 of the bill: a spot purchase
     that spends exactly what was left is paid in full), else means / due (never negative)."""

@@ -10,9 +10,9 @@ import numpy as np
 
 from . import kernels
 from .kernels import sum_by
-from .records import ACTIVE, APPROVED, ORDER_OPEN, PROPOSED, TERMINATED, UNDER_REVIEW
+from .records import ACTIVE, APPROVED, ORDER_CANCELLED, ORDER_OPEN, PROPOSED, TERMINATED, UNDER_REVIEW
 from .state import PROVIDER_KINDS, MarketState
-from .units import usd_bn
+from .units import USD_PER_BN, usd_bn
 
 PENDING_OR_ACTIVE = (PROPOSED, UNDER_REVIEW, APPROVED, ACTIVE)
 assert PENDING_OR_ACTIVE == tuple(range(ACTIVE + 1)), "holds() relies on these statuses being 0..ACTIVE"
@@ -105,6 +105,38 @@ def remaining_value_usd_bn(state: MarketState) -> np.ndarray:
     return np.where(holds(c.status), usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour, np.maximum(left, 0.0)), 0.0)
 
 
+def committed_spending_usd_bn(state: MarketState, power_capex_usd_bn_per_gw: float) -> np.ndarray:
+    """What each provider has committed to pay and not yet paid: its open orders at their prices, and the rest of
+    the cost of the power under construction (a project finishing k months from now has k payments left,
+    this month's included, of cost / lead time each)."""
+    p, o, month = state.providers, state.orders, state.month
+    open_ = o.status == ORDER_OPEN
+    orders = sum_by(o.provider[open_], weights=o.remaining_h100e[open_] * o.price_usd_per_h100e[open_] / USD_PER_BN,
+                    minlength=len(p))
+    width = p.power_pipeline_gw.shape[1]
+    payments_left = (np.arange(width) - (month + 1)) % width + 1  # slot j finishes in month month + payments_left
+    power = (p.power_pipeline_gw * payments_left).sum(axis=1) * power_capex_usd_bn_per_gw / p.power_lead_time_months
+    return orders + power
+
+
+def fleet_value_usd_bn(state: MarketState) -> np.ndarray:
+    """Book value of each provider's chips installed or on the way (delivered, in sites or waiting for power)."""
+    p = state.providers
+    return (p.capacity_h100e + p.pipeline_total_h100e) * p.capex_usd_per_h100e / USD_PER_BN
+
+
+def credit_limits(state: MarketState, params) -> np.ndarray:
+    """What lenders will lend each provider (kernels.credit_limit_usd_bn): against its fleet, the remaining value of
+    the contracts it sold, and its non-AI margin; nothing to a provider that has defaulted."""
+    p = state.providers
+    backlog = sum_by(state.contracts.seller, weights=remaining_value_usd_bn(state), minlength=len(p))
+    limit = kernels.credit_limit_usd_bn(fleet_value_usd_bn(state), backlog,
+                                        params.non_ai_margin * p.non_ai_revenue_usd_bn_per_month,
+                                        params.fleet_loan_to_value, params.backlog_loan_to_value,
+                                        params.non_ai_max_leverage)
+    return np.where(p.defaulted, 0.0, limit)
+
+
 def market_contracts(state: MarketState, captive: np.ndarray | None = None) -> np.ndarray:
     """The compute market's contracts: active, lab-facing and not a lab's own fleet (`captive` if known)."""
     c = state.contracts
@@ -150,9 +182,62 @@ def capped_quantity(quantities, provider, quantity, delta_threshold, residual=No
     return low
 
 
+def strand(state: MarketState, lost: np.ndarray) -> None:
+    """The contracts `lost` terminate this month; each seller strands the value of the months it will no longer
+    deliver (from next month, or the start if later, to the end)."""
+    c, p, month = state.contracts, state.providers, state.month
+    months_left = np.maximum(c.end_step[lost] - np.maximum(c.start_step[lost], month + 1), 0)
+    p.stranded_usd_bn += sum_by(c.seller[lost], weights=usd_bn(c.quantity_h100e[lost],
+                                c.price_usd_per_h100e_hour[lost], months_left), minlength=len(p))
+    c.status[lost] = TERMINATED
+    c.closed_step[lost] = month
+
+
+def default_providers(state: MarketState, log: list, failing: np.ndarray, params) -> None:
+    """Providers `failing` default: their lenders lose debt less a share of the fleet's value; every contract they
+    sold or bought ends (a seller to them strands the rest; their customers lose delivery); their open orders are
+    cancelled (the vendors lose them); labs exclusive to them are freed; their assets leave the market."""
+    c, p, o, v, labs, month = state.contracts, state.providers, state.orders, state.vendors, state.labs, state.month
+    failing = failing[~p.defaulted[failing]]
+    if failing.size == 0:
+        return
+    p.lender_loss_usd_bn[failing] = kernels.lender_loss_usd_bn(p.debt_usd_bn[failing],
+                                                               fleet_value_usd_bn(state)[failing],
+                                                               params.default_recovery_share)
+    p.defaulted[failing] = True
+    failed = np.zeros(len(p) + 1, dtype=bool)
+    failed[failing + 1] = True
+    held = holds(c.status)
+    sold = held & failed[c.seller + 1]
+    bought = held & failed[c.buyer_provider + 1] & ~sold
+    ended = sold | bought
+    strand(state, np.flatnonzero(bought))  # a seller to a failed provider strands the rest
+    lost_delivery = np.flatnonzero(sold)
+    c.status[lost_delivery] = TERMINATED
+    c.closed_step[lost_delivery] = month
+    stopped = np.flatnonzero((o.status == ORDER_OPEN) & failed[o.provider + 1])
+    v.lost_orders_usd_bn += sum_by(o.vendor[stopped], weights=o.remaining_h100e[stopped]
+                                   * o.price_usd_per_h100e[stopped] / USD_PER_BN, minlength=len(v))
+    o.cancelled_h100e[stopped] += o.remaining_h100e[stopped]
+    o.remaining_h100e[stopped] = 0.0
+    o.status[stopped] = ORDER_CANCELLED
+    o.cancelled_step[stopped] = month
+    freed = np.flatnonzero(failed[labs.exclusive_provider + 1])
+    labs.exclusivity_mode[freed] = 0
+    labs.exclusive_provider[freed] = -1
+    for column in ("capacity_h100e", "waiting_power_h100e", "power_gw", "open_orders_h100e", "cash_usd_bn",
+                   "debt_usd_bn", "non_ai_revenue_usd_bn_per_month", "credit_limit_usd_bn"):
+        getattr(p, column)[failing] = 0.0
+    p.pipeline_h100e[failing] = 0.0
+    p.power_pipeline_gw[failing] = 0.0
+    for row in failing:
+        log.append((month, f"{p.name[row]} defaults: {int(np.sum(ended & ((c.seller == row) | (c.buyer_provider == row))))}"
+                           f" contracts end, its lenders lose ${p.lender_loss_usd_bn[row]:,.1f}B"))
+
+
 def breach_labs(state: MarketState, log: list, breaching: np.ndarray) -> None:
     """Labs in `breaching` default: their contracts terminate and the sellers strand the remaining value."""
-    c, p, labs, month = state.contracts, state.providers, state.labs, state.month
+    c, labs, month = state.contracts, state.labs, state.month
     breaching = breaching[~labs.defaulted[breaching]]
     if breaching.size == 0:
         return
@@ -160,10 +245,6 @@ def breach_labs(state: MarketState, log: list, breaching: np.ndarray) -> None:
     labs.demand_h100e[breaching] = labs.base_demand_h100e[breaching] = 0.0
     state.breaches += int(breaching.size)
     lost = np.flatnonzero(np.isin(c.buyer_lab, breaching) & holds(c.status))
-    months_left = np.maximum(c.end_step[lost] - np.maximum(c.start_step[lost], month + 1), 0)
-    p.stranded_usd_bn += sum_by(c.seller[lost], weights=usd_bn(c.quantity_h100e[lost],
-                                c.price_usd_per_h100e_hour[lost], months_left), minlength=len(p))
-    c.status[lost] = TERMINATED
-    c.closed_step[lost] = month
+    strand(state, lost)
     for lab in breaching:
         log.append((month, f"{labs.name[lab]} breaches: {int(np.sum(c.buyer_lab[lost] == lab))} contracts end"))

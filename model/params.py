@@ -128,6 +128,19 @@ class Params:
     h100e_per_gw: float = p(
         1.25e6, "ESTIMATE: ~2 kW of facility power per Blackwell-class GPU (GB200 NVL72 racks ~120-130 kW for 72 GPUs "
                 "plus cooling) = 500k GPUs per GW, at ~2.5 H100e each; converts deals announced in GW")
+    # --- provider finance
+    debt_base_rate: float = p(0.05, "ESTIMATE: interest on provider debt well inside its credit limit (annual)")
+    debt_spread_at_limit: float = p(
+        0.06, "ESTIMATE: the rate rises linearly with debt over the credit limit, by 6 points at the limit; CoreWeave's "
+              "9% senior notes of July 2025 (market-2025.csv) sit two-thirds of the way")
+    fleet_loan_to_value: float = p(0.5, "ESTIMATE: lenders lend half the book value of chips installed or on the way")
+    backlog_loan_to_value: float = p(
+        0.5, "ESTIMATE: and half the remaining value of contracts it sold (contract-backed loans, as CoreWeave's)")
+    non_ai_max_leverage: float = p(3.0, "ESTIMATE: and three years of its non-AI operating margin")
+    provider_default_after_months: int = p(
+        3, "ESTIMATE: a provider whose debt stays over its credit limit for three months defaults")
+    default_recovery_share: float = p(
+        0.4, "ESTIMATE: lenders recover 40% of a defaulted provider's fleet book value")
     # --- regulation
     regulator_strictness_scale: float = p(1.0, "multiplier on every regulator's strictness")
     regulator_hhi_threshold: float = p(0.0, "if > 0, every regulator's post-deal HHI threshold (0 keeps each one's own)")

@@ -175,6 +175,10 @@ def risk_tables(state: MarketState, params, max_labs: int = 200) -> tuple[pd.Dat
         "debtrank": rank,
         "capital_usd_bn": capital,
         "exposure_usd_bn": _spread(exposure.sum(axis=1), covered, n_v + n_p + n_l),
+        # the cascade that happened: who failed, what each lost to others' failures, what lenders lost
+        "defaulted": np.concatenate([np.zeros(n_v, dtype=bool), p.defaulted, labs.defaulted]),
+        "realised_loss_usd_bn": np.concatenate([v.lost_orders_usd_bn, p.stranded_usd_bn, np.zeros(n_l)]),
+        "lender_loss_usd_bn": np.concatenate([np.full(n_v, np.nan), p.lender_loss_usd_bn, np.full(n_l, np.nan)]),
     }).sort_values("debtrank", ascending=False, ignore_index=True, na_position="last")
     payments = defaultdict(float)
     held = holds(c.status) | (c.paid_usd_bn > 0)

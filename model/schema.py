@@ -106,6 +106,7 @@ VENDOR = Table("vendor", "vendors", meaning="Hardware vendors: accelerators in H
     P("shipped_h100e", "float", 0.0, "shipped this month"),
     P("revenue_usd_bn", "float", 0.0, "chip revenue this month"),
     P("backlog_h100e", "float", 0.0, "open orders after this month's shipments"),
+    P("lost_orders_usd_bn", "float", 0.0, "value of open orders lost to providers' defaults, cumulative"),
     C("export_blocked", "bool", False, "under an export control: ships to no provider outside its region"),
 ), derived=(
     Derived("shipment_share", "float", "share of all vendors' shipments this month"),
@@ -137,6 +138,12 @@ PROVIDER = Table("provider", "providers", meaning="Cloud providers and self-buil
     C("outage_months_left", "int", 0, "months the running outage lasts"),
     P("cash_usd_bn", "float", None, "cash"),
     P("debt_usd_bn", "float", 0.0, "borrowed to cover shortfalls"),
+    P("credit_limit_usd_bn", "float", 0.0, "what lenders will lend it: against its fleet, its contract backlog and "
+      "its non-AI margin"),
+    P("interest_usd_bn", "float", 0.0, "interest paid this month: the rate rises as debt nears the credit limit"),
+    C("over_limit_months", "int", 0, "consecutive months with debt above its credit limit"),
+    P("defaulted", "bool", False, "failed: debt over its credit limit too long; its contracts and orders ended"),
+    P("lender_loss_usd_bn", "float", 0.0, "what its lenders lost when it defaulted (debt less recovery)"),
     C("non_ai_revenue_usd_bn_per_month", "float", 0.0, "cloud revenue that is not AI compute"),
     P("unit_cost_usd_per_h100e_hour", "float", None, "full cost of an H100e-hour: annuitised capex plus opex"),
     P("contract_price_usd_per_h100e_hour", "float", None, "going price of a 12-month commitment: rises with "

@@ -367,8 +367,10 @@ def test_settlement_one_ordinary_month_of_money(engine):
     with $1B of non-AI revenue at a 30% margin it banks $300M: cash 10 + 0.3 + 0.00016729167, less $0.2M of power
     construction (its 1,000 H100e with 25% headroom need 0.001 GW, it has 0.0008: it starts 0.0002 GW and pays the
     first tenth of $10B/GW over its 10-month lead time), and its non-AI revenue grows 1.7% to $1.017B. Depreciation 1,000 x 43,800 / 60 months = $730,000: profit = flow - 0.00073.
-    Other (no cash) earns $273,750 of spot and pays $365,000 of opex: it borrows $91,250, and $0.2M for the same
-    power construction as A's.
+    Other (no cash) borrowed $0.2M for the same power construction as A's; in settlement it pays interest on it:
+    its credit limit is half its fleet's book value, 0.5 x 1,000 x $43,800 = $0.0219B, so the rate is
+    5% + 6% x 0.0002 / 0.0219 = 5.0548% a year, $842 this month; it earns $273,750 of spot and pays $365,000 of
+    opex: it borrows $91,250 + $842 more.
     Utilisation: A (166.67 + 208.33) / 1,000 = 0.375, Other 0.25. Compute at risk, spot included: A carries 375 of
     the 1,000 H100e labs received, 0.375."""
     state = tiny_state()
@@ -391,7 +393,9 @@ def test_settlement_one_ordinary_month_of_money(engine):
     assert p.power_started_gw[A] == approx(0.0002) and p.power_capex_usd_bn[A] == approx(0.0002)
     assert p.profit_usd_bn[A] == approx(flow_a - 0.00073)
     assert p.non_ai_revenue_usd_bn_per_month[A] == approx(1.017)
-    assert p.cash_usd_bn[OTHER] == 0.0 and p.debt_usd_bn[OTHER] == approx(0.00009125 + 0.0002)
+    interest = 0.0002 * (0.05 + 0.06 * 0.0002 / 0.0219) / 12
+    assert p.credit_limit_usd_bn[OTHER] == approx(0.0219) and p.interest_usd_bn[OTHER] == approx(interest)
+    assert p.cash_usd_bn[OTHER] == 0.0 and p.debt_usd_bn[OTHER] == approx(0.00009125 + 0.0002 + interest)
     assert list(p.utilisation) == [approx(0.375), approx(0.375), approx(0.25)]
     assert m["compute_at_risk_max"] == approx(0.375)
     assert m["unmet_demand_h100e"] == approx(0.0) and m["delivered_h100e"] == approx(1000.0)

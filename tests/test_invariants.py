@@ -48,7 +48,9 @@ def check_invariants(model: ComputeMarket) -> None:
     p, labs, v, c = s.providers, s.labs, s.vendors, s.contracts
     # capacity delivered (contracts and spot) never above what a provider has: own, less outages, plus leased-in
     available = p.capacity_h100e * (1 - p.outage_share) + p.leased_in_h100e
-    assert (p.delivered_h100e + p.spot_sold_h100e <= available * (1 + 1e-12) + 1e-9).all()
+    trading = ~p.defaulted  # a provider that defaulted at the end of this month delivered before it failed
+    assert (p.delivered_h100e + p.spot_sold_h100e <= available * (1 + 1e-12) + 1e-9)[trading].all()
+    assert (p.capacity_h100e[p.defaulted] == 0).all() and (p.debt_usd_bn[p.defaulted] == 0).all()
     # money: what labs paid this month is, to the cent, what their contracts record as paid plus what providers
     # earned on the spot market; and providers buying wholesale pay what their sellers earn from them
     if s.month >= 0:

@@ -8,6 +8,7 @@ import pytest
 from model import ComputeMarket, ScenarioError, kernels, load_scenario, scenario_names
 from model.events import contract_terms
 from model.scenario import SCENARIO_DIR
+from model.state import PROVIDER_KINDS
 
 from .conftest import run
 
@@ -53,7 +54,10 @@ def test_replay_aws_supplies_openai_from_2025_11_reaching_the_deal_by_2026_12(re
     before = supply[supply.index < "2025-11"]
     assert (before.to_numpy() == 0).all()
     assert supply.loc["2025-11", "scheduled_h100e"] == pytest.approx(deal.quantity_h100e / 14)
-    assert supply.loc["2026-12", "scheduled_h100e"] == pytest.approx(deal.quantity_h100e)
+    # by 2026-12 the deal is at its full quantity; OpenAI may also have negotiated more from AWS since 2026-01
+    negotiated = replay.contract_table().query("seller_name == 'AWS' and buyer_name == 'OpenAI' and event_id != @DEAL")
+    assert (negotiated.origin == "negotiated").all() and (negotiated.proposed_month >= "2026-01").all()
+    assert supply.loc["2026-12", "scheduled_h100e"] >= deal.quantity_h100e * (1 - 1e-9)
     assert supply.loc["2026-12", "delivered_h100e"] > 0
 
 
@@ -102,8 +106,9 @@ def months_until(model, date):
 
 def test_outage_hits_labs_in_proportion_to_their_dependency():
     before = months_until(ComputeMarket(scenario="aws-openai-2025", rng=2), "2026-05")
-    providers = before.ctx.per_agent["provider"]["compute_at_risk_share"]
-    assert before.state.providers.name[int(np.argmax(providers))] == "Microsoft Azure"
+    at_risk = before.ctx.per_agent["provider"]["compute_at_risk_share"]
+    clouds = before.state.providers.kind != PROVIDER_KINDS.index("self_builder")  # Meta's own fleet serves only Meta
+    assert before.state.providers.name[int(np.argmax(np.where(clouds, at_risk, -1.0)))] == "Microsoft Azure"
     normal = months_until(ComputeMarket(scenario="aws-openai-2025", rng=2), "2026-06")
     outage = months_until(ComputeMarket(scenario="concentration-risk", rng=2), "2026-06")
     c = normal.state.contracts

@@ -59,8 +59,14 @@ def test_network_groups_small_labs_and_keeps_its_layout_per_topology(replay):
     grouped = nodes[nodes.kind == "labs (grouped)"]
     assert len(grouped) == 1 and grouped.name.iloc[0].startswith("Other labs (")
     assert {"contract", "supply", "equity"} <= set(edges.kind)
+    # the AWS -> OpenAI edge carries the value of the contracts between them that hold capacity: the $38B deal and
+    # what OpenAI negotiated with AWS after its scripted 2025
+    c = replay.contract_table()
+    held = c[(c.seller_name == "AWS") & (c.buyer_name == "OpenAI") & c.status.isin(["proposed", "under_review",
+                                                                                    "approved", "active"])]
+    assert 38.0 in set(held.value_usd_bn.round(6))
     assert edges.loc[(edges.kind == "contract") & (edges.target == "OpenAI") & (edges.source == "AWS"), "value"].sum() \
-        == pytest.approx(38.0)
+        == pytest.approx(held.value_usd_bn.sum())
     assert nodes[["x", "y"]].notna().all().all()
     before = layout.cache_info().hits
     network_frames(replay.state, max_labs=10)

@@ -11,7 +11,7 @@ from .. import kernels
 from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import sum_by
-from ..market_rules import load_h100e, recount_commitments
+from ..market_rules import committed_spending_usd_bn, credit_limits, load_h100e, recount_commitments
 from ..records import ACTIVE, APPROVED, ORDER_CANCELLED, ORDER_OPEN
 from ..state import EXCLUSIVE, PROVIDER_KINDS, MarketState
 from ..units import USD_PER_BN
@@ -90,14 +90,29 @@ def cancel_orders(state: MarketState, ctx: StepContext, surplus: np.ndarray) -> 
     v.revenue_usd_bn += sum_by(o.vendor[rows], weights=fee, minlength=len(v))
 
 
-def start_power(state: MarketState, ctx: StepContext) -> None:
-    """Start power construction for the fleet being built (installed, in sites, on order) with the headroom, within
-    the build rate; pay for everything under construction, cost per GW spread over the provider's lead time."""
-    p, params, month = state.providers, ctx.params, state.month
-    fleet = p.capacity_h100e + p.pipeline_total_h100e + p.open_orders_h100e
+def unit_chip_price_usd(state: MarketState) -> np.ndarray:
+    """Each provider's expected price of one H100e of chips: its unblocked supply edges' vendor prices, weighted."""
+    e, v, p = state.edges, state.vendors, state.providers
+    weight = np.where(e.supply_blocked, 0.0, e.supply_weight)
+    total = sum_by(e.supply_provider, weights=weight, minlength=len(p))
+    priced = sum_by(e.supply_provider, weights=weight * v.price_usd_per_h100e[e.supply_vendor], minlength=len(p))
+    return np.divide(priced, total, out=np.zeros(len(p)), where=total > 0)
+
+
+def start_power(state: MarketState, ctx: StepContext, headroom: np.ndarray) -> None:
+    """Start power construction for the fleet being built (installed, in sites, on order), or for the load its
+    contracts schedule when power started now comes on line (with the reserve margin) if that is more, with the
+    headroom, within the build rate and what it can finance (its whole cost counts against the credit headroom); pay for everything
+    under construction, cost per GW spread over the provider's lead time."""
+    p, c, params, month = state.providers, state.contracts, ctx.params, state.month
+    # the fleet it is building, or the load its contracts schedule once power started now is on line, if more
+    due = sum_by(c.seller, weights=load_h100e(c, month + p.power_lead_time_months[c.seller]), minlength=len(p))
+    fleet = np.maximum(p.capacity_h100e + p.pipeline_total_h100e + p.open_orders_h100e,
+                       due * (1.0 + params.reserve_margin))
     needed_gw = fleet * (1.0 + params.power_headroom_share) / params.h100e_per_gw
     building = p.power_pipeline_gw.sum(axis=1)
     start = kernels.power_to_start(needed_gw, p.power_gw + building, p.power_gw, params.power_build_max_share_per_month)
+    start *= kernels.affordable_share(start * params.power_capex_usd_bn_per_gw, headroom)
     ring = p.power_pipeline_gw.shape[1]
     p.power_pipeline_gw[np.arange(len(p)), (month + p.power_lead_time_months) % ring] += start
     p.power_started_gw[:] = start
@@ -113,8 +128,14 @@ def booking(state: MarketState, ctx: StepContext) -> None:
     leased_in = sum_by(c.buyer_provider[leased], weights=c.quantity_h100e[leased], minlength=len(p))
     target = fleet_targets(state, ctx)
     have = p.capacity_h100e + p.pipeline_total_h100e + p.open_orders_h100e + leased_in
-    place_orders(state, kernels.snap_to_zero(target - have, target))
+    need = kernels.snap_to_zero(target - have, target)
+    # what it can finance: cash plus credit left, less what it has committed and not yet paid; chips first, then power
+    headroom = (p.cash_usd_bn + np.maximum(credit_limits(state, params) - p.debt_usd_bn, 0.0)
+                - committed_spending_usd_bn(state, params.power_capex_usd_bn_per_gw))
+    chip_cost = need * unit_chip_price_usd(state) / USD_PER_BN
+    financed = kernels.affordable_share(chip_cost, headroom)
+    place_orders(state, need * financed)
     cancel_orders(state, ctx, np.where(have > (1.0 + params.order_cancellation_threshold_share) * target,
                                        have - target, 0.0))
-    start_power(state, ctx)
+    start_power(state, ctx, headroom - chip_cost * financed)
     p.capex_spend_usd_bn[:] = p.chip_capex_usd_bn + p.power_capex_usd_bn

@@ -105,7 +105,8 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
 
     shipped = v.shipped_h100e if state.month >= 0 else v.production_h100e_per_month
     merchant = v.kind == VENDOR_KINDS.index("merchant")
-    used = through - p.leased_in_h100e  # leased capacity is used at its owner, not counted twice
+    # leased capacity is used at its owner, not counted twice; a provider that failed this month has no capacity left
+    used = np.where(p.defaulted, 0.0, through - p.leased_in_h100e)
     capacity_total = p.capacity_h100e.sum()
     available = p.capacity_h100e * (1.0 - p.outage_share) + p.leased_in_h100e
     idle = idle_h100e(available, through)
@@ -158,6 +159,17 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
                                                0.0).sum()) if state.month >= 0 else 0.0,
         "backlog_usd_bn": float(backlog.sum()),
         "capex_usd_bn": float(p.capex_spend_usd_bn.sum()),
+        "chip_capex_usd_bn": float(p.chip_capex_usd_bn.sum()),
+        "power_capex_usd_bn": float(p.power_capex_usd_bn.sum()),
+        "power_gw": float(p.power_gw.sum()),
+        "power_under_construction_gw": float(p.power_pipeline_gw.sum()),
+        "chips_waiting_for_power_h100e": float(p.waiting_power_h100e.sum()),
+        "provider_debt_usd_bn": float(p.debt_usd_bn.sum()),
+        "providers_defaulted": int(np.count_nonzero(p.defaulted)),
+        "lender_loss_usd_bn": float(p.lender_loss_usd_bn.sum()),
+        "vendor_inventory_h100e": float(v.inventory_h100e.sum()),
+        "vendor_lost_orders_usd_bn": float(v.lost_orders_usd_bn.sum()),
+        "lab_funding_raised_usd_bn": float(labs.funding_raised_usd_bn.sum()),
         "provider_profit_usd_bn": float(p.profit_usd_bn.sum()),
         "vendor_revenue_usd_bn": float(v.revenue_usd_bn.sum()),
         "vendor_backlog_h100e": float(v.backlog_h100e.sum()),

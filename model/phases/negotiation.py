@@ -38,7 +38,8 @@ def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
     """h100e each lab asks for: the demand it expects halfway through the term it contracts for (its
     `contract_months`), less what its contracts deliver once a contract signed now has ramped (month +
     `ramp_months`), limited by what it can afford at its quote; nothing when that is under
-    `request_threshold_share` of its demand, or while it keeps to a replay's scripted history.
+    `request_threshold_share` of its demand (a lab keeping to a replay's scripted history asks only its own fleet:
+    `edge_quotes`).
 
     Growth is expected to fade as it does (kernels.expected_log_growth). Means: revenue expected halfway through
     the term plus cash spread over the funding runway; bills: what its contracts schedule at month + ramp at their
@@ -59,8 +60,7 @@ def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
     affordable = np.where(quote > 0, np.maximum(means - bill, 0.0) / usd_bn(1.0, np.where(quote > 0, quote, 1.0)),
                           0.0)
     request = np.minimum(np.maximum(projected - covered, 0.0), affordable)
-    asks = (~labs.defaulted & (request > params.request_threshold_share * labs.demand_h100e)
-            & (state.month > labs.history_until_step))
+    asks = ~labs.defaulted & (request > params.request_threshold_share * labs.demand_h100e)
     return np.where(asks, request, 0.0)
 
 
@@ -79,7 +79,8 @@ def edge_quotes(state: MarketState, ctx: StepContext, lab: np.ndarray | None = N
                 provider: np.ndarray | None = None):
     """Per eligible edge (or per (lab, provider) offer given): (quoted price, the lab's willingness to pay, tradable
     mask). A provider quotes its going 12-month price scaled to the lab's term (never below its full cost); its own
-    lab gets cost. An offer is tradable when exclusivity allows it and the quote is within the lab's willingness."""
+    lab gets cost. An offer is tradable when exclusivity allows it, the provider has not failed, and it is the lab's
+    own fleet or the quote is within the lab's willingness to pay and the lab is not keeping to a replay's history."""
     e, p, labs, params = state.edges, state.providers, state.labs, ctx.params
     if lab is None:
         lab, provider = e.lab, e.provider
@@ -90,7 +91,10 @@ def edge_quotes(state: MarketState, ctx: StepContext, lab: np.ndarray | None = N
                               params.commitment_discount_max, params.commitment_discount_half_months)
     price = np.where(captive, cost, np.maximum(term, cost))
     only = sole_counterparty(labs)[lab]
-    tradable = ((only == ANY_PROVIDER) | (provider == only)) & (captive | (price <= wtp))
+    # a lab keeping to a replay's scripted history trades only with its own fleet until the history ends
+    in_market = state.month > labs.history_until_step[lab]
+    tradable = (((only == ANY_PROVIDER) | (provider == only)) & (captive | ((price <= wtp) & in_market))
+                & ~p.defaulted[provider])
     return price, wtp, tradable
 
 

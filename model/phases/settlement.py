@@ -9,7 +9,14 @@ import numpy as np
 from .. import kernels
 from ..context import StepContext
 from ..kernels import delivery_ratio, idle_h100e, sum_by
-from ..market_rules import breach_labs, recount_commitments, scheduled_h100e, spot_price
+from ..market_rules import (
+    breach_labs,
+    credit_limits,
+    default_providers,
+    recount_commitments,
+    scheduled_h100e,
+    spot_price,
+)
 from ..records import ACTIVE, COMPLETED
 from ..state import PROVIDER_KINDS, MarketState
 from ..units import HOURS_PER_MONTH, USD_PER_BN, usd_bn
@@ -21,6 +28,8 @@ def settlement(state: MarketState, ctx: StepContext) -> None:
     spot_bill = clear_spot_market(state, ctx, contract_due)
     pay(state, ctx, contract_due, contract_bill, spot_bill)
     breach_labs(state, ctx.log, np.flatnonzero(state.labs.arrears_months >= ctx.params.breach_after_months))
+    default_providers(state, ctx.log, np.flatnonzero(state.providers.over_limit_months
+                                                     >= ctx.params.provider_default_after_months), ctx.params)
     close_completed(state)
     recount_commitments(state)
 
@@ -77,7 +86,8 @@ def clear_spot_market(state: MarketState, ctx: StepContext, contract_due: np.nda
 def pay(state: MarketState, ctx: StepContext, contract_due: np.ndarray, contract_bill: np.ndarray,
         spot_bill: np.ndarray) -> None:
     """Labs pay their bills from cash plus revenue (what they cannot pay accrues as arrears); providers earn
-    what labs actually pay, pay for leased capacity, earn non-AI margin, pay opex, and borrow when short."""
+    what labs actually pay, pay for leased capacity, earn non-AI margin, pay opex and interest, and borrow when
+    short; a provider's months with debt over its credit limit are counted."""
     c, p, labs, params = state.contracts, state.providers, state.labs, ctx.params
     n_providers = len(p)
     due = contract_due + spot_bill
@@ -97,9 +107,14 @@ def pay(state: MarketState, ctx: StepContext, contract_due: np.ndarray, contract
     sold = p.spot_sold_h100e
     p.spot_revenue_usd_bn[:] = spot_paid * sold / sold.sum() if sold.sum() > 0 else 0.0
     opex = p.capacity_h100e * p.opex_usd_per_h100e_hour * HOURS_PER_MONTH / USD_PER_BN
+    p.credit_limit_usd_bn[:] = credit_limits(state, params)
+    p.interest_usd_bn[:] = p.debt_usd_bn * kernels.interest_rate(p.debt_usd_bn, p.credit_limit_usd_bn,
+                                                                 params.debt_base_rate, params.debt_spread_at_limit) / 12
     flow = (p.contract_revenue_usd_bn + p.spot_revenue_usd_bn - p.wholesale_cost_usd_bn
-            + params.non_ai_margin * p.non_ai_revenue_usd_bn_per_month - opex)
+            + params.non_ai_margin * p.non_ai_revenue_usd_bn_per_month - opex - p.interest_usd_bn)
     p.cash_usd_bn[:], p.debt_usd_bn[:] = kernels.finance(p.cash_usd_bn, p.debt_usd_bn, flow)
+    over = p.debt_usd_bn - p.credit_limit_usd_bn > 1e-9 * np.maximum(p.credit_limit_usd_bn, p.debt_usd_bn)
+    p.over_limit_months[:] = np.where(over & ~p.defaulted, p.over_limit_months + 1, 0)
     p.profit_usd_bn[:] = flow - kernels.depreciation_usd_bn(p.capacity_h100e, p.capex_usd_per_h100e,
                                                             p.useful_life_years)
     p.non_ai_revenue_usd_bn_per_month *= 1.0 + params.non_ai_growth_per_month

@@ -236,4 +236,4 @@ class CloudProvider(ProviderView):
         p.profit_usd_bn[row] = flow - float(kernels.depreciation_usd_bn(self.capacity_h100e, self.capex_usd_per_h100e,
                                                                         self.useful_life_years))
         self.non_ai_revenue_usd_bn_per_month = self.non_ai_revenue_usd_bn_per_month * (
-            1.0 + params.non_ai_growth_per_month)
+            1.0 + self.non_ai_growth_per_month)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import kernels
-from .datafiles import DATA_DIR, DataFileError, parse_bool, read_rows
+from .datafiles import DATA_DIR, DataFileError, parse_bool, parse_number, read_rows
 from .edges import compile_edges
 from .kernels import sum_by
 from .market_rules import is_captive, scheduled_h100e
@@ -113,11 +113,20 @@ def _providers(rows, params: Params, data_dir: Path) -> Providers:
         markup=markup, reliability=_col(rows, "reliability"), site_lead_time_months=lead,
         cash_usd_bn=_col(rows, "cash_usd_bn"),
         non_ai_revenue_usd_bn_per_month=_col(rows, "cloud_revenue_usd_bn_per_month"),
+        non_ai_growth_per_month=[_optional_rate(path, line, row, "non_ai_growth_per_month",
+                                                params.non_ai_growth_per_month)
+                                 for line, row in enumerate(rows, start=2)],
         unit_cost_usd_per_h100e_hour=unit_cost,
         contract_price_usd_per_h100e_hour=contract_price,
         list_price_usd_per_h100e_hour=kernels.list_price(contract_price, markup, unit_cost),
         utilisation=np.zeros(n),  # set from the contracts in force (_start_utilisation)
     )
+
+
+def _optional_rate(path: Path, line: int, row: dict, column: str, default: float) -> float:
+    """A numeric field that may be left empty (then `default`)."""
+    text = (row.get(column) or "").strip()
+    return default if not text else parse_number(path, line, column, text)
 
 
 def _vendors(rows, provider_row, params: Params, data_dir: Path) -> Vendors:

@@ -80,6 +80,7 @@ def _providers(n: int, params: Params, rng) -> Providers:
         reliability=rng.uniform(0.93, 0.995, n), site_lead_time_months=rng.integers(2, 8, n),
         cash_usd_bn=rng.lognormal(0.0, 1.0, n),
         non_ai_revenue_usd_bn_per_month=rng.lognormal(np.log(0.2), 1.0, n), unit_cost_usd_per_h100e_hour=unit_cost,
+        non_ai_growth_per_month=params.non_ai_growth_per_month,
         contract_price_usd_per_h100e_hour=contract_price,
         list_price_usd_per_h100e_hour=kernels.list_price(contract_price, markup, unit_cost),
         utilisation=GENERATED_UTILISATION)

@@ -121,7 +121,8 @@ class Params:
               "above its base")
     vendor_max_expansion_per_month: float = p(0.05, "ESTIMATE: at most 5% of output added by one month's decision")
     non_ai_growth_per_month: float = p(
-        0.0170, "(330.4/270)^(1/12)-1: cloud infrastructure spend 2023 to 2024 (Synergy; market-to-2024.csv)")
+        0.0170, "(330.4/270)^(1/12)-1: cloud infrastructure spend 2023 to 2024 (Synergy; market-to-2024.csv); the "
+                "non-AI growth of providers without a rate of their own in providers.csv")
     non_ai_margin: float = p(0.3, "ESTIMATE: operating margin on non-AI cloud revenue")
     spot_markup: float = p(0.5, "ESTIMATE: spot price over unit cost when demand equals idle supply")
     spot_elasticity: float = p(1.0, "ESTIMATE: spot price elasticity to the demand/idle ratio")

@@ -145,6 +145,8 @@ PROVIDER = Table("provider", "providers", meaning="Cloud providers and self-buil
     P("defaulted", "bool", False, "failed: debt over its credit limit too long; its contracts and orders ended"),
     P("lender_loss_usd_bn", "float", 0.0, "what its lenders lost when it defaulted (debt less recovery)"),
     C("non_ai_revenue_usd_bn_per_month", "float", 0.0, "cloud revenue that is not AI compute"),
+    C("non_ai_growth_per_month", "float", None, "monthly growth of its non-AI cloud revenue (providers.csv, or the "
+      "market's rate when left empty)"),
     P("unit_cost_usd_per_h100e_hour", "float", None, "full cost of an H100e-hour: annuitised capex plus opex"),
     P("contract_price_usd_per_h100e_hour", "float", None, "going price of a 12-month commitment: rises with "
       "requests it turns away, falls with idle capacity"),

@@ -110,3 +110,22 @@ def test_a_data_row_without_source_is_refused(tmp_path):
     (data / "regulators.csv").write_text("\n".join(lines) + "\n")
     with pytest.raises(DataFileError, match="field 'source' is empty"):
         build_start_state(Params(), np.random.default_rng(0), data_dir=data)
+
+
+def test_a_provider_may_have_its_own_non_ai_growth_and_a_bad_one_is_refused(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    lines = (data / "providers.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    column = header.index("non_ai_growth_per_month")
+    aws = lines[1].split(",")
+    assert aws[0] == "AWS" and aws[column] == ""
+    aws[column] = "0.02"
+    (data / "providers.csv").write_text("\n".join([lines[0], ",".join(aws), *lines[2:]]) + "\n")
+    p = build_start_state(Params(), np.random.default_rng(0), data_dir=data).providers
+    assert p.non_ai_growth_per_month[0] == 0.02
+    assert (p.non_ai_growth_per_month[1:] == Params().non_ai_growth_per_month).all()
+    aws[column] = "fast"
+    (data / "providers.csv").write_text("\n".join([lines[0], ",".join(aws), *lines[2:]]) + "\n")
+    with pytest.raises(DataFileError, match=r"providers.csv:2: field 'non_ai_growth_per_month' has value 'fast'"):
+        build_start_state(Params(), np.random.default_rng(0), data_dir=data)

@@ -4,9 +4,9 @@ two labs, one regulator. Round numbers everywhere:
 - Vendor "Chips": 1,000 H100e a month at $20,000 each, lead time 1 month, no growth, US.
 - Clouds "A" and "B" (neoclouds, US) and "Other" (the residual "other clouds" category): 1,000 H100e installed each,
   powered for exactly that; capex $43,800 per H100e over 5 years at a 0% cost of capital = $8,760 a year =
-  $1.00 per hour, plus $0.50 opex: unit cost $1.50/h. Markup 100%, reliability 0.9, sites take 2 months,
-  cash $10B, no non-AI revenue. Going 12-month contract price $2.50/h, on-demand premium 20%: list price
-  2.5 x 1.2 = $3.00/h. Utilisation 0.8.
+  $1.00 per hour, plus $0.50 opex: unit cost $1.50/h. Reliability 0.9, sites take 2 months, power 10, cash
+  $10B, no non-AI revenue (it would grow 1.7% a month). Going 12-month contract price $2.50/h, on-demand
+  premium 20%: list price 2.5 x 1.2 = $3.00/h. Utilisation 0.8.
 - Labs "L1" and "L2": demand 500 H100e, revenue $1B a month, cash $10B, no growth, willingness to pay $4/h,
   no aversion to concentration, 12-month contracts. Both may trade with A and B (not Other).
 - Regulator "US": reviews deals of $1,000B and more (none, unless a test lowers it), HHI 1,800 / ΔHHI 100 /
@@ -39,7 +39,8 @@ def tiny_state() -> MarketState:
                       base_price_usd_per_h100e=[20_000.0], lead_time_months=[1])
     providers = Providers(
         name=["A", "B", "Other"], kind=[neocloud, neocloud, other], capacity_h100e=[1000.0] * 3,
-        power_gw=[0.0008] * 3, power_lead_time_months=10, capex_usd_per_h100e=43_800.0, cost_of_capital=0.0, useful_life_years=5.0,
+        power_gw=[0.0008] * 3, power_lead_time_months=10, non_ai_growth_per_month=0.017,
+        capex_usd_per_h100e=43_800.0, cost_of_capital=0.0, useful_life_years=5.0,
         opex_usd_per_h100e_hour=0.5, markup=0.2, reliability=0.9, site_lead_time_months=2, cash_usd_bn=10.0,
         unit_cost_usd_per_h100e_hour=1.5, contract_price_usd_per_h100e_hour=2.5, list_price_usd_per_h100e_hour=3.0,
         utilisation=0.8)

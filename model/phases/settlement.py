@@ -117,7 +117,7 @@ def pay(state: MarketState, ctx: StepContext, contract_due: np.ndarray, contract
     p.over_limit_months[:] = np.where(over & ~p.defaulted, p.over_limit_months + 1, 0)
     p.profit_usd_bn[:] = flow - kernels.depreciation_usd_bn(p.capacity_h100e, p.capex_usd_per_h100e,
                                                             p.useful_life_years)
-    p.non_ai_revenue_usd_bn_per_month *= 1.0 + params.non_ai_growth_per_month
+    p.non_ai_revenue_usd_bn_per_month *= 1.0 + p.non_ai_growth_per_month
 
 
 def close_completed(state: MarketState) -> None:

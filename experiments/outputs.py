@@ -37,12 +37,24 @@ def check_output_dir(out: Path) -> Path:
     return out
 
 
-def write_run(model, out: Path, manifest: dict, risk=None) -> list[Path]:
-    """Write the run files into `out` (created if needed); returns their paths. `risk`: model.risk(), if known."""
+def write_staged(out: Path, names: tuple[str, ...], write) -> list[Path]:
+    """Create `out` if needed, let `write(staging)` write the files `names` into a temporary sibling, then move
+    them all into `out`; a failure leaves `out` as it was. Returns the paths in `out`."""
     out = check_output_dir(Path(out))
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
+        write(staging)
+        for name in names:
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in names]
+
+
+def write_run(model, out: Path, manifest: dict, risk=None) -> list[Path]:
+    """Write the run files into `out` (created if needed); returns their paths. `risk`: model.risk(), if known."""
+    def write(staging: Path) -> None:
         model.timeseries().to_parquet(staging / "timeseries.parquet", index=False)
         model.agent_table().to_parquet(staging / "agents.parquet", index=False)
         model.contract_table().to_parquet(staging / "contracts.parquet", index=False)
@@ -52,10 +64,6 @@ def write_run(model, out: Path, manifest: dict, risk=None) -> list[Path]:
         circular.to_parquet(staging / "circular_flows.parquet", index=False)
         model.event_log().to_parquet(staging / "events.parquet", index=False)
         network.write_graphml(model.graph, staging / "graph.graphml")
-        manifest = {**manifest, "files": list(RUN_FILES)}
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        for name in RUN_FILES:
-            os.replace(staging / name, out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [out / name for name in RUN_FILES]
+        (staging / "manifest.json").write_text(json.dumps({**manifest, "files": list(RUN_FILES)}, indent=2,
+                                                          default=str) + "\n")
+    return write_staged(out, RUN_FILES, write)

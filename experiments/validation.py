@@ -12,9 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +22,7 @@ import pandas as pd
 from model.datafiles import DATA_DIR
 
 from .manifest import git_commit, package_versions
-from .outputs import check_output_dir
+from .outputs import write_staged
 from .run import run_scenario
 
 DATA_FILE = DATA_DIR / "market-2025.csv"
@@ -373,21 +370,15 @@ def markdown(table: pd.DataFrame, seeds, manifest: dict) -> str:
 
 def write_validation(table: pd.DataFrame, out: Path, seeds, scenarios, engine: str) -> list[Path]:
     """Write validation.csv, validation.md and manifest.json into `out` at once (staged, then moved)."""
-    out = check_output_dir(Path(out))
-    out.mkdir(parents=True, exist_ok=True)
     manifest = {"command": "validate", "scenarios": list(scenarios), "seeds": list(seeds), "engine": engine,
                 "steps": steps_needed(), "data_file": str(DATA_FILE.name), "versions": package_versions(),
                 "git": git_commit(), "files": list(FILES)}
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-    try:
+
+    def write(staging: Path) -> None:
         table.to_csv(staging / "validation.csv", index=False)
         (staging / "validation.md").write_text(markdown(table, seeds, manifest))
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        for name in FILES:
-            os.replace(staging / name, out / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [out / name for name in FILES]
+    return write_staged(out, FILES, write)
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:

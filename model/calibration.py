@@ -19,7 +19,7 @@ from .market_rules import is_captive, scheduled_h100e
 from .params import Params
 from .records import ACTIVE, ORIGIN_START
 from .schema import PIPELINE_MONTHS, POWER_PIPELINE_MONTHS
-from .start_stocks import planned_expansions, start_order_book, start_power_pipeline
+from .start_stocks import planned_expansions, start_order_book, start_power_pipeline, start_site_pipeline
 from .state import EXCLUSIVE, PROVIDER_KINDS, VENDOR_KINDS, Edges, Labs, MarketState, Providers, Regulators, Vendors
 from .units import month_to_index, usd_bn
 
@@ -27,7 +27,8 @@ from .units import month_to_index, usd_bn
 def build_start_state(params: Params, rng: np.random.Generator, data_dir: Path = DATA_DIR) -> MarketState:
     """The end-2024 market: rosters, eligible and supply edges, contracts in force and equity stakes."""
     providers = _providers(read_rows("providers.csv", (
-        "capacity_h100e", "cloud_revenue_usd_bn_per_month", "capex_usd_per_h100e", "cost_of_capital",
+        "capacity_h100e", "under_construction_h100e", "cloud_revenue_usd_bn_per_month", "capex_usd_per_h100e",
+        "cost_of_capital",
         "useful_life_years", "opex_usd_per_h100e_hour", "contract_price_usd_per_h100e_hour", "markup", "reliability", "site_lead_time_months",
         "cash_usd_bn"), ("name", "kind", "region"), data_dir), params, data_dir)
     provider_row = _index(providers.name, "provider", data_dir / "providers.csv")
@@ -87,10 +88,13 @@ def _providers(rows, params: Params, data_dir: Path) -> Providers:
     lead = _col(rows, "site_lead_time_months", np.int64)
     if (lead >= PIPELINE_MONTHS).any() or (lead < 1).any():
         raise DataFileError(f"{path}: field 'site_lead_time_months' must be 1-{PIPELINE_MONTHS - 1}")
+    building = _col(rows, "under_construction_h100e")
+    powered = (capacity + building) * (1.0 + params.power_headroom_share) / params.h100e_per_gw
     power_lead = _col(rows, "power_lead_time_months", np.int64)
     if (power_lead >= POWER_PIPELINE_MONTHS).any() or (power_lead < 1).any():
         raise DataFileError(f"{path}: field 'power_lead_time_months' must be 1-{POWER_PIPELINE_MONTHS - 1}")
-    for column in ("capacity_h100e", "capex_usd_per_h100e", "useful_life_years", "cash_usd_bn"):
+    for column in ("capacity_h100e", "under_construction_h100e", "capex_usd_per_h100e", "useful_life_years",
+                   "cash_usd_bn"):
         if (_col(rows, column) < 0).any():
             raise DataFileError(f"{path}: field {column!r} has a negative value")
     capex = _col(rows, "capex_usd_per_h100e")
@@ -105,9 +109,9 @@ def _providers(rows, params: Params, data_dir: Path) -> Providers:
         kind=np.array([_kind(row["kind"], PROVIDER_KINDS, path) for row in rows]),
         region=[row["region"] for row in rows],
         capacity_h100e=capacity,
-        power_gw=capacity * (1.0 + params.power_headroom_share) / params.h100e_per_gw,
-        power_pipeline_gw=start_power_pipeline(capacity * (1.0 + params.power_headroom_share) / params.h100e_per_gw,
-                                               power_lead, params.start_power_pipeline_share),
+        pipeline_h100e=start_site_pipeline(building, lead),
+        power_gw=powered,
+        power_pipeline_gw=start_power_pipeline(powered, power_lead, params.start_power_pipeline_share),
         power_lead_time_months=power_lead,
         capex_usd_per_h100e=capex, cost_of_capital=rate, useful_life_years=life, opex_usd_per_h100e_hour=opex,
         markup=markup, reliability=_col(rows, "reliability"), site_lead_time_months=lead,

@@ -1,5 +1,5 @@
-"""What is already under way at the start, for calibrated and generated markets alike: power under construction,
-vendors' output expansions already decided, and the 2024 order book of chips."""
+"""What is already under way at the start, for calibrated and generated markets alike: sites being finished,
+power under construction, vendors' output expansions already decided, and the 2024 order book of chips."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 
 from .kernels import sum_by
 from .records import ORDER_OPEN
-from .schema import POWER_PIPELINE_MONTHS, VENDOR_PIPELINE_MONTHS
+from .schema import PIPELINE_MONTHS, POWER_PIPELINE_MONTHS, VENDOR_PIPELINE_MONTHS
 from .state import MarketState
 
 
@@ -17,6 +17,15 @@ def start_power_pipeline(power_gw: np.ndarray, lead_months: np.ndarray, share: f
     ring = np.zeros((power_gw.size, POWER_PIPELINE_MONTHS))
     for row, (gw, lead) in enumerate(zip(power_gw, lead_months)):
         ring[row, :lead] = share * gw / lead
+    return ring
+
+
+def start_site_pipeline(under_construction_h100e: np.ndarray, lead_months: np.ndarray) -> np.ndarray:
+    """Chips delivered whose sites are being finished at the start, finishing in equal parts in each month of the
+    provider's site lead time (months 0 .. lead - 1)."""
+    ring = np.zeros((under_construction_h100e.size, PIPELINE_MONTHS))
+    for row, (quantity, lead) in enumerate(zip(under_construction_h100e, lead_months)):
+        ring[row, :lead] = quantity / lead
     return ring
 
 

@@ -15,6 +15,7 @@ HEADLINES = (
     ("Provider CR3, contracted AI capacity", "provider_cr3_contracted", "pct"),
     ("OpenAI supplier HHI", "supplier_hhi[OpenAI]", "hhi"),
     ("Committed price, $/H100e-hour", "committed_price_usd_per_h100e_hour", "usd"),
+    ("12-month going price (quote index), $/H100e-hour", "contract_quote_1y_usd_per_h100e_hour", "usd"),
     ("List price hyperscalers, $/H100e-hour", "list_price_hyperscaler_usd_per_h100e_hour", "usd"),
     ("List price neoclouds, $/H100e-hour", "list_price_neocloud_usd_per_h100e_hour", "usd"),
     ("Spot price, $/H100e-hour", "spot_price_usd_per_h100e_hour", "usd"),
@@ -24,7 +25,16 @@ HEADLINES = (
     ("Demand, M H100e", "demand_h100e", "mega"),
     ("Unmet demand, M H100e", "unmet_demand_h100e", "mega"),
     ("Contract backlog, $B", "backlog_usd_bn", "bn"),
+    ("Capex this month (chips + power), $B", "capex_usd_bn", "usd"),
+    ("Powered capacity, GW", "power_gw", "usd"),
+    ("Power under construction, GW", "power_under_construction_gw", "usd"),
+    ("Vendor order book, M H100e", "vendor_backlog_h100e", "mega"),
+    ("Vendor inventory, M H100e", "vendor_inventory_h100e", "mega"),
+    ("Provider debt, $B", "provider_debt_usd_bn", "bn"),
+    ("Lab funding raised (cumulative), $B", "lab_funding_raised_usd_bn", "bn"),
     ("Breaches (cumulative)", "breaches", "int"),
+    ("Providers defaulted", "providers_defaulted", "int"),
+    ("Lenders' losses (cumulative), $B", "lender_loss_usd_bn", "bn"),
 )
 FORMATS = {"pct": "{:.1%}", "hhi": "{:,.0f}", "usd": "{:.2f}", "mega": "{:.2f}", "bn": "{:,.0f}", "int": "{:d}"}
 

@@ -28,6 +28,7 @@ from .plan import agent_classes, check_hook, engine_phases
 from .records import CONTRACT_ORIGIN, CONTRACT_STATUS, NO_MONTH
 from .risk import risk_tables
 from .scenario import load_scenario
+from .schema import HARDWARE_GENERATIONS
 from .state import MarketState
 from .streams import RandomStreams
 from .units import index_to_month
@@ -63,6 +64,13 @@ def apply_threshold_overrides(params: Params, state) -> None:
         state.regulators.hhi_threshold[:] = params.regulator_hhi_threshold
     if params.regulator_delta_hhi_threshold > 0:
         state.regulators.delta_hhi_threshold[:] = params.regulator_delta_hhi_threshold
+
+
+def hardware_generation(start_months: np.ndarray) -> np.ndarray:
+    """The accelerator generation each contract delivers, from its first month (schema.HARDWARE_GENERATIONS)."""
+    names = np.array([name for name, _ in HARDWARE_GENERATIONS], dtype=object)
+    firsts = np.array([first for _, first in HARDWARE_GENERATIONS])
+    return names[np.searchsorted(firsts, start_months.astype(str), side="right") - 1]
 
 
 def read_metric(model: "ComputeMarket", name: str):
@@ -232,6 +240,7 @@ class ComputeMarket(mesa.Model):
         for stamp in ("start_step", "end_step", "proposed_step", "review_due_step", "decided_step", "active_step",
                       "closed_step"):
             frame[stamp.replace("_step", "_month")] = self._month_labels(frame[stamp].to_numpy())
+        frame["hardware_generation"] = hardware_generation(frame["start_month"].to_numpy())
         return frame
 
     def _month_labels(self, months: np.ndarray) -> np.ndarray:

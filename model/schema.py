@@ -24,6 +24,10 @@ PROVIDER_KINDS = ("hyperscaler", "neocloud", "other", "self_builder")
 # Exclusivity of a lab's compute: none, right of first refusal (holder is asked first), exclusive (holder only).
 EXCLUSIVITY_MODES = ("none", "rofr", "exclusive")
 
+# The accelerator generation a contract delivers, by its first month (ESTIMATE from NVIDIA's roadmap: Blackwell was
+# 27 of 41.1 $B of data-center revenue in the quarter to July 2025, market-2025.csv; Rubin announced for 2026-H2).
+HARDWARE_GENERATIONS = (("Hopper", "0000-00"), ("Blackwell", "2025-07"), ("Rubin", "2027-01"))
+
 DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "code": np.int8, "str": object}
 
 

@@ -75,3 +75,9 @@ def test_adding_an_attribute_is_one_declaration(monkeypatch):
     model.step()
     panel = model.agent_table()
     assert panel.loc[(panel.name == "AWS") & (panel.month_index == 0), "energy_cost_usd_per_mwh"].item() == 75.0
+
+
+def test_each_contract_records_its_hardware_generation_by_its_first_month():
+    from model.market import hardware_generation
+    months = np.array(["2024-03", "2025-06", "2025-07", "2026-12", "2027-01", "2030-05"], dtype=object)
+    assert list(hardware_generation(months)) == ["Hopper", "Hopper", "Blackwell", "Blackwell", "Rubin", "Rubin"]

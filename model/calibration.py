@@ -49,7 +49,6 @@ def build_start_state(params: Params, rng: np.random.Generator, data_dir: Path =
     edges = _edges(labs, providers, vendors, provider_row, params, rng, data_dir)
     state = MarketState(vendors=vendors, providers=providers, labs=labs, regulators=regulators, edges=edges)
     _start_contracts(state, provider_row, lab_row, params, data_dir)
-    _small_lab_start_contracts(state, params, rng)
     _equity(state, data_dir)
     _derive_non_ai_revenue(state, data_dir)
     _start_utilisation(state)
@@ -286,36 +285,6 @@ def _start_contracts(state: MarketState, provider_row, lab_row, params: Params, 
                 labs.exclusivity_mode[buyer_lab] = EXCLUSIVE
                 labs.exclusive_provider[buyer_lab] = seller
         p.committed_h100e[seller] += quantity
-
-
-def _small_lab_start_contracts(state: MarketState, params: Params, rng) -> None:
-    """The generated smaller labs' 2024 compute: each holds contracts in force for `small_lab_start_cover_share`
-    of its demand with the clouds it knows, shared by their installed capacity, at each cloud's going price for its
-    term, part-way through the term (started 0 to term - 1 months before the start, one draw per lab), so the start
-    market runs near full as 2024's did."""
-    labs, p, e = state.labs, state.providers, state.edges
-    rows = np.flatnonzero(~labs.frontier[e.lab])  # the small labs' eligible edges, sorted by lab
-    if rows.size == 0:
-        return
-    lab, seller = e.lab[rows], e.provider[rows]
-    capacity = p.capacity_h100e[seller]
-    share = capacity / sum_by(lab, weights=capacity, minlength=len(labs))[lab]
-    quantity = params.small_lab_start_cover_share * labs.demand_h100e[lab] * share
-    duration = labs.contract_months[lab]
-    price = kernels.term_price(p.contract_price_usd_per_h100e_hour[seller], duration, params.commitment_discount_max,
-                               params.commitment_discount_half_months)
-    small = np.flatnonzero(~labs.frontier)
-    begun = np.zeros(len(labs), dtype=np.int64)
-    begun[small] = rng.integers(0, labs.contract_months[small])
-    start = -begun[lab]
-    state.contracts.append(
-        seller=seller, buyer_lab=lab, quantity_h100e=quantity, price_usd_per_h100e_hour=price,
-        value_usd_bn=usd_bn(quantity, price, duration.astype(float)), start_step=start, duration_months=duration,
-        end_step=start + duration, status=ACTIVE, origin=ORIGIN_START, proposed_step=start, decided_step=start,
-        active_step=start)
-    labs.contracted_h100e[:] += sum_by(lab, weights=quantity, minlength=len(labs))
-    p.committed_h100e[:] += sum_by(seller, weights=quantity, minlength=len(p))
-    e.relationship[rows] = 1.0
 
 
 def _equity(state: MarketState, data_dir: Path) -> None:

@@ -29,9 +29,6 @@ class Params:
     small_labs_total_demand_h100e: float = p(
         1_200_000.0, "ESTIMATE: non-frontier AI demand so the start market runs at ~85% utilisation")
     small_lab_eligible_providers: int = p(5, "ESTIMATE: a smaller lab knows about five clouds")
-    small_lab_start_cover_share: float = p(
-        0.8, "ESTIMATE: at the start a smaller lab's contracts in force cover 80% of its demand (2024's compute was "
-             "bought ahead in a shortage: server lead times of 36-52 weeks in 2023, market-to-2024.csv)")
     demand_growth_scale: float = p(1.0, "multiplier on every lab's demand growth rate (1 = calibrated)")
     demand_noise_sd: float = p(0.02, "ESTIMATE: month-to-month noise of demand growth (log sd)")
     revenue_noise_sd: float = p(0.02, "ESTIMATE: month-to-month noise of revenue growth (log sd)")

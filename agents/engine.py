@@ -129,15 +129,20 @@ def supply(state: MarketState, ctx: StepContext) -> None:
         amounts = v.ship([float(o.remaining_h100e[i]) for i in rows],
                          [v.priority(int(o.provider[i]), params) for i in rows])
         shipped.update(zip(rows, amounts))
+    received, paid, sold = defaultdict(float), defaultdict(float), defaultdict(float)
     for i in due:
         amount = shipped[i]
         o.remaining_h100e[i] -= amount
         if o.remaining_h100e[i] <= 1e-9 * max(o.quantity_h100e[i], 1.0):
             o.remaining_h100e[i], o.status[i], o.filled_step[i] = 0.0, ORDER_FILLED, month
-        vendor, provider = vendors[o.vendor[i]], providers[o.provider[i]]
-        vendor.shipped_h100e += amount
-        vendor.revenue_usd_bn += amount * o.price_usd_per_h100e[i] / 1e9
-        provider.receive_chips(amount, amount * o.price_usd_per_h100e[i],
+        vendors[o.vendor[i]].shipped_h100e += amount
+        sold[o.vendor[i]] += amount * o.price_usd_per_h100e[i]
+        received[o.provider[i]] += amount
+        paid[o.provider[i]] += amount * o.price_usd_per_h100e[i]
+    for v in vendors:
+        v.revenue_usd_bn = sold[v.row] / 1e9
+    for provider in providers:  # each takes this month's chips in at once
+        provider.receive_chips(received[provider.row], paid[provider.row],
                                params.power_capex_usd_bn_per_gw * 1e9 / params.h100e_per_gw, month)
     for provider in providers:
         provider.finish_power(month)

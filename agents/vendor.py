@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from model import kernels
 from model.views import VendorView
 
@@ -20,7 +22,9 @@ class HardwareVendor(VendorView):
     def ship(self, remaining: list[float], priorities: list[float]) -> list[float]:
         """Split this month's output plus inventory over due orders (weighted pro rata, none above its order)."""
         available = self.production_h100e_per_month + self.inventory_h100e
-        return list(kernels.weighted_pro_rata(remaining, priorities, available))
+        return [float(x) for x in kernels.weighted_pro_rata_segments(
+            np.array(remaining, dtype=float), np.array(priorities, dtype=float), np.zeros(len(remaining), dtype=np.int64),
+            np.array([available]), 1)]
 
     def close_month(self, available: float, month: int, params) -> None:
         """Keep unsold output as inventory, reprice from backlog net of inventory, bring finished expansions on

@@ -130,9 +130,11 @@ def fleet_target(load_h100e, unserved_h100e, margin, reserve_margin):
 
 def power_to_start(needed_gw, have_gw, built_gw, max_share):
     """GW of power construction to start: the gap between what the fleet needs and what is built or under
-    construction, at most max_share of what is built (at least 10 MW a month)."""
-    gap = np.asarray(needed_gw, dtype=float) - have_gw
-    return np.clip(gap, 0.0, max_share * np.maximum(built_gw, 0.01))
+    construction (rounding residue below 1e-9 of the need is none), at most max_share of what is built (at least
+    10 MW a month)."""
+    needed = np.asarray(needed_gw, dtype=float)
+    gap = snap_to_zero(needed - have_gw, needed)
+    return np.minimum(gap, max_share * np.maximum(built_gw, 0.01))
 
 
 def capital_recovery_factor(rate, years):

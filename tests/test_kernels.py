@@ -47,6 +47,7 @@ def test_demand_growth_funding_and_investment_formulas():
     # power: need 1.5 GW, have 1.2: start 0.3, but at most 8% of the 1 GW built = 0.08; a tiny builder 0.0008
     assert kernels.power_to_start(1.5, 1.2, 1.0, 0.08) == pytest.approx(0.08)
     assert kernels.power_to_start(1.1, 1.2, 1.0, 0.08) == 0.0
+    assert kernels.power_to_start(1.2 + 1e-12, 1.2, 1.0, 0.08) == 0.0  # a rounding residue starts nothing
     assert kernels.power_to_start(0.5, 0.0, 0.0, 0.08) == pytest.approx(0.0008)  # at least 10 MW x 8%
     # vendor expansion: backlog 9,000 net of 3,000 inventory over a 3,000 target (3 months x 1,000): pressure
     # 6,000 / 3,000 - 1 = 1, price 10% over base adds 0.1: 1.1 x 0.02 = 2.2% of output = 22

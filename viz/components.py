@@ -97,7 +97,8 @@ def SupplierMix(model):
 
 CONTRACT_COLUMNS = {"buyer_name": "buyer", "seller_name": "seller", "value_usd_bn": "value $B",
                     "quantity_h100e": "H100e", "price_usd_per_h100e_hour": "$/h", "start_month": "start",
-                    "duration_months": "months", "status": "status", "origin": "origin"}
+                    "duration_months": "months", "hardware_generation": "chips", "status": "status",
+                    "origin": "origin"}
 
 
 def ContractTable(model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import numpy as np
 
 from model import kernels
 from model.state import EXCLUSIVE
@@ -23,9 +23,9 @@ class AILab(LabView):
         long-run rate; the compute it wants follows the price it was last quoted."""
         if self.defaulted:
             return
-        self.base_demand_h100e = self.base_demand_h100e * math.exp(
+        self.base_demand_h100e = self.base_demand_h100e * np.exp(
             params.demand_growth_scale * self.demand_growth_per_month + params.demand_noise_sd * demand_noise)
-        self.revenue_usd_bn_per_month = self.revenue_usd_bn_per_month * math.exp(
+        self.revenue_usd_bn_per_month = self.revenue_usd_bn_per_month * np.exp(
             self.revenue_growth_per_month + params.revenue_noise_sd * revenue_noise)
         self.demand_growth_per_month = float(kernels.faded_growth(
             self.demand_growth_per_month, params.long_run_growth_per_month, params.growth_half_life_months))
@@ -68,10 +68,10 @@ class AILab(LabView):
         if self.defaulted or self.quote_usd_per_h100e_hour <= 0:
             return 0.0
         midterm = self.contract_months // 2
-        projected = self.demand_h100e * math.exp(params.demand_growth_scale * self.expected_growth(
+        projected = self.demand_h100e * np.exp(params.demand_growth_scale * self.expected_growth(
             self.demand_growth_per_month, midterm, params))
         gap = max(projected - load_h100e, 0.0)
-        means = (self.revenue_usd_bn_per_month * math.exp(self.expected_growth(self.revenue_growth_per_month,
+        means = (self.revenue_usd_bn_per_month * np.exp(self.expected_growth(self.revenue_growth_per_month,
                                                                                midterm, params))
                  + max(self.cash_usd_bn, 0.0) / params.funding_runway_months)
         affordable = max(means - bill_usd_bn, 0.0) / usd_bn(1.0, self.quote_usd_per_h100e_hour)
@@ -99,7 +99,7 @@ class AILab(LabView):
         ranked = sorted(range(len(offers)), key=lambda i: -utilities[i])  # stable: earlier offer first on ties
         shortlist = set(ranked[: params.max_offers_per_request])
         best = max(utilities[i] for i in shortlist)
-        exps = [math.exp((u - best) / params.logit_temperature) if i in shortlist else 0.0
+        exps = [np.exp((u - best) / params.logit_temperature) if i in shortlist else 0.0
                 for i, u in enumerate(utilities)]
         total = 0.0
         for x in exps:

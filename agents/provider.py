@@ -82,21 +82,13 @@ class CloudProvider(ProviderView):
         self.capacity_h100e = self.capacity_h100e + installed
         self.waiting_power_h100e = float(kernels.snap_to_zero(ready - installed, ready))
 
-    @staticmethod
-    def due_within(ring, month: int, months: int) -> float:
-        """Total of a ring buffer's slots completing in the `months` months after `month`."""
-        total = 0.0
-        for k in range(1, min(months, len(ring)) + 1):
-            total += float(ring[(month + k) % len(ring)])
-        return total
-
     def deliverable_h100e(self, on_order_due_h100e: float, month: int, months: int, h100e_per_gw: float) -> float:
         """What it can have installed `months` from now (installed, sites finishing, chips waiting for power, chips
         on order due in time), at most what its power built and finishing by then can hold."""
         p = self.model.state.providers
-        chips = (self.capacity_h100e + self.due_within(p.pipeline_h100e[self.row], month, months)
+        chips = (self.capacity_h100e + float(kernels.due_within(p.pipeline_h100e[self.row], month, months))
                  + self.waiting_power_h100e + on_order_due_h100e)
-        power = self.power_gw + self.due_within(p.power_pipeline_gw[self.row], month, months)
+        power = self.power_gw + float(kernels.due_within(p.power_pipeline_gw[self.row], month, months))
         return min(chips, power * h100e_per_gw)
 
     # --- pricing

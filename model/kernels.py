@@ -111,6 +111,15 @@ def runway_months(cash_usd_bn, burn_usd_bn_per_month):
     return np.minimum(months, 999.0)
 
 
+def due_within(ring, month: int, months: int):
+    """Total of a ring buffer's slots (slot m % width holds what completes in month m) completing in the `months`
+    months after `month`, per row (the last axis is the ring), summed in slot order."""
+    ring = np.asarray(ring, dtype=float)
+    width = ring.shape[-1]
+    offset = (np.arange(width) - (month + 1)) % width  # slot j completes in month month + 1 + offset[j]
+    return ring[..., offset < months].sum(axis=-1)
+
+
 def smoothed(previous, latest, weight):
     """Exponential smoothing: weight x latest + (1 - weight) x previous."""
     return weight * np.asarray(latest, dtype=float) + (1.0 - weight) * np.asarray(previous, dtype=float)

@@ -64,14 +64,6 @@ def load_h100e(c, month: int) -> np.ndarray:
     return np.where(live, c.quantity_h100e * kernels.ramp_shares(month - start, c.ramp_months), 0.0)
 
 
-def due_within(ring: np.ndarray, month: int, months: int) -> np.ndarray:
-    """Per row of a ring buffer (slot m % width holds what completes in month m), the total completing in the
-    `months` months after `month` (the slots of months month+1 .. month+months)."""
-    width = ring.shape[1]
-    offset = (np.arange(width) - (month + 1)) % width  # slot j completes in month month + 1 + offset[j]
-    return ring[:, offset < months].sum(axis=1)
-
-
 def deliverable_h100e(state: MarketState, months: int, h100e_per_gw: float) -> np.ndarray:
     """What each provider can have installed `months` from now: installed, plus sites finishing by then, plus chips
     waiting for power, plus chips on order whose site would be finished by then; at most what its power (built and
@@ -79,8 +71,9 @@ def deliverable_h100e(state: MarketState, months: int, h100e_per_gw: float) -> n
     p, o, month = state.providers, state.orders, state.month
     arriving = (o.status == ORDER_OPEN) & (o.ready_step + p.site_lead_time_months[o.provider] <= month + months)
     on_order = sum_by(o.provider[arriving], weights=o.remaining_h100e[arriving], minlength=len(p))
-    chips = p.capacity_h100e + due_within(p.pipeline_h100e, month, months) + p.waiting_power_h100e + on_order
-    power = p.power_gw + due_within(p.power_pipeline_gw, month, months)
+    chips = (p.capacity_h100e + kernels.due_within(p.pipeline_h100e, month, months) + p.waiting_power_h100e
+             + on_order)
+    power = p.power_gw + kernels.due_within(p.power_pipeline_gw, month, months)
     return np.minimum(chips, power * h100e_per_gw)
 
 

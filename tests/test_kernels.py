@@ -56,6 +56,15 @@ def test_demand_growth_funding_and_investment_formulas():
     assert kernels.vendor_expansion(1000.0, 1e6, 2.0, 3.0, 0.02, 0.05) == pytest.approx(50.0)  # the 5% cap
 
 
+def test_due_within_sums_the_ring_slots_of_the_coming_months():
+    # a 4-slot ring in month 5: slot 6 % 4 = 2 completes next month, then slots 3, 0, 1
+    ring = np.array([[1.0, 2.0, 3.0, 4.0], [10.0, 0.0, 0.0, 5.0]])
+    assert list(kernels.due_within(ring, 5, 1)) == [3.0, 0.0]
+    assert list(kernels.due_within(ring, 5, 2)) == [7.0, 5.0]
+    assert list(kernels.due_within(ring, 5, 9)) == [10.0, 15.0]  # more months than the ring holds: all of it
+    assert kernels.due_within(ring[0], 5, 3) == 8.0  # one row
+
+
 def test_term_structure_of_contract_prices():
     # discount(d) = 0.5 d / (d + 24): 12 -> 1/6, 24 -> 1/4, 48 -> 1/3
     assert kernels.commitment_discount(24, 0.5, 24) == pytest.approx(0.25)

@@ -143,7 +143,8 @@ def supply(state: MarketState, ctx: StepContext) -> None:
         v.revenue_usd_bn = sold[v.row] / 1e9
     for provider in providers:  # each takes this month's chips in at once
         provider.receive_chips(received[provider.row], paid[provider.row],
-                               params.power_capex_usd_bn_per_gw * 1e9 / params.h100e_per_gw, month)
+                               float(kernels.site_cost_usd_per_h100e(params.power_capex_usd_bn_per_gw,
+                                                                     params.h100e_per_gw)), month)
     for provider in providers:
         provider.finish_power(month)
         provider.install(month, params.h100e_per_gw)
@@ -300,19 +301,22 @@ def booking(state: MarketState, ctx: StepContext) -> None:
     recount(state, ctx)
     c, e, providers, vendors, params = state.contracts, state.edges, ctx.agents["provider"], ctx.agents["vendor"], \
         ctx.params
-    leased_in, load = defaultdict(float), defaultdict(float)
-    for i in range(c.n):
+    leased_in, load, due = defaultdict(float), defaultdict(float), defaultdict(float)
+    for i in range(c.n):  # what it leases in; the load due at the quote horizon and when power started now is on line
         if c.status[i] == ACTIVE and c.buyer_provider[i] >= 0:
             leased_in[c.buyer_provider[i]] += c.quantity_h100e[i]
         load[c.seller[i]] += load_h100e(c, i, state.month + params.quote_horizon_months)
+        due[c.seller[i]] += load_h100e(c, i, state.month + providers[c.seller[i]].power_lead_time_months)
     target = [provider.fleet_target(load[provider.row], params) for provider in providers]
     have = [provider.fleet_in_hand(leased_in[provider.row]) for provider in providers]
     need = [float(kernels.snap_to_zero(target[row] - have[row], target[row])) for row in range(len(providers))]
-    total_weight, priced = defaultdict(float), defaultdict(float)
+    total_weight, unit_price = defaultdict(float), defaultdict(float)
     for k in range(e.supply_vendor.size):
-        weight = 0.0 if e.supply_blocked[k] else e.supply_weight[k]
-        total_weight[e.supply_provider[k]] += weight
-        priced[e.supply_provider[k]] += weight * vendors[e.supply_vendor[k]].price_usd_per_h100e
+        total_weight[e.supply_provider[k]] += 0.0 if e.supply_blocked[k] else e.supply_weight[k]
+    for k in range(e.supply_vendor.size):  # the expected price of one H100e: vendor prices by sourcing share
+        total = total_weight[e.supply_provider[k]]
+        share = (0.0 if e.supply_blocked[k] else e.supply_weight[k]) / total if total > 0 else 0.0
+        unit_price[e.supply_provider[k]] += share * vendors[e.supply_vendor[k]].price_usd_per_h100e
     # what each can finance: cash plus credit left, less what it has committed and not yet paid; chips first
     backlog, on_order = backlogs_usd_bn(state), defaultdict(float)
     o = state.orders
@@ -325,8 +329,7 @@ def booking(state: MarketState, ctx: StepContext) -> None:
                 for provider in providers]
     for provider in providers:
         row = provider.row
-        unit_price = priced[row] / total_weight[row] if total_weight[row] > 0 else 0.0
-        chip_cost = need[row] * unit_price / 1e9
+        chip_cost = need[row] * unit_price[row] / 1e9
         financed = float(kernels.affordable_share(chip_cost, headroom[row]))
         need[row] *= financed
         headroom[row] -= chip_cost * financed
@@ -345,9 +348,6 @@ def booking(state: MarketState, ctx: StepContext) -> None:
         surplus = have[provider.row] - target[provider.row]
         if have[provider.row] > (1.0 + params.order_cancellation_threshold_share) * target[provider.row]:
             cancel_orders(state, ctx, provider, surplus)
-    due = defaultdict(float)  # the load contracts schedule when power started now comes on line
-    for i in range(c.n):
-        due[c.seller[i]] += load_h100e(c, i, state.month + providers[c.seller[i]].power_lead_time_months)
     for provider in providers:
         provider.start_power(state.month, due[provider.row], headroom[provider.row], params)
         provider.capex_spend_usd_bn = provider.chip_capex_usd_bn + provider.power_capex_usd_bn

@@ -111,13 +111,22 @@ def runway_months(cash_usd_bn, burn_usd_bn_per_month):
     return np.minimum(months, 999.0)
 
 
+def months_to_slots(width: int, month: int) -> np.ndarray:
+    """For a ring buffer of `width` slots in which slot m % width holds what completes in month m: how many months
+    after `month` each slot completes (1 .. width)."""
+    return (np.arange(width) - (month + 1)) % width + 1
+
+
 def due_within(ring, month: int, months: int):
-    """Total of a ring buffer's slots (slot m % width holds what completes in month m) completing in the `months`
-    months after `month`, per row (the last axis is the ring), summed in slot order."""
+    """Total of a ring buffer's slots completing in the `months` months after `month`, per row (the last axis is
+    the ring), summed in slot order."""
     ring = np.asarray(ring, dtype=float)
-    width = ring.shape[-1]
-    offset = (np.arange(width) - (month + 1)) % width  # slot j completes in month month + 1 + offset[j]
-    return ring[..., offset < months].sum(axis=-1)
+    return ring[..., months_to_slots(ring.shape[-1], month) <= months].sum(axis=-1)
+
+
+def site_cost_usd_per_h100e(power_capex_usd_bn_per_gw, h100e_per_gw):
+    """A powered site's cost per H100e it holds: USD bn per GW x 1e9 / H100e per GW."""
+    return power_capex_usd_bn_per_gw * USD_PER_BN / h100e_per_gw
 
 
 def smoothed(previous, latest, weight):

@@ -48,20 +48,24 @@ def residual_providers(state: MarketState) -> np.ndarray:
     return state.providers.kind == PROVIDER_KINDS.index("other")
 
 
-def scheduled_h100e(c, month: int, rows=slice(None)) -> np.ndarray:
-    """h100e each contract (or each of the contracts `rows`) owes in `month`: active, started and not ended,
-    with its ramp applied; 0 otherwise."""
+def ramped_h100e(c, month, live, rows=slice(None)) -> np.ndarray:
+    """h100e each contract (or each of `rows`) schedules in `month` (a month per contract may be given) where
+    `live`: its quantity on its ramp from its start, within its term; 0 otherwise."""
     start = c.start_step[rows]
-    live = (c.status[rows] == ACTIVE) & (start <= month) & (month < c.end_step[rows])
+    live = live & (start <= month) & (month < c.end_step[rows])
     return np.where(live, c.quantity_h100e[rows] * kernels.ramp_shares(month - start, c.ramp_months[rows]), 0.0)
 
 
-def load_h100e(c, month: int) -> np.ndarray:
+def scheduled_h100e(c, month: int, rows=slice(None)) -> np.ndarray:
+    """h100e each contract (or each of the contracts `rows`) owes in `month`: active, started and not ended,
+    with its ramp applied; 0 otherwise."""
+    return ramped_h100e(c, month, c.status[rows] == ACTIVE, rows)
+
+
+def load_h100e(c, month) -> np.ndarray:
     """h100e each contract that holds capacity (proposed to active) schedules in `month`: its quantity with the ramp
     applied from its start, 0 before its start or from its end."""
-    start = c.start_step
-    live = holds(c.status) & (start <= month) & (month < c.end_step)
-    return np.where(live, c.quantity_h100e * kernels.ramp_shares(month - start, c.ramp_months), 0.0)
+    return ramped_h100e(c, month, holds(c.status))
 
 
 def deliverable_h100e(state: MarketState, months: int, h100e_per_gw: float) -> np.ndarray:
@@ -106,8 +110,7 @@ def committed_spending_usd_bn(state: MarketState, power_capex_usd_bn_per_gw: flo
     open_ = o.status == ORDER_OPEN
     orders = sum_by(o.provider[open_], weights=o.remaining_h100e[open_] * o.price_usd_per_h100e[open_] / USD_PER_BN,
                     minlength=len(p))
-    width = p.power_pipeline_gw.shape[1]
-    payments_left = (np.arange(width) - (month + 1)) % width + 1  # slot j finishes in month month + payments_left
+    payments_left = kernels.months_to_slots(p.power_pipeline_gw.shape[1], month)  # this month's payment included
     power = (p.power_pipeline_gw * payments_left).sum(axis=1) * power_capex_usd_bn_per_gw / p.power_lead_time_months
     return orders + power
 

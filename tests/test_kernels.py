@@ -56,6 +56,13 @@ def test_demand_growth_funding_and_investment_formulas():
     assert kernels.vendor_expansion(1000.0, 1e6, 2.0, 3.0, 0.02, 0.05) == pytest.approx(50.0)  # the 5% cap
 
 
+def test_months_to_slots_and_the_cost_of_a_site():
+    # a 4-slot ring in month 5: slot 2 (month 6) is 1 month away, slot 3 two, slot 0 three, slot 1 four
+    assert list(kernels.months_to_slots(4, 5)) == [3, 4, 1, 2]
+    # $10B per GW over 1.25M H100e per GW: $8,000 per H100e
+    assert kernels.site_cost_usd_per_h100e(10.0, 1.25e6) == pytest.approx(8000.0)
+
+
 def test_due_within_sums_the_ring_slots_of_the_coming_months():
     # a 4-slot ring in month 5: slot 6 % 4 = 2 completes next month, then slots 3, 0, 1
     ring = np.array([[1.0, 2.0, 3.0, 4.0], [10.0, 0.0, 0.0, 5.0]])

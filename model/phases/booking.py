@@ -49,13 +49,18 @@ def fleet_targets(state: MarketState, ctx: StepContext) -> np.ndarray:
     return kernels.fleet_target(load, p.unserved_h100e, margin, params.reserve_margin)
 
 
+def supply_shares(state: MarketState) -> np.ndarray:
+    """Per supply edge, its share of the provider's orders: sourcing weight over the provider's unblocked edges."""
+    e = state.edges
+    weight = np.where(e.supply_blocked, 0.0, e.supply_weight)
+    total = sum_by(e.supply_provider, weights=weight, minlength=len(state.providers))[e.supply_provider]
+    return np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
+
+
 def place_orders(state: MarketState, need: np.ndarray) -> None:
     """Split each provider's need over its unblocked supply edges by sourcing weight; one order per edge."""
     e, v, p, month = state.edges, state.vendors, state.providers, state.month
-    weight = np.where(e.supply_blocked, 0.0, e.supply_weight)
-    total = sum_by(e.supply_provider, weights=weight, minlength=len(p))
-    share = np.divide(weight, total[e.supply_provider], out=np.zeros_like(weight), where=total[e.supply_provider] > 0)
-    quantity = need[e.supply_provider] * share
+    quantity = need[e.supply_provider] * supply_shares(state)
     rows = np.flatnonzero(quantity > 0)
     vendor = e.supply_vendor[rows]
     state.orders.append(
@@ -91,19 +96,17 @@ def cancel_orders(state: MarketState, ctx: StepContext, surplus: np.ndarray) -> 
 
 
 def unit_chip_price_usd(state: MarketState) -> np.ndarray:
-    """Each provider's expected price of one H100e of chips: its unblocked supply edges' vendor prices, weighted."""
-    e, v, p = state.edges, state.vendors, state.providers
-    weight = np.where(e.supply_blocked, 0.0, e.supply_weight)
-    total = sum_by(e.supply_provider, weights=weight, minlength=len(p))
-    priced = sum_by(e.supply_provider, weights=weight * v.price_usd_per_h100e[e.supply_vendor], minlength=len(p))
-    return np.divide(priced, total, out=np.zeros(len(p)), where=total > 0)
+    """Each provider's expected price of one H100e of chips: its supply edges' vendor prices, by their shares."""
+    e = state.edges
+    return sum_by(e.supply_provider, weights=supply_shares(state) * state.vendors.price_usd_per_h100e[e.supply_vendor],
+                  minlength=len(state.providers))
 
 
 def start_power(state: MarketState, ctx: StepContext, headroom: np.ndarray) -> None:
     """Start power construction for the fleet being built (installed, in sites, on order), or for the load its
     contracts schedule when power started now comes on line (with the reserve margin) if that is more, with the
-    headroom, within the build rate and what it can finance (its whole cost counts against the credit headroom); pay for everything
-    under construction, cost per GW spread over the provider's lead time."""
+    headroom, within the build rate and what it can finance (its whole cost counts against the credit headroom);
+    pay for everything under construction, cost per GW spread over the provider's lead time."""
     p, c, params, month = state.providers, state.contracts, ctx.params, state.month
     # the fleet it is building, or the load its contracts schedule once power started now is on line, if more
     due = sum_by(c.seller, weights=load_h100e(c, month + p.power_lead_time_months[c.seller]), minlength=len(p))

@@ -37,7 +37,7 @@ def supply(state: MarketState, ctx: StepContext) -> None:
 
 def record_shipments(state: MarketState, ctx: StepContext, rows: np.ndarray, shipped: np.ndarray) -> None:
     """Fill the orders `rows` with `shipped` h100e: pay the vendor, start the provider's sites, blend its capex
-    (chip price plus its share of a powered site, `power_capex_usd_per_h100e`)."""
+    (chip price plus its share of a powered site, `kernels.site_cost_usd_per_h100e`)."""
     v, p, o, month = state.vendors, state.providers, state.orders, state.month
     n_vendors, n_providers = len(v), len(p)
     o.remaining_h100e[rows] -= shipped
@@ -51,7 +51,8 @@ def record_shipments(state: MarketState, ctx: StepContext, rows: np.ndarray, shi
     delivered = sum_by(o.provider[rows], weights=shipped, minlength=n_providers)
     spend = sum_by(o.provider[rows], weights=chip_cost, minlength=n_providers)
     fleet = p.capacity_h100e + p.pipeline_total_h100e
-    cost_basis = spend + delivered * power_capex_usd_per_h100e(ctx.params)
+    cost_basis = spend + delivered * kernels.site_cost_usd_per_h100e(ctx.params.power_capex_usd_bn_per_gw,
+                                                                     ctx.params.h100e_per_gw)
     with np.errstate(invalid="ignore", divide="ignore"):
         blended = (p.capex_usd_per_h100e * fleet + cost_basis) / (fleet + delivered)
     p.capex_usd_per_h100e[:] = np.where(delivered > 0, blended, p.capex_usd_per_h100e)
@@ -59,11 +60,6 @@ def record_shipments(state: MarketState, ctx: StepContext, rows: np.ndarray, shi
     p.cash_usd_bn[:], p.debt_usd_bn[:] = kernels.finance(p.cash_usd_bn, p.debt_usd_bn, -spend / USD_PER_BN)
     ring = p.pipeline_h100e.shape[1]
     p.pipeline_h100e[np.arange(n_providers), (month + p.site_lead_time_months) % ring] += delivered
-
-
-def power_capex_usd_per_h100e(params) -> float:
-    """A powered site's cost per H100e it holds: USD bn per GW / H100e per GW."""
-    return params.power_capex_usd_bn_per_gw * USD_PER_BN / params.h100e_per_gw
 
 
 def finish_power(state: MarketState) -> None:

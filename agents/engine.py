@@ -27,7 +27,7 @@ from model.records import (
     PROPOSED,
     UNDER_REVIEW,
 )
-from model.state import FUNDS, PROVIDER_KINDS, RIGHT_OF_FIRST_REFUSAL, MarketState
+from model.state import FUNDS, PROVIDER_KINDS, MarketState
 from model.units import usd_bn
 
 from .events import events  # noqa: F401 (phase 1 of the plan)
@@ -39,6 +39,7 @@ from .ledger import (
     default_providers,
     holds,
     is_captive,
+    labs_cover_and_bills,
     load_h100e,
     owed_h100e,
     recount,
@@ -98,8 +99,9 @@ def raise_funds(state: MarketState, ctx: StepContext) -> None:
     from funds; the stakes are recorded."""
     providers, params, month = ctx.agents["provider"], ctx.params, state.month
     funds = state.node_names().index(FUNDS)
+    _, committed_bill = labs_cover_and_bills(state.contracts, month + params.ramp_months)
     for lab in ctx.agents["lab"]:
-        if not lab.wants_funding(month, params):
+        if not lab.wants_funding(committed_bill[lab.row], month, params):
             continue
         supplier = largest_supplier(state, ctx, lab)
         amount = lab.raise_round(month, params)
@@ -168,14 +170,11 @@ def pricing(state: MarketState, ctx: StepContext) -> None:
 
 def negotiation(state: MarketState, ctx: StepContext) -> None:
     labs, providers, c, e, params = ctx.agents["lab"], ctx.agents["provider"], state.contracts, state.edges, ctx.params
-    held_at, lab_load, lab_bill = defaultdict(float), defaultdict(float), defaultdict(float)
-    ramped = state.month + params.ramp_months
+    held_at = defaultdict(float)
     for i in range(c.n):
         if holds(c.status[i]) and c.buyer_lab[i] >= 0:
             held_at[(c.buyer_lab[i], c.seller[i])] += c.quantity_h100e[i]
-            load = load_h100e(c, i, ramped)
-            lab_load[c.buyer_lab[i]] += load
-            lab_bill[c.buyer_lab[i]] += usd_bn(load, c.price_usd_per_h100e_hour[i])
+    lab_load, lab_bill = labs_cover_and_bills(c, state.month + params.ramp_months)
     edges_of = [range(e.lab_start[lab.row], e.lab_start[lab.row + 1]) for lab in labs]
     price = [providers[e.provider[k]].quote(labs[e.lab[k]], params) for k in range(e.lab.size)]
     tradable = [labs[e.lab[k]].may_trade_with(providers[e.provider[k]], price[k], state.month)
@@ -199,9 +198,10 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
     refused = [0.0] * len(providers)
     for round_ in range(params.negotiation_rounds):
         # round one asks every tradable offer, full or not (what a full provider turns away is the scarcity its
-        # price responds to); later rounds only providers with room left
+        # price responds to), except that a lab with a first call asks only that provider; later rounds only
+        # providers with room left
         live = [tradable[k] and remaining[e.lab[k]] > 0
-                and (not first_refusal_wait(labs[e.lab[k]], e.provider[k]) if round_ == 0 else left[e.provider[k]] > 0)
+                and (labs[e.lab[k]].first_call_allows(e.provider[k]) if round_ == 0 else left[e.provider[k]] > 0)
                 for k in range(e.lab.size)]
         if not any(live):
             continue
@@ -245,11 +245,6 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
             value_usd_bn=usd_bn(alloc[k], price[k], kernels.scheduled_months(duration, ramp)),
             start_step=state.month, duration_months=duration, ramp_months=ramp, end_step=state.month + duration,
             status=PROPOSED, origin=ORIGIN_NEGOTIATED, proposed_step=state.month)
-
-
-def first_refusal_wait(lab, provider_row: int) -> bool:
-    """In the first round a lab under a right of first refusal asks only the holder."""
-    return lab.exclusivity_mode == RIGHT_OF_FIRST_REFUSAL and provider_row != lab.exclusive_provider
 
 
 def regulation(state: MarketState, ctx: StepContext) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from model import kernels
-from model.state import EXCLUSIVE
+from model.state import EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL
 from model.units import usd_bn
 from model.views import LabView
 
@@ -35,10 +35,12 @@ class AILab(LabView):
             self.base_demand_h100e, self.quote_usd_per_h100e_hour, params.reference_price_usd_per_h100e_hour,
             params.demand_price_elasticity))
 
-    def wants_funding(self, month: int, params) -> bool:
-        """Its cash lasts under the trigger at this month's burn, its revenue grows fast enough, it has not raised
-        lately, and it is not keeping to a replay's scripted history."""
-        burn = float(kernels.burn_usd_bn(self.bills_usd_bn, self.revenue_usd_bn_per_month))
+    def wants_funding(self, committed_bill_usd_bn: float, month: int, params) -> bool:
+        """Its cash lasts under the trigger at its burn (the larger of last month's bills and what its contracts
+        schedule once a contract signed now has ramped, beyond its revenue), its revenue grows fast enough, it has
+        not raised lately, and it is not keeping to a replay's scripted history."""
+        burn = float(kernels.burn_usd_bn(max(self.bills_usd_bn, committed_bill_usd_bn),
+                                         self.revenue_usd_bn_per_month))
         runway = float(kernels.runway_months(self.cash_usd_bn, burn))
         return (not self.defaulted and runway < params.funding_runway_trigger_months
                 and self.revenue_growth_per_month > params.funding_min_growth_per_month
@@ -87,6 +89,14 @@ class AILab(LabView):
             return False
         in_market = month > self.history_until_step
         return self.self_provider == provider.row or (quote <= self.wtp_usd_per_h100e_hour and in_market)
+
+    def first_call_allows(self, provider_row: int) -> bool:
+        """In a negotiation's first round a lab asks only its first call: the holder of a right of first refusal
+        over it, else its own fleet (a self-builder or captive lab builds before it rents); a lab with neither
+        asks every offer."""
+        if self.exclusivity_mode == RIGHT_OF_FIRST_REFUSAL:
+            return provider_row == self.exclusive_provider
+        return self.self_provider < 0 or provider_row == self.self_provider
 
     def split(self, offers: list[tuple[float, float, float, float]], remaining: float, params) -> list[float]:
         """Logit split of `remaining` over its best `max_offers_per_request` offers (price, reliability,

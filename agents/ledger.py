@@ -7,9 +7,12 @@ two agree because they implement the same rules (docs/ODD.md), which the equival
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from model import kernels
 from model.records import ACTIVE, APPROVED, COMPLETED, ORDER_CANCELLED, ORDER_OPEN, TERMINATED
 from model.state import EXCLUSIVE
+from model.units import usd_bn
 
 
 def holds(status) -> bool:
@@ -30,6 +33,18 @@ def load_h100e(c, i: int, month: int) -> float:
     if not holds(c.status[i]) or not (c.start_step[i] <= month < c.end_step[i]):
         return 0.0
     return float(c.quantity_h100e[i] * kernels.ramp_share(month - c.start_step[i], c.ramp_months[i]))
+
+
+def labs_cover_and_bills(c, month: int) -> tuple[dict, dict]:
+    """Per lab row, (h100e its contracts schedule in `month`, what that costs at their prices, USD bn a month),
+    contract by contract: one not yet started or still ramping counts only as far as it has ramped by then."""
+    load_of, bill_of = defaultdict(float), defaultdict(float)
+    for i in range(c.n):
+        if holds(c.status[i]) and c.buyer_lab[i] >= 0:
+            load = load_h100e(c, i, month)
+            load_of[c.buyer_lab[i]] += load
+            bill_of[c.buyer_lab[i]] += usd_bn(load, c.price_usd_per_h100e_hour[i])
+    return load_of, bill_of
 
 
 def is_captive(state, seller: int, buyer_lab: int) -> bool:

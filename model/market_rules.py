@@ -68,6 +68,15 @@ def load_h100e(c, month) -> np.ndarray:
     return ramped_h100e(c, month, holds(c.status))
 
 
+def labs_cover_and_bills(state: MarketState, month: int):
+    """Per lab, (h100e its contracts schedule in `month`, what that load costs at their prices, USD bn a month): a
+    contract not yet started or still ramping counts only as far as it has started and ramped by then."""
+    c, n = state.contracts, len(state.labs)
+    load = load_h100e(c, month)
+    return (kernels.sum_by_row(c.buyer_lab, load, n),
+            kernels.sum_by_row(c.buyer_lab, usd_bn(load, c.price_usd_per_h100e_hour), n))
+
+
 def deliverable_h100e(state: MarketState, months: int, h100e_per_gw: float) -> np.ndarray:
     """What each provider can have installed `months` from now: installed, plus sites finishing by then, plus chips
     waiting for power, plus chips on order whose site would be finished by then; at most what its power (built and

@@ -114,9 +114,9 @@ def test_a_levered_provider_fails_and_takes_its_customers_delivery_with_it(engin
 
 @ENGINES
 def test_a_self_builder_rents_once_its_own_build_rate_binds(engine):
-    """B is L2's own fleet (1,000 H100e, at cost) and cannot build power. Even while its demand fits in B, L2 splits
-    a part of what it asks to the clouds (the logit over offers: a cloud's quote is dearer, not unthinkable); when
-    it wants 1,500 its own fleet is full and it rents far more of its compute."""
+    """B is L2's own fleet (1,000 H100e, at cost $1.50/h) and cannot build power. L2 asks its own fleet first. At a
+    base demand of 500 H100e it wants 500 x (2.50 / 1.50)^0.8 = 752.4 at cost, all of it from B, and rents nothing;
+    at 1,500 it fills B and rents at least the 500 beyond its fleet from the clouds."""
     def market(demand: float):
         state = tiny_state()
         state.providers.kind[B] = PROVIDER_KINDS.index("self_builder")
@@ -124,11 +124,27 @@ def test_a_self_builder_rents_once_its_own_build_rate_binds(engine):
         state.labs.base_demand_h100e[:] = [0.0, demand]
         state.labs.cash_usd_bn[:] = 100.0
         return run(tiny_model(state, engine=engine, power_build_max_share_per_month=0.0), 3)
-    def rented_share(model):
+    def own_and_rented(model):
         c = model.state.contracts
         mine = c.buyer_lab == L2
-        return c.quantity_h100e[mine & (c.seller != B)].sum() / c.quantity_h100e[mine].sum()
-    fits, outgrows = market(800.0), market(1500.0)
-    assert rented_share(outgrows) > rented_share(fits) + 0.15
-    c = outgrows.state.contracts
-    assert c.quantity_h100e[(c.buyer_lab == L2) & (c.seller == B)].sum() <= 1000.0 * (1 + 1e-9)
+        return c.quantity_h100e[mine & (c.seller == B)].sum(), c.quantity_h100e[mine & (c.seller != B)].sum()
+    own, rented = own_and_rented(market(500.0))
+    assert own == pytest.approx(752.4, abs=0.1) and rented == 0.0
+    own, rented = own_and_rented(market(1500.0))
+    assert own == pytest.approx(1000.0) and rented >= 500.0
+
+
+@pytest.mark.extended
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_after_the_scripted_history_the_named_labs_sign_multi_year_contracts_every_year_to_2030(seed):
+    """In the replay, OpenAI and Anthropic sign only their scripted deals in 2025 (`history_until`), deals that
+    cover their demand well into 2027; their demand keeps growing past that cover, so each goes back to the market
+    and signs at least one contract of two years or more in each of 2026, 2027, 2028, 2029 and 2030."""
+    from experiments.run import run_scenario
+
+    contracts = run_scenario("aws-openai-2025", steps=72, seed=seed).model.contract_table()
+    negotiated = contracts[(contracts.origin == "negotiated") & (contracts.duration_months >= 24)]
+    for lab in ("OpenAI", "Anthropic"):
+        years = set(negotiated.proposed_month[negotiated.buyer_name == lab].str[:4])
+        assert "2025" not in years, lab
+        assert {"2026", "2027", "2028", "2029", "2030"} <= years, (lab, sorted(years))

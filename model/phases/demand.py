@@ -12,7 +12,7 @@ from ..context import StepContext
 from ..edge_index import follow_inserted_edges
 from ..edges import insert_edges
 from ..event_text import funding_text
-from ..market_rules import is_captive
+from ..market_rules import is_captive, labs_cover_and_bills
 from ..state import FUNDS, PROVIDER_KINDS, MarketState
 
 
@@ -58,12 +58,14 @@ def largest_suppliers(state: MarketState, labs: np.ndarray) -> np.ndarray:
 
 
 def raise_funds(state: MarketState, ctx: StepContext) -> None:
-    """Labs whose cash lasts under `funding_runway_trigger_months` at this month's burn (last month's bills beyond
-    this month's revenue), whose revenue grows faster than `funding_min_growth_per_month`, and who have not raised
-    for `funding_interval_months`, raise `funding_round_revenue_multiple` years of revenue: a share from their
-    largest supplier (which pays for it), the rest from funds. Labs in a replay's scripted history do not."""
+    """Labs whose cash lasts under `funding_runway_trigger_months` at their burn (the larger of last month's bills
+    and what their contracts schedule once a contract signed now has ramped, beyond this month's revenue), whose
+    revenue grows faster than `funding_min_growth_per_month`, and who have not raised for `funding_interval_months`,
+    raise `funding_round_revenue_multiple` years of revenue: a share from their largest supplier (which pays for
+    it), the rest from funds. Labs in a replay's scripted history do not."""
     labs, p, params, month = state.labs, state.providers, ctx.params, state.month
-    burn = kernels.burn_usd_bn(labs.bills_usd_bn, labs.revenue_usd_bn_per_month)
+    _, committed_bill = labs_cover_and_bills(state, month + params.ramp_months)
+    burn = kernels.burn_usd_bn(np.maximum(labs.bills_usd_bn, committed_bill), labs.revenue_usd_bn_per_month)
     runway = kernels.runway_months(labs.cash_usd_bn, burn)
     amount = params.funding_round_revenue_multiple * 12.0 * labs.revenue_usd_bn_per_month
     rows = np.flatnonzero(~labs.defaulted & (runway < params.funding_runway_trigger_months)

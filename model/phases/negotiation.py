@@ -11,7 +11,7 @@ from .. import kernels
 from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import sum_by
-from ..market_rules import deliverable_h100e, holds, load_h100e
+from ..market_rules import deliverable_h100e, holds, labs_cover_and_bills, load_h100e
 from ..records import ORIGIN_NEGOTIATED, PROPOSED
 from ..state import EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL, MarketState
 from ..units import usd_bn
@@ -46,14 +46,11 @@ def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
     prices (a contract not yet started or still ramping counts only as far as it has started and ramped by then,
     for cover and bills alike). A lab on a multi-year term therefore buys ahead of its growth, in large deals.
     """
-    labs, c, params = state.labs, state.contracts, ctx.params
-    n = len(labs)
+    labs, params = state.labs, ctx.params
     midterm = labs.contract_months // 2
     projected = labs.demand_h100e * np.exp(params.demand_growth_scale * expected_growth(
         labs.demand_growth_per_month, params, midterm))
-    load = load_h100e(c, state.month + params.ramp_months)
-    covered = kernels.sum_by_row(c.buyer_lab, load, n)
-    bill = kernels.sum_by_row(c.buyer_lab, usd_bn(load, c.price_usd_per_h100e_hour), n)
+    covered, bill = labs_cover_and_bills(state, state.month + params.ramp_months)
     means = (labs.revenue_usd_bn_per_month * np.exp(expected_growth(labs.revenue_growth_per_month, params, midterm))
              + np.maximum(labs.cash_usd_bn, 0.0) / params.funding_runway_months)
     quote = labs.quote_usd_per_h100e_hour
@@ -109,6 +106,14 @@ def sole_counterparty(labs) -> np.ndarray:
     return np.where(labs.defaulted, NO_PROVIDER, only)
 
 
+def first_calls(labs) -> np.ndarray:
+    """Per lab, the provider it asks alone in a negotiation's first round: the holder of a right of first refusal
+    over it, else its own fleet (a self-builder or captive lab builds before it rents); ANY_PROVIDER when it has
+    neither."""
+    own = np.where(labs.self_provider >= 0, labs.self_provider, ANY_PROVIDER)
+    return np.where(labs.exclusivity_mode == RIGHT_OF_FIRST_REFUSAL, labs.exclusive_provider, own)
+
+
 def edge_contracted(state: MarketState, rows: np.ndarray | None = None) -> np.ndarray:
     """h100e each lab holds at each eligible provider (contracts proposed, under review, approved or active),
     for every edge or the edges `rows`."""
@@ -136,8 +141,8 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
     left = offered = provider_offer_capacity(state, ctx)
     price, wtp, tradable = price_all[rows], wtp_all[rows], tradable_all[rows]
     contracted = edge_contracted(state, rows)
-    first_refusal_wait = ((labs.exclusivity_mode[lab] == RIGHT_OF_FIRST_REFUSAL)
-                          & (provider != labs.exclusive_provider[lab]))
+    first_call = first_calls(labs)[lab]
+    waits_for_first_call = (first_call != ANY_PROVIDER) & (provider != first_call)
     aversion = labs.diversification_aversion * params.diversification_aversion_scale  # per lab
     weights = (params.price_weight, params.reliability_weight, params.relationship_weight)
     base_utility = kernels.offer_base_utility(price, wtp, p.reliability[provider], e.relationship[rows], weights)
@@ -146,9 +151,10 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
     refused = np.zeros(n_providers)
     for round_ in range(params.negotiation_rounds):
         # the first round asks every tradable offer, full or not (what a full provider turns away is the scarcity
-        # its price responds to); later rounds only the providers with room left
+        # its price responds to), except that a lab with a first call asks only that provider; later rounds only
+        # the providers with room left
         live = tradable & (remaining > 0)[lab]
-        live &= ~first_refusal_wait if round_ == 0 else (left > 0)[provider]
+        live &= ~waits_for_first_call if round_ == 0 else (left > 0)[provider]
         live = np.flatnonzero(live)  # sorted by lab
         if live.size == 0:
             continue

@@ -236,7 +236,7 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
                 for row in range(len(providers))]
     for provider in providers:
         provider.refused_h100e = refused[provider.row]
-    signed = [k for k in range(e.lab.size) if alloc[k] >= params.min_contract_share * labs[e.lab[k]].demand_h100e
+    signed = [k for k in range(e.lab.size) if alloc[k] >= params.min_contract_share * asked_for[e.lab[k]]
               and alloc[k] > 0]
     for k in signed:  # each becomes a proposed contract from this month, for the lab's preferred term
         duration, ramp = int(labs[e.lab[k]].contract_months), params.ramp_months

@@ -66,7 +66,8 @@ class AILab(LabView):
         """h100e to ask for: the demand it expects halfway through its contract term less what its contracts deliver
         once a new one has ramped (`load_h100e`, at month + ramp), within what it can afford at its quote (revenue
         expected halfway through the term plus cash over the funding runway, less those contracts' bill then,
-        `bill_usd_bn`)."""
+        `bill_usd_bn`); nothing under `request_threshold_share` of its demand, or under `min_contract_share` of it
+        when it cannot afford its gap."""
         if self.defaulted or self.quote_usd_per_h100e_hour <= 0:
             return 0.0
         midterm = self.contract_months // 2
@@ -78,7 +79,9 @@ class AILab(LabView):
                  + max(self.cash_usd_bn, 0.0) / params.funding_runway_months)
         affordable = max(means - bill_usd_bn, 0.0) / usd_bn(1.0, self.quote_usd_per_h100e_hour)
         request = min(gap, affordable)
-        return request if request > params.request_threshold_share * self.demand_h100e else 0.0
+        # a lab whose means bind cannot wait for a larger gap: it buys what it can afford once that is a contract
+        threshold = params.min_contract_share if affordable < gap else params.request_threshold_share
+        return request if request > threshold * self.demand_h100e else 0.0
 
     def may_trade_with(self, provider, quote: float, month: int) -> bool:
         """Exclusivity allows it, the provider has not failed, and it is the lab's own fleet or quotes within its

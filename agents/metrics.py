@@ -113,7 +113,8 @@ def compute(state, ctx):
     used = sum(through[p.row] - p.leased_in_h100e for p in providers if not p.defaulted)  # failed: no capacity
     idle = sum(float(kernels.idle_h100e(p.capacity_h100e * (1.0 - p.outage_share) + p.leased_in_h100e,
                                         through[p.row])) for p in sellers)
-    unmet = sum(max(lab.demand_h100e - lab.delivered_h100e - lab.spot_h100e, 0.0) for lab in labs) if started else 0.0
+    unmet = sum(max(lab.demand_h100e - lab.delivered_h100e - lab.spot_h100e if started  # the start: what its
+                    else lab.demand_h100e - to_lab[lab.row], 0.0) for lab in labs)  # contracts in force schedule
     market_rows = [i for i in range(c.n) if market[i]]
     new_rows = [i for i in market_rows if c.active_step[i] == month]
     new_1y = [i for i in new_rows if c.duration_months[i] <= 12]

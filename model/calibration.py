@@ -49,6 +49,7 @@ def build_start_state(params: Params, rng: np.random.Generator, data_dir: Path =
     edges = _edges(labs, providers, vendors, provider_row, params, rng, data_dir)
     state = MarketState(vendors=vendors, providers=providers, labs=labs, regulators=regulators, edges=edges)
     _start_contracts(state, provider_row, lab_row, params, data_dir)
+    _small_lab_start_contracts(state, params, rng)
     _equity(state, data_dir)
     _derive_non_ai_revenue(state, data_dir)
     _start_utilisation(state)
@@ -287,6 +288,56 @@ def _start_contracts(state: MarketState, provider_row, lab_row, params: Params, 
         p.committed_h100e[seller] += quantity
 
 
+START_PLACEMENT_ROUNDS = 8  # enough for the small labs to find the room left at the clouds they know
+
+
+def _small_lab_start_contracts(state: MarketState, params: Params, rng) -> None:
+    """The generated smaller labs' 2024 compute: each holds contracts in force for up to
+    `small_lab_start_cover_share` of its demand with the clouds it knows, placed as a market would in a shortage:
+    in rounds, each lab asks for what it still lacks, split over its clouds by the capacity each has left after the
+    data files' contracts, and no cloud sells more than it has left, nor more than its reported revenue pays for at
+    its going price. At each cloud's going price for its term,
+    part-way through the term (started 0 to term - 1 months before the start, one draw per lab), so the start
+    market runs near full as 2024's did."""
+    labs, p, e = state.labs, state.providers, state.edges
+    rows = np.flatnonzero(~labs.frontier[e.lab])  # the small labs' eligible edges, sorted by lab
+    if rows.size == 0:
+        return
+    lab, seller = e.lab[rows], e.provider[rows]
+    # before the derivation (_derive_non_ai_revenue), non_ai_revenue holds the data's cloud revenue
+    revenue_room = (np.maximum(p.non_ai_revenue_usd_bn_per_month - _contract_revenue_usd_bn(state), 0.0)
+                    / usd_bn(1.0, p.contract_price_usd_per_h100e_hour))
+    left = np.minimum(np.maximum(p.capacity_h100e - p.committed_h100e, 0.0), revenue_room)
+    lacking = params.small_lab_start_cover_share * labs.demand_h100e
+    quantity = np.zeros(rows.size)
+    for _ in range(START_PLACEMENT_ROUNDS):
+        room = left[seller]
+        per_lab = sum_by(lab, weights=room, minlength=len(labs))
+        ask = np.divide(lacking[lab] * room, per_lab[lab], out=np.zeros(rows.size), where=per_lab[lab] > 0)
+        asked_of = sum_by(seller, weights=ask, minlength=len(p))
+        got = ask * np.minimum(1.0, np.divide(left, asked_of, out=np.ones(len(p)), where=asked_of > 0))[seller]
+        quantity += got
+        lacking = np.maximum(lacking - sum_by(lab, weights=got, minlength=len(labs)), 0.0)
+        left = np.maximum(left - sum_by(seller, weights=got, minlength=len(p)), 0.0)
+    kept = quantity > 0
+    rows, lab, seller, quantity = rows[kept], lab[kept], seller[kept], quantity[kept]
+    duration = labs.contract_months[lab]
+    price = kernels.term_price(p.contract_price_usd_per_h100e_hour[seller], duration, params.commitment_discount_max,
+                               params.commitment_discount_half_months)
+    small = np.flatnonzero(~labs.frontier)
+    begun = np.zeros(len(labs), dtype=np.int64)
+    begun[small] = rng.integers(0, labs.contract_months[small])
+    start = -begun[lab]
+    state.contracts.append(
+        seller=seller, buyer_lab=lab, quantity_h100e=quantity, price_usd_per_h100e_hour=price,
+        value_usd_bn=usd_bn(quantity, price, duration.astype(float)), start_step=start, duration_months=duration,
+        end_step=start + duration, status=ACTIVE, origin=ORIGIN_START, proposed_step=start, decided_step=start,
+        active_step=start)
+    labs.contracted_h100e[:] += sum_by(lab, weights=quantity, minlength=len(labs))
+    p.committed_h100e[:] += sum_by(seller, weights=quantity, minlength=len(p))
+    e.relationship[rows] = 1.0
+
+
 def _equity(state: MarketState, data_dir: Path) -> None:
     path = data_dir / "equity.csv"
     nodes = _index(state.node_names(), "node", path)
@@ -303,13 +354,19 @@ def _equity(state: MarketState, data_dir: Path) -> None:
             edges.relationship[on_edge] = np.maximum(edges.relationship[on_edge], 0.5)
 
 
-def _derive_non_ai_revenue(state: MarketState, data_dir: Path) -> None:
-    """Non-AI cloud revenue = cloud revenue (data) - external AI contract revenue at start, floored at zero."""
+def _contract_revenue_usd_bn(state: MarketState) -> np.ndarray:
+    """Per provider, what its external contracts in force earn a month at full quantity (USD bn)."""
     p, c = state.providers, state.contracts
     external = ~is_captive(state, c.seller, c.buyer_lab)
-    ai = sum_by(c.seller[external], weights=usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour)[external],
-                     minlength=len(p))
-    p.non_ai_revenue_usd_bn_per_month[:] = np.maximum(p.non_ai_revenue_usd_bn_per_month - ai, 0.0)
+    return sum_by(c.seller[external], weights=usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour)[external],
+                  minlength=len(p))
+
+
+def _derive_non_ai_revenue(state: MarketState, data_dir: Path) -> None:
+    """Non-AI cloud revenue = cloud revenue (data) - external AI contract revenue at start, floored at zero."""
+    p = state.providers
+    p.non_ai_revenue_usd_bn_per_month[:] = np.maximum(p.non_ai_revenue_usd_bn_per_month
+                                                      - _contract_revenue_usd_bn(state), 0.0)
 
 
 

@@ -27,16 +27,21 @@ class Params:
     n_small_labs: int = p(
         40, "ESTIMATE: enough generated labs to stand for enterprise and smaller-lab demand (all labs of a generated market)")
     small_labs_total_demand_h100e: float = p(
-        1_200_000.0, "ESTIMATE: non-frontier AI demand so the start market runs at ~85% utilisation")
+        2_000_000.0, "ESTIMATE: non-frontier AI demand, set so that the start market is sold out as 2024's was (server "
+                     "lead times of 36-52 weeks in 2023, market-to-2024.csv): with `small_lab_start_cover_share` of "
+                     "it in force the start runs at ~98% utilisation and demand exceeds capacity by ~17% (1.2M before: "
+                     "80% utilisation)")
     small_lab_eligible_providers: int = p(5, "ESTIMATE: a smaller lab knows about five clouds")
+    small_lab_start_cover_share: float = p(
+        0.8, "ESTIMATE: at the start a smaller lab's contracts in force cover 80% of its demand (2024's compute was "
+             "bought ahead in a shortage: server lead times of 36-52 weeks in 2023, market-to-2024.csv)")
     demand_growth_scale: float = p(1.0, "multiplier on every lab's demand growth rate (1 = calibrated)")
     demand_noise_sd: float = p(0.02, "ESTIMATE: month-to-month noise of demand growth (log sd)")
     revenue_noise_sd: float = p(0.02, "ESTIMATE: month-to-month noise of revenue growth (log sd)")
     diversification_aversion_scale: float = p(1.0, "multiplier on labs' aversion to supplier concentration")
     request_threshold_share: float = p(
         0.2, "ESTIMATE: a lab goes to market when its uncovered need (within its means) reaches 20% of its demand: "
-             "few, large deals rather than monthly slivers; an even split over a four-offer shortlist clears the 5% "
-             "minimum contract")
+             "few, large deals rather than monthly slivers")
     demand_price_elasticity: float = p(
         0.8, "ESTIMATE: a 10% higher price cuts the compute a lab wants by ~8% (inelastic, as for an input with few "
              "substitutes)")
@@ -78,7 +83,9 @@ class Params:
     reliability_weight: float = p(5.0, "ESTIMATE: logit weight on provider reliability")
     relationship_weight: float = p(0.5, "ESTIMATE: logit weight on an existing relationship")
     logit_temperature: float = p(0.5, "ESTIMATE: spread of the logit split")
-    min_contract_share: float = p(0.05, "ESTIMATE: allocations under 5% of the lab's demand are not signed")
+    min_contract_share: float = p(
+        0.05, "ESTIMATE: an allocation under 5% of what the lab asked for this month is not signed; a lab whose means "
+              "cannot pay for its gap goes to market once it can afford 5% of its demand")
     max_offers_per_request: int = p(4, "ESTIMATE: a lab shortlists its four best offers in each round")
     quote_horizon_months: int = p(
         9, "ESTIMATE: a provider promises what it can deliver within 9 months (NVIDIA's ~3-month lead time plus a "

@@ -129,3 +129,16 @@ def test_a_provider_may_have_its_own_non_ai_growth_and_a_bad_one_is_refused(tmp_
     (data / "providers.csv").write_text("\n".join([lines[0], ",".join(aws), *lines[2:]]) + "\n")
     with pytest.raises(DataFileError, match=r"providers.csv:2: field 'non_ai_growth_per_month' has value 'fast'"):
         build_start_state(Params(), np.random.default_rng(0), data_dir=data)
+
+
+def test_the_start_is_2024s_shortage(start):
+    """End 2024 the market was sold out (server lead times of 36-52 weeks, market-to-2024.csv). The start row: the
+    named labs want 1.525M H100e (labs.csv) and the smaller labs 2.0M, against 3.015M installed (providers.csv), so
+    demand exceeds capacity by 17%; the contracts in force use at least 95% of the fleet, what they leave unmet is
+    at least the 510k H100e demand exceeds capacity by, and the vendors hold an order book."""
+    m = start.metrics
+    assert m["demand_h100e"] == pytest.approx(1_525_000 + 2_000_000)
+    assert m["capacity_h100e"] == pytest.approx(3_015_000)
+    assert m["utilisation"] >= 0.95 and m["idle_share"] <= 0.05
+    assert m["unmet_demand_h100e"] >= 3_525_000 - 3_015_000
+    assert m["vendor_backlog_h100e"] > 0

@@ -41,21 +41,29 @@ def test_allocations_never_exceed_what_providers_offer():
     assert sold == pytest.approx(offered, rel=1e-6)
 
 
-def test_a_lab_asks_only_when_it_can_afford_a_request_above_the_threshold():
-    state, ctx = small_market(n_labs=3, n_providers=3, seed=4)
-    labs, threshold = state.labs, ctx.params.request_threshold_share
-    labs.demand_h100e[:] = 1000.0  # no contracts held: every lab's gap is its projected demand, > 1,000
+def test_a_lab_asks_when_its_gap_reaches_the_threshold_or_when_its_means_bind_and_buy_a_contract():
+    """20% threshold, 5% minimum contract, demand 1,000 H100e, no contracts, no revenue, quote $2/h: means are the
+    cash spread over the runway. A lab that can pay for its gap waits until the gap is 200; one that cannot buys
+    what it can afford once that is over 50 (waiting would not make its deal larger)."""
+    state, ctx = small_market(n_labs=4, n_providers=3, seed=4)
+    labs, params = state.labs, ctx.params
+    assert (params.request_threshold_share, params.min_contract_share) == (0.2, 0.05)
+    labs.demand_h100e[:] = 1000.0
+    labs.contract_months[:] = 24
     labs.revenue_usd_bn_per_month[:] = 0.0
     labs.quote_usd_per_h100e_hour[:] = 2.0
     per_h100e = usd_bn(1.0, 2.0)  # USD bn a month for one H100e at the lab's $2 quote
-    # means (cash spread over the runway) for half, 1.5x and 100x the threshold's quantity
-    labs.cash_usd_bn[:] = per_h100e * 1000.0 * threshold * np.array([0.5, 1.5, 100.0]) * ctx.params.funding_runway_months
+    affordable_h100e = np.array([40.0, 150.0, 1e5, 1e5])
+    labs.cash_usd_bn[:] = per_h100e * affordable_h100e * params.funding_runway_months
+    # the fourth expects its demand to shrink at 50% a month: gap 1,000 x e^(-0.5 x 12) = 2.5 H100e
+    labs.demand_growth_per_month[3] = -0.5
     asked = negotiation_module.lab_requests(state, ctx)
-    assert asked[0] == 0.0, "a request under the threshold is not made, although the gap is large"
-    assert asked[1] == pytest.approx(1000.0 * threshold * 1.5), "within its means at its quote"
-    assert asked[2] > 1000.0, "the whole gap, which grows over the planning horizon"
-    labs.quote_usd_per_h100e_hour[1] = 4.0  # twice the price: the same money buys 0.75 x the threshold
-    assert negotiation_module.lab_requests(state, ctx)[1] == 0.0, "at $4 its means fall under the threshold"
+    assert asked[0] == 0.0, "its means bind, but 40 H100e is under the 50 of a contract"
+    assert asked[1] == pytest.approx(150.0), "its means bind: it buys the 150 it can afford, under the 200"
+    assert asked[2] > 1000.0, "it can pay: the whole gap, which grows over the planning horizon"
+    assert asked[3] == 0.0, "it can pay, but a gap of 2.5 is under the 200 threshold"
+    labs.quote_usd_per_h100e_hour[1] = 8.0  # four times the price: the same money buys 37.5
+    assert negotiation_module.lab_requests(state, ctx)[1] == 0.0, "at $8 its means fall under a contract"
     labs.quote_usd_per_h100e_hour[:] = 0.0
     assert (negotiation_module.lab_requests(state, ctx) == 0.0).all(), "no quote yet, no request"
 

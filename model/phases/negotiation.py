@@ -38,8 +38,9 @@ def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
     """h100e each lab asks for: the demand it expects halfway through the term it contracts for (its
     `contract_months`), less what its contracts deliver once a contract signed now has ramped (month +
     `ramp_months`), limited by what it can afford at its quote; nothing when that is under
-    `request_threshold_share` of its demand (a lab keeping to a replay's scripted history asks only its own fleet:
-    `edge_quotes`).
+    `request_threshold_share` of its demand, or under `min_contract_share` of it when its means bind (it cannot
+    afford its gap, so waiting would not make the deal larger). A lab keeping to a replay's scripted history asks
+    only its own fleet (`edge_quotes`).
 
     Growth is expected to fade as it does (kernels.expected_log_growth). Means: revenue expected halfway through
     the term plus cash spread over the funding runway; bills: what its contracts schedule at month + ramp at their
@@ -56,8 +57,11 @@ def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
     quote = labs.quote_usd_per_h100e_hour
     affordable = np.where(quote > 0, np.maximum(means - bill, 0.0) / usd_bn(1.0, np.where(quote > 0, quote, 1.0)),
                           0.0)
-    request = np.minimum(np.maximum(projected - covered, 0.0), affordable)
-    asks = ~labs.defaulted & (request > params.request_threshold_share * labs.demand_h100e)
+    gap = np.maximum(projected - covered, 0.0)
+    request = np.minimum(gap, affordable)
+    # a lab whose means bind cannot wait for a larger gap: it buys what it can afford once that is a contract
+    threshold = np.where(affordable < gap, params.min_contract_share, params.request_threshold_share)
+    asks = ~labs.defaulted & (request > threshold * labs.demand_h100e)
     return np.where(asks, request, 0.0)
 
 
@@ -181,7 +185,7 @@ def negotiation(state: MarketState, ctx: StepContext) -> None:
         left = kernels.snap_to_zero(left - sum_by(on_provider, weights=got, minlength=n_providers), offered)
     p.refused_h100e[:] = refused
     signed = np.flatnonzero(alloc > 0)
-    signed = signed[alloc[signed] >= params.min_contract_share * labs.demand_h100e[lab[signed]]]
+    signed = signed[alloc[signed] >= params.min_contract_share * asked_for[lab[signed]]]
     propose_contracts(state, ctx, provider[signed], lab[signed], alloc[signed], price[signed], rows[signed])
 
 

@@ -135,6 +135,13 @@ def test_switching_scenario_changes_the_network(browser_page):
     page.wait_for_selector(".cm-contracts table tbody tr")
     page.wait_for_timeout(500)
     page.screenshot(path=str(ARTIFACTS / "page-aws-openai-2025-contracts.png"), full_page=True)
+    page.get_by_role("tab", name=re.compile("page 2", re.I)).click()
+    page.wait_for_selector(".cm-provider-table tbody tr")
+    page.wait_for_timeout(500)
+    agents = page.locator(".cm-agents").inner_text()
+    assert "power GW" in agents and "order book H100e" in agents and "runway months" in agents
+    assert "CoreWeave" in agents and "NVIDIA" in agents and "Anthropic" in agents
+    page.screenshot(path=str(ARTIFACTS / "page-aws-openai-2025-agents.png"), full_page=True)
     page.get_by_role("tab", name=re.compile("page 0", re.I)).click()
     page.screenshot(path=str(ARTIFACTS / "page-aws-openai-2025.png"), full_page=True)
 

@@ -147,3 +147,27 @@ def test_grid_layout_fits_each_page():
         cells = grid_layout(len(components))
         assert len(cells) == len(components)
         assert all(cell["x"] + cell["w"] <= 12 for cell in cells)
+
+
+def test_agents_page_shows_this_months_providers_vendors_and_labs():
+    """At the start: CoreWeave's 110,000 installed H100e (providers.csv) with nothing defaulted; NVIDIA's order book
+    of six months of its 450,000 H100e a month (vendors.csv x vendor_start_backlog_months) = 2.7M; OpenAI's demand
+    of 330,000 H100e and $10B of cash (labs.csv). After a step the tables follow the model."""
+    from viz.agent_tables import agent_rows
+    from viz.components import AgentTables
+
+    model = InteractiveMarket(scenario_name="baseline", rng="1")
+    rows = {kind: {row["name"]: row for row in agent_rows(model, kind)} for kind in ("provider", "vendor", "lab")}
+    assert rows["provider"]["CoreWeave"]["capacity_h100e"] == 110_000 and not rows["provider"]["CoreWeave"]["defaulted"]
+    assert rows["vendor"]["NVIDIA"]["backlog_h100e"] == pytest.approx(6 * 450_000)
+    assert rows["lab"]["OpenAI"]["demand_h100e"] == 330_000 and rows["lab"]["OpenAI"]["cash_usd_bn"] == 10.0
+    box, rc = render_with(AgentTables, model)
+    tables = rc.find(v.DataTable).widgets
+    assert [len(t.items) for t in tables] == [len(model.state.providers), len(model.state.vendors), len(model.state.labs)]
+    assert all({h["value"] for h in t.headers} == set(t.items[0]) for t in tables)
+    assert "Providers: capacity, power" in texts(rc)
+    model.step()
+    force_update()
+    nvidia = next(item for item in rc.find(v.DataTable).widgets[1].items if item["name"] == "NVIDIA")
+    now = float(model.state.vendors.backlog_h100e[model.state.vendors.name.index("NVIDIA")])
+    assert nvidia["backlog_h100e"] == round(now) and now != pytest.approx(6 * 450_000)

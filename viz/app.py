@@ -2,7 +2,8 @@
 
 Built on Mesa's SolaraViz: the sidebar has step / play / reset and the model's inputs (scenario, seed, the key
 parameters); page "Market" shows the headline, the contract network and the charts, page "Contracts" the
-contract table, the event log and the outage switch. The scenario shown first comes from the
+contract table, the event log and the outage switch, page "Agents" this month's providers, vendors and labs.
+The scenario shown first comes from the
 COMPUTE_MARKET_SCENARIO environment variable (default: baseline).
 """
 
@@ -15,6 +16,7 @@ from mesa.visualization import Slider, SolaraViz
 
 from model import scenario_names
 from viz.components import (
+    AgentTables,
     ContractTable,
     EventLog,
     Headline,
@@ -45,12 +47,13 @@ def model_params(scenario: str = SCENARIO, seed: str = SEED) -> dict:
 
 
 COMPONENTS = [(Headline, 0), (NetworkView, 0), (HHIChart, 0), (SharesChart, 0), (PricesChart, 0), (SupplierMix, 0),
-              (ContractTable, 1), (EventLog, 1), (ShockControls, 1)]
+              (ContractTable, 1), (EventLog, 1), (ShockControls, 1), (AgentTables, 2)]
 
 # Grid cells (12 columns, rows of ~40 px) for the components of each page, in COMPONENTS order.
 PAGE_LAYOUTS = {
     6: [(0, 0, 12, 3), (0, 3, 6, 16), (6, 3, 6, 8), (6, 11, 6, 8), (0, 19, 6, 11), (6, 19, 6, 11)],
     3: [(0, 0, 8, 15), (8, 0, 4, 15), (0, 15, 6, 6)],
+    1: [(0, 0, 12, 40)],
 }
 _mesa_layout = mesa_solara_viz.make_initial_grid_layout
 

@@ -7,6 +7,7 @@ import solara
 from solara.widgets import VegaLite
 
 from . import charts
+from .agent_tables import agent_rows, headers
 from .network_view import network_spec
 
 selected_lab = solara.reactive("OpenAI")
@@ -127,6 +128,29 @@ def contract_rows(model) -> list[dict]:
     frame["quantity_h100e"] = frame["quantity_h100e"].round(0)
     frame["price_usd_per_h100e_hour"] = frame["price_usd_per_h100e_hour"].round(2)
     return frame.to_dict("records")
+
+
+AGENT_TABLE_TITLES = {"provider": "Providers: capacity, power, prices, capex and finance this month",
+                      "vendor": "Vendors: output, order book and inventory this month",
+                      "lab": "Labs: demand, money and runway this month"}
+
+
+def AgentTables(model):
+    """This month's providers, vendors and labs, one sortable table each (viz/agent_tables.py)."""
+    with solara.Column(classes=["cm-agents"]) as main:
+        for kind, title in AGENT_TABLE_TITLES.items():
+            rows = agent_rows(model, kind)
+
+            def update(widget, rows=rows):
+                widget.items = rows
+
+            def table(kind=kind, rows=rows):
+                return solara.v.DataTable(headers=headers(kind), items=rows, item_key="name", items_per_page=15,
+                                          dense=True, multi_sort=False, class_=f"cm-{kind}-table")
+
+            solara.Text(title, style={"font-weight": "600"})
+            LiveWidget(table, update, tick(model))
+    return main
 
 
 def EventLog(model):

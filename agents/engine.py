@@ -119,7 +119,6 @@ def raise_funds(state: MarketState, ctx: StepContext) -> None:
 
 def supply(state: MarketState, ctx: StepContext) -> None:
     vendors, providers, o, month, params = ctx.agents["vendor"], ctx.agents["provider"], state.orders, state.month, ctx.params
-    available = [v.production_h100e_per_month + v.inventory_h100e for v in vendors]
     for v in vendors:
         v.shipped_h100e, v.revenue_usd_bn = 0.0, 0.0
     for provider in providers:
@@ -129,8 +128,9 @@ def supply(state: MarketState, ctx: StepContext) -> None:
     for v in vendors:
         rows = [i for i in due if o.vendor[i] == v.row]
         amounts = v.ship([float(o.remaining_h100e[i]) for i in rows],
-                         [v.priority(int(o.provider[i]), params) for i in rows])
+                         [v.priority(int(o.provider[i]), params) for i in rows], params)
         shipped.update(zip(rows, amounts))
+    available = [v.output_h100e + v.inventory_h100e for v in vendors]
     received, paid, sold = defaultdict(float), defaultdict(float), defaultdict(float)
     for i in due:
         amount = shipped[i]

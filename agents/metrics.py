@@ -113,8 +113,9 @@ def compute(state, ctx):
     used = sum(through[p.row] - p.leased_in_h100e for p in providers if not p.defaulted)  # failed: no capacity
     idle = sum(float(kernels.idle_h100e(p.capacity_h100e * (1.0 - p.outage_share) + p.leased_in_h100e,
                                         through[p.row])) for p in sellers)
-    unmet = sum(max(lab.demand_h100e - lab.delivered_h100e - lab.spot_h100e if started  # the start: what its
-                    else lab.demand_h100e - to_lab[lab.row], 0.0) for lab in labs)  # contracts in force schedule
+    # at the start (nothing settled yet) a lab gets what its contracts in force schedule for the first month
+    unmet = sum(max(lab.demand_h100e - lab.delivered_h100e - lab.spot_h100e if started
+                    else lab.demand_h100e - to_lab[lab.row], 0.0) for lab in labs)
     market_rows = [i for i in range(c.n) if market[i]]
     new_rows = [i for i in market_rows if c.active_step[i] == month]
     new_1y = [i for i in new_rows if c.duration_months[i] <= 12]

@@ -19,9 +19,16 @@ class HardwareVendor(VendorView):
         """Allocation weight of an order from `provider_row`: captive owners first."""
         return params.strategic_priority if provider_row == self.captive_owner else 1.0
 
-    def ship(self, remaining: list[float], priorities: list[float]) -> list[float]:
-        """Split this month's output plus inventory over due orders (weighted pro rata, none above its order)."""
-        available = self.production_h100e_per_month + self.inventory_h100e
+    def ship(self, remaining: list[float], priorities: list[float], params) -> list[float]:
+        """Make what its due orders `remaining` take beyond its stock, topping the stock up to a month of capacity
+        (at most its capacity), and split output plus inventory over them (weighted pro rata, none above its
+        order)."""
+        due = 0.0
+        for x in remaining:
+            due += x
+        self.output_h100e = float(kernels.vendor_output(self.production_h100e_per_month, due, self.inventory_h100e,
+                                                        params.vendor_inventory_months))
+        available = self.output_h100e + self.inventory_h100e
         return [float(x) for x in kernels.weighted_pro_rata_segments(
             np.array(remaining, dtype=float), np.array(priorities, dtype=float), np.zeros(len(remaining), dtype=np.int64),
             np.array([available]), 1)]

@@ -296,9 +296,8 @@ def _small_lab_start_contracts(state: MarketState, params: Params, rng) -> None:
     `small_lab_start_cover_share` of its demand with the clouds it knows, placed as a market would in a shortage:
     in rounds, each lab asks for what it still lacks, split over its clouds by the capacity each has left after the
     data files' contracts, and no cloud sells more than it has left, nor more than its reported revenue pays for at
-    its going price. At each cloud's going price for its term,
-    part-way through the term (started 0 to term - 1 months before the start, one draw per lab), so the start
-    market runs near full as 2024's did."""
+    its going price. Priced at each cloud's going price for the lab's term, part-way through the term (started 0 to
+    term - 1 months before the start, one draw per lab), so the start market runs near full as 2024's did."""
     labs, p, e = state.labs, state.providers, state.edges
     rows = np.flatnonzero(~labs.frontier[e.lab])  # the small labs' eligible edges, sorted by lab
     if rows.size == 0:

@@ -60,6 +60,15 @@ def vendor_price(price, base_price, backlog_h100e, production_h100e_per_month, t
     return np.clip(price * (1.0 + change), 0.5 * base_price, 2.0 * base_price)
 
 
+def vendor_output(capacity_h100e_per_month, due_h100e, inventory_h100e, stock_months):
+    """What a vendor makes this month: what its due orders take beyond its stock, plus what tops its stock up to
+    `stock_months` of capacity, at most its capacity: min(capacity, max(due + stock_months x capacity - inventory,
+    0))."""
+    capacity = np.asarray(capacity_h100e_per_month, dtype=float)
+    return np.minimum(capacity, np.maximum(np.asarray(due_h100e, dtype=float) + stock_months * capacity
+                                           - np.asarray(inventory_h100e, dtype=float), 0.0))
+
+
 def vendor_expansion(production_h100e_per_month, net_backlog_h100e, price_over_base, target_backlog_months,
                      sensitivity, max_share):
     """Output a vendor adds by this month's decision (on line after its expansion lead time):

@@ -127,9 +127,13 @@ class Params:
         0.02, "ESTIMATE: a vendor adds 2% of its output a month per unit of backlog beyond its target, and for a price "
               "above its base")
     vendor_max_expansion_per_month: float = p(0.05, "ESTIMATE: at most 5% of output added by one month's decision")
+    vendor_inventory_months: float = p(
+        1.0, "ESTIMATE: a vendor makes to order and keeps at most a month of its capacity in stock; the rest of its "
+             "capacity idles (accelerators are built against orders: NVIDIA's sold-out lead times, market-to-2024.csv)")
     non_ai_growth_per_month: float = p(
-        0.0170, "(330.4/270)^(1/12)-1: cloud infrastructure spend 2023 to 2024 (Synergy; market-to-2024.csv); the "
-                "non-AI growth of providers without a rate of their own in providers.csv")
+        0.00887, "1.112^(1/12)-1: half of the cloud market's growth from 2023 to 2024 (spend 270 -> 330.4 $B, +22.4%; "
+                 "GenAI drove the other half; Synergy, market-to-2024.csv); the non-AI growth of providers without a "
+                 "rate of their own in providers.csv (was 0.0170, the whole market's growth, which counted AI twice)")
     non_ai_margin: float = p(0.3, "ESTIMATE: operating margin on non-AI cloud revenue")
     spot_markup: float = p(0.5, "ESTIMATE: spot price over unit cost when demand equals idle supply")
     spot_elasticity: float = p(1.0, "ESTIMATE: spot price elasticity to the demand/idle ratio")

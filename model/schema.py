@@ -98,7 +98,9 @@ VENDOR = Table("vendor", "vendors", meaning="Hardware vendors: accelerators in H
     C("kind", "code", 0, "merchant, custom or captive silicon", codes=VENDOR_KINDS),
     C("captive_owner", "int", NOT_SET, "provider row it serves first (its owner), or -1"),
     C("region", "str", "US", "jurisdiction of its exports"),
-    P("production_h100e_per_month", "float", None, "output this month"),
+    P("production_h100e_per_month", "float", None, "what it can make in a month (its capacity)"),
+    P("output_h100e", "float", 0.0, "made this month: what its due orders take plus what tops its stock up to "
+      "`vendor_inventory_months` of capacity, at most its capacity"),
     C("production_growth_per_month", "float", 0.0, "monthly growth of output already planned at the start (it "
       "fills the expansion pipeline; later expansions answer backlog and price)"),
     P("price_usd_per_h100e", "float", None, "price of one H100e of accelerators"),

@@ -113,20 +113,21 @@ def test_a_data_row_without_source_is_refused(tmp_path):
 
 
 def test_a_provider_may_have_its_own_non_ai_growth_and_a_bad_one_is_refused(tmp_path):
+    """AWS, Azure and Google Cloud grow their non-AI revenue at half their 2025 segment growth: 1.10, 1.20 and 1.165
+    a year, i.e. 0.00797, 0.01531 and 0.01281 a month; the providers the file leaves empty get the market's rate."""
+    p = build_start_state(Params(), np.random.default_rng(0)).providers
+    rates = dict(zip(p.name, p.non_ai_growth_per_month))
+    assert rates["AWS"] == pytest.approx(0.00797) and (1 + rates["AWS"]) ** 12 == pytest.approx(1.10, abs=1e-4)
+    assert rates["Microsoft Azure"] == pytest.approx(0.01531) and rates["Google Cloud"] == pytest.approx(0.01281)
+    others = [name for name in p.name if name not in ("AWS", "Microsoft Azure", "Google Cloud")]
+    assert all(rates[name] == Params().non_ai_growth_per_month for name in others)
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
-    lines = (data / "providers.csv").read_text().splitlines()
-    header = lines[0].split(",")
-    column = header.index("non_ai_growth_per_month")
-    aws = lines[1].split(",")
-    assert aws[0] == "AWS" and aws[column] == ""
-    aws[column] = "0.02"
-    (data / "providers.csv").write_text("\n".join([lines[0], ",".join(aws), *lines[2:]]) + "\n")
-    p = build_start_state(Params(), np.random.default_rng(0), data_dir=data).providers
-    assert p.non_ai_growth_per_month[0] == 0.02
-    assert (p.non_ai_growth_per_month[1:] == Params().non_ai_growth_per_month).all()
-    aws[column] = "fast"
-    (data / "providers.csv").write_text("\n".join([lines[0], ",".join(aws), *lines[2:]]) + "\n")
+    with open(data / "providers.csv", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][rows[0].index("non_ai_growth_per_month")] = "fast"
+    with open(data / "providers.csv", "w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
     with pytest.raises(DataFileError, match=r"providers.csv:2: field 'non_ai_growth_per_month' has value 'fast'"):
         build_start_state(Params(), np.random.default_rng(0), data_dir=data)
 

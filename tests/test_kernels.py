@@ -54,6 +54,11 @@ def test_demand_growth_funding_and_investment_formulas():
     assert kernels.vendor_expansion(1000.0, 6000.0, 1.1, 3.0, 0.02, 0.05) == pytest.approx(22.0)
     assert kernels.vendor_expansion(1000.0, 0.0, 0.9, 3.0, 0.02, 0.05) == 0.0
     assert kernels.vendor_expansion(1000.0, 1e6, 2.0, 3.0, 0.02, 0.05) == pytest.approx(50.0)  # the 5% cap
+    # output, capacity 1,000 and a month of stock: due 300 with 200 in stock makes 300 + 1,000 - 200 = 1,100, at
+    # most 1,000; due 300 with 900 in stock makes 400 (ships 300, keeps 1,000); with 1,500 in stock it makes nothing
+    assert kernels.vendor_output(1000.0, 300.0, 200.0, 1.0) == pytest.approx(1000.0)
+    assert kernels.vendor_output(1000.0, 300.0, 900.0, 1.0) == pytest.approx(400.0)
+    assert kernels.vendor_output(1000.0, 300.0, 1500.0, 1.0) == 0.0
 
 
 def test_months_to_slots_and_the_cost_of_a_site():

@@ -148,3 +148,16 @@ def test_after_the_scripted_history_the_named_labs_sign_multi_year_contracts_eve
         years = set(negotiated.proposed_month[negotiated.buyer_name == lab].str[:4])
         assert "2025" not in years, lab
         assert {"2026", "2027", "2028", "2029", "2030"} <= years, (lab, sorted(years))
+
+
+@ENGINES
+def test_a_vendor_without_orders_idles_its_capacity_instead_of_piling_up_stock(engine):
+    """Chips can make 1,000 H100e a month. With no lab wanting compute no provider orders chips, so Chips makes
+    only what tops its stock up to a month of capacity: after a year it holds 1,000 H100e, not 12,000, and it has
+    made nothing since the first month."""
+    state = tiny_state()
+    state.labs.base_demand_h100e[:] = 0.0
+    model = run(tiny_model(state, engine=engine), 12)
+    v = model.state.vendors
+    assert v.inventory_h100e[0] == pytest.approx(1000.0) and v.output_h100e[0] == 0.0
+    assert v.production_h100e_per_month[0] == pytest.approx(1000.0)

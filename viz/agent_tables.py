@@ -26,7 +26,8 @@ AGENT_COLUMNS = {
         ("defaulted", "defaulted", None),
     ),
     "vendor": (
-        ("production_h100e_per_month", "output H100e/month", 0),
+        ("production_h100e_per_month", "capacity H100e/month", 0),
+        ("output_h100e", "made H100e", 0),
         ("shipped_h100e", "shipped H100e", 0),
         ("backlog_h100e", "order book H100e", 0),
         ("inventory_h100e", "inventory H100e", 0),

@@ -131,7 +131,7 @@ def contract_rows(model) -> list[dict]:
 
 
 AGENT_TABLE_TITLES = {"provider": "Providers: capacity, power, prices, capex and finance this month",
-                      "vendor": "Vendors: output, order book and inventory this month",
+                      "vendor": "Vendors: capacity, output, order book and inventory this month",
                       "lab": "Labs: demand, money and runway this month"}
 
 

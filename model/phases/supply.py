@@ -1,4 +1,5 @@
-"""Phase 3, supply: vendors ship to open orders (weighted pro rata, captive owners first) from output plus
+"""Phase 3, supply: vendors make what their due orders take (and top their stock up to a month of capacity, at
+most their capacity) and ship to open orders (weighted pro rata, captive owners first) from output plus
 inventory; delivered chips enter the provider's build pipeline and, once their site is finished, are installed up
 to its powered capacity (the rest wait for power); power under construction comes on line; vendors keep what they
 did not sell, price from backlog net of inventory, and expand output against backlog and price, with a lead time."""
@@ -22,10 +23,13 @@ def order_priority(state: MarketState, ctx: StepContext, vendor, provider) -> np
 
 def supply(state: MarketState, ctx: StepContext) -> None:
     v, o, month = state.vendors, state.orders, state.month
-    available = v.production_h100e_per_month + v.inventory_h100e
     # orders an export control stops were cancelled when it came in, and booking orders only along unblocked edges
     due = (o.status == ORDER_OPEN) & (o.ready_step <= month)
     rows = np.flatnonzero(due)
+    v.output_h100e[:] = kernels.vendor_output(
+        v.production_h100e_per_month, sum_by(o.vendor[rows], weights=o.remaining_h100e[rows], minlength=len(v)),
+        v.inventory_h100e, ctx.params.vendor_inventory_months)
+    available = v.output_h100e + v.inventory_h100e
     shipped = kernels.weighted_pro_rata_segments(
         o.remaining_h100e[rows], order_priority(state, ctx, o.vendor[rows], o.provider[rows]), o.vendor[rows],
         available, len(v))

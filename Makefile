@@ -36,6 +36,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/step_benchmark.py
 	$(PY) benchmarks/viz_step.py
+	$(PY) benchmarks/startup.py
 
 app: $(STAMP)
 	$(VENV)/bin/compute-market app --scenario $(or $(SCENARIO),baseline)

@@ -7,30 +7,16 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.table import Table
 from typer.exceptions import Abort, Exit, TyperException
 
-from model import ENGINES, ScenarioError, load_scenario, scenario_names
-from model.datafiles import DataFileError
-from model.units import month_to_index
-
-from .compare import compare_runs, contracts_report
-from .manifest import run_manifest
-from .outputs import OutputError, check_output_dir, write_run
-from .run import run_scenario
-from .sensitivity import DEFAULT_CONFIG as DEFAULT_SENSITIVITY
-from .sensitivity import run_sensitivity
-from .summary import print_summary, wide_console
-from .sweep import print_sweep_summary, run_sweep
-from .sweep_config import SweepConfigError, load_sweep_config
-from .validation import SCENARIOS as VALIDATION_SCENARIOS
-from .validation import ValidationError, collect, parse_seeds, print_validation, write_validation  # noqa: E501
+# Each command imports what it uses when it runs, so `--help`, `scenarios` and argument errors do not pay for
+# Mesa, pandas, dask or matplotlib (issue #12: `--help` in under 0.3 s).
 
 app = typer.Typer(help="compute-market: an agent-based model of the AI compute market.",
                   add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True)
 
 
-class UsageProblem(Exception):
+class UsageProblem(ValueError):
     """Bad input from the user: printed as one line, exit code 2."""
 
 
@@ -45,12 +31,19 @@ def run(
     without: list[str] = typer.Option([], help="Drop a scenario event by id (a counterfactual); repeatable."),
 ) -> None:
     """Run a scenario, print its headline results, and write its records to --out."""
+    from model.engines import ENGINES
     if engine not in ENGINES:
         raise UsageProblem(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     if steps is not None and steps < 1:
         raise UsageProblem(f"--steps must be a positive number of months, got {steps}")
     if seed < 0:
         raise UsageProblem(f"--seed must not be negative, got {seed}")
+    from model import load_scenario
+
+    from .manifest import run_manifest
+    from .outputs import check_output_dir, write_run
+    from .run import run_scenario
+    from .summary import print_summary
     spec = load_scenario(scenario)
     if without:
         spec = spec.without(*without)
@@ -70,6 +63,10 @@ def compare(
     dates: str = typer.Option("", help="Comma-separated months YYYY-MM (default: every December and the end)."),
 ) -> None:
     """Print the differences in headline metrics between two runs at chosen dates."""
+    from rich.table import Table
+
+    from .compare import compare_runs
+    from .summary import wide_console
     chosen = [d.strip() for d in dates.split(",") if d.strip()] or None
     table, warnings = compare_runs(run_a, run_b, chosen)
     for warning in warnings:
@@ -92,6 +89,10 @@ def contracts_report_command(
     out: Path = typer.Option(None, help="Also write the markdown report to this file."),
 ) -> None:
     """Compare the contracts two runs signed in a period: count, size distribution, terms, who with whom."""
+    from model.units import month_to_index
+
+    from .compare import contracts_report
+    from .outputs import check_output_dir
     for month in (start, end):
         month_to_index("2000-01", month)
     report = contracts_report(run_a, run_b, start, end, names=(run_a.name, run_b.name))
@@ -110,6 +111,7 @@ def serve_app(
     port: int = typer.Option(8765, help="Port to serve on."),
 ) -> None:
     """Serve the interactive Solara view (open http://HOST:PORT in a browser)."""
+    from model import load_scenario
     load_scenario(scenario)
     if not 0 < port < 65536:
         raise UsageProblem(f"--port must be between 1 and 65535, got {port}")
@@ -138,6 +140,8 @@ def sweep(
     resume: bool = typer.Option(False, help="Continue a sweep in --out: skip finished runs, retry failed ones."),
 ) -> None:
     """Run a parameter sweep (grid, Latin hypercube or Sobol, crossed with seeds), streaming results to disk."""
+    from .sweep import print_sweep_summary, run_sweep
+    from .sweep_config import load_sweep_config
     spec = load_sweep_config(config)
     summary = run_sweep(spec, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume)
     print_sweep_summary(summary)
@@ -145,8 +149,8 @@ def sweep(
 
 @app.command()
 def sensitivity(
-    config: Path = typer.Argument(DEFAULT_SENSITIVITY, help="Sweep file with design = 'sobol' (default: the "
-                                                            "packaged one over the key parameters)."),
+    config: Path = typer.Argument(None, help="Sweep file with design = 'sobol' (default: the packaged one over the "
+                                             "key parameters, experiments/configs/sensitivity.toml)."),
     executor: str = typer.Option("processes", help="serial | processes | dask."),
     scheduler: str = typer.Option(None, help="tcp://HOST:PORT of a running Dask scheduler."),
     workers: int = typer.Option(None, help="Worker processes."),
@@ -154,7 +158,9 @@ def sensitivity(
     resume: bool = typer.Option(False, help="Continue an interrupted sensitivity sweep in --out."),
 ) -> None:
     """Sobol indices (SALib) of market HHI at 2027, OpenAI's supplier HHI, idle share and breaches."""
-    spec = load_sweep_config(config)
+    from .sensitivity import DEFAULT_CONFIG, run_sensitivity
+    from .sweep_config import load_sweep_config
+    spec = load_sweep_config(DEFAULT_CONFIG if config is None else config)
     table, files = run_sensitivity(spec, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume)
     print(table.pivot_table(index="parameter", columns="outcome", values="ST").round(3).to_string())
     print("written: " + ", ".join(str(f) for f in files))
@@ -171,6 +177,7 @@ def experiment(
     quick: bool = typer.Option(False, help="A small version (one seed, fewer cells) that runs in seconds."),
 ) -> None:
     """Run a scripted experiment: its runs, PNG figures and a markdown report with the commands to reproduce it."""
+    from .outputs import check_output_dir
     from .scripted import EXPERIMENTS
     if name not in EXPERIMENTS:
         raise UsageProblem(f"unknown experiment {name!r} (choose from {', '.join(EXPERIMENTS)})")
@@ -193,15 +200,21 @@ def experiment(
 @app.command()
 def validate(
     seeds: str = typer.Option("1-5", help="Seeds, as '1-5' or '1,2,3'."),
-    scenario: list[str] = typer.Option(list(VALIDATION_SCENARIOS), help="Scenario to hold against 2025; "
-                                       "repeatable (default: the replay and its endogenous twin)."),
+    scenario: list[str] = typer.Option([], help="Scenario to hold against 2025; repeatable (default: the replay "
+                                                "and its endogenous twin, aws-openai-2025 and endogenous-2025)."),
     engine: str = typer.Option("vectorized", help="Step engine: 'vectorized' or 'agents'."),
     out: Path = typer.Option(Path("runs/validation"), help="Folder for validation.md, validation.csv and "
                                                            "manifest.json."),
 ) -> None:
     """Hold the model against 2025's real figures: real, model median and 5-95% band over seeds, error."""
+    from model.engines import ENGINES
     if engine not in ENGINES:
         raise UsageProblem(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
+    from model import load_scenario
+
+    from .outputs import check_output_dir
+    from .validation import SCENARIOS, collect, parse_seeds, print_validation, write_validation
+    scenario = list(scenario) or list(SCENARIOS)
     seed_list = parse_seeds(seeds)
     for name in scenario:
         load_scenario(name)
@@ -216,6 +229,7 @@ def validate(
 @app.command()
 def scenarios() -> None:
     """List the scenario library with a one-line description each."""
+    from model import load_scenario, scenario_names
     for name in scenario_names():
         print(f"{name}: {load_scenario(name).description}")
 
@@ -223,9 +237,8 @@ def scenarios() -> None:
 def main() -> None:
     """Entry point: bad input becomes one line on stderr and a non-zero exit, never a traceback."""
     try:
-        app(standalone_mode=False)
-    except (UsageProblem, ScenarioError, OutputError, DataFileError, SweepConfigError, ValidationError,
-            ValueError) as problem:
+        code = app(standalone_mode=False)
+    except ValueError as problem:  # UsageProblem and every input error of the model and experiments
         fail(str(problem))
     except PermissionError as problem:
         fail(f"cannot write: {problem}")
@@ -233,8 +246,12 @@ def main() -> None:
         fail(problem.format_message())
     except Exit as done:
         sys.exit(done.exit_code)
-    except Abort:
-        fail("aborted", code=130)
+    except (Abort, KeyboardInterrupt):
+        fail("interrupted", code=130)
+    if isinstance(code, int) and code == 130:  # typer returns Ctrl-C as an exit code when not standalone
+        fail("interrupted", code=130)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import phases
+from .engines import ENGINES
 from .views import VIEWS
 
 PhaseFunction = Callable[..., None]  # phase(state, ctx) -> None
@@ -45,7 +46,6 @@ STEP_PLAN: tuple[Phase, ...] = (
     Phase("metrics", phases.metrics, "agents.engine:metrics", "the month's measures"),
 )
 PHASE_NAMES = tuple(phase.name for phase in STEP_PLAN)
-ENGINES = ("vectorized", "agents")
 HOOK_TIMES = ("before", "after")
 
 

@@ -194,3 +194,20 @@ def test_a_scenario_path_and_a_malformed_file(tmp_path):
     result = cli("run", "--scenario", str(bad), "--steps", "2", "--out", str(tmp_path / "bad"))
     assert result.returncode != 0 and "bad.toml" in result.stderr and "factor" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "bad").exists()
+
+
+HEAVY = ("mesa", "solara", "dask", "matplotlib", "pandas", "pyarrow", "networkx")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["scenarios"], ["run", "--engine", "x"], ["run", "--steps", "0"],
+                                  ["validate", "--engine", "x"], ["sweep", "--help"]])
+def test_help_scenarios_and_argument_errors_import_none_of_the_heavy_libraries(argv):
+    """Start-up (issue #12): a command imports only what it uses, so help, the scenario list and a refused
+    argument load none of Mesa, Solara, Dask, matplotlib, pandas, pyarrow or networkx."""
+    code = ("import atexit, sys\n"
+            f"atexit.register(lambda: print('loaded:', [m for m in {HEAVY!r} if m in sys.modules]))\n"
+            "from experiments.cli import main\n"
+            f"sys.argv = ['compute-market', *{argv!r}]\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "loaded: []" in done.stdout, (done.stdout[-300:], done.stderr[-300:])

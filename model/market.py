@@ -23,6 +23,7 @@ from .context import StepContext
 from .events import apply_start_overrides, compile_timeline, mark_scripted_history
 from .generated import generate_state
 from .market_rules import is_captive
+from .panel import PanelBuffer, SupplyBuffer
 from .params import Params
 from .plan import agent_classes, check_hook, engine_phases
 from .records import CONTRACT_ORIGIN, CONTRACT_STATUS, NO_MONTH
@@ -120,8 +121,7 @@ class ComputeMarket(mesa.Model):
         self.metrics = self.ctx.metrics
         self.datacollector = mesa.DataCollector(
             model_reporters={name: partial(read_metric, name=name) for name in self.metrics})
-        self._agent_records: list[pd.DataFrame] = []
-        self._supply_records: list[pd.DataFrame] = []
+        self._panel, self._supply = PanelBuffer(), SupplyBuffer()
         self._record()
 
     # --- agents and space
@@ -179,28 +179,8 @@ class ComputeMarket(mesa.Model):
         self.datacollector.collect(self)
         every = max(self.params.agent_record_every, 1)
         if (self.state.month + 1) % every == 0 or self.state.month < 0:
-            self._agent_records.append(self._agent_frame())
-        supply = pd.DataFrame(self.ctx.supply)
-        supply.insert(0, "date", self.date)
-        supply.insert(0, "month_index", self.state.month)
-        self._supply_records.append(supply)
-
-    def _agent_frame(self) -> pd.DataFrame:
-        """This month's per-agent panel: the columns `schema.py` marks for it, from the state, or from the metrics
-        phase for the derived ones (and for flows the start state has not had yet)."""
-        frames = []
-        for declared in schema.AGENT_TABLES:
-            table, computed = getattr(self.state, declared.attribute), self.ctx.per_agent.get(declared.kind, {})
-            columns = {name: np.array(computed[name] if name in computed else getattr(table, name), copy=True)
-                       for name in declared.panel()}
-            frame = pd.DataFrame(columns)
-            frame.insert(0, "name", table.name)
-            frame.insert(0, "kind", declared.kind)
-            frames.append(frame)
-        out = pd.concat(frames, ignore_index=True)
-        out.insert(0, "date", self.date)
-        out.insert(0, "month_index", self.state.month)
-        return out
+            self._panel.add(self.state.month, self.date, self.state, self.ctx.per_agent)
+        self._supply.add(self.state.month, self.date, self.ctx.supply)
 
     # --- records as DataFrames
     def timeseries(self) -> pd.DataFrame:
@@ -210,13 +190,11 @@ class ComputeMarket(mesa.Model):
     def agent_table(self) -> pd.DataFrame:
         """Per-agent panel: one row per agent per recorded month, columns and types as `schema.py` declares them
         (a column of another kind is null in a row)."""
-        dtypes = schema.panel_dtypes()
-        frame = pd.concat(self._agent_records, ignore_index=True)
-        return frame.reindex(columns=list(dtypes)).astype(dtypes)
+        return self._panel.frame()
 
     def supply_table(self) -> pd.DataFrame:
         """Named labs' supplier mix each month: (lab, provider) contracted and delivered H100e."""
-        frame = pd.concat(self._supply_records, ignore_index=True)
+        frame = self._supply.frame()
         frame["lab_name"] = [self.state.labs.name[i] for i in frame["lab"]]
         frame["provider_name"] = [self.state.providers.name[i] for i in frame["provider"]]
         return frame

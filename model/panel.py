@@ -1,0 +1,82 @@
+"""The per-agent panel and the named labs' supply records, kept as arrays while a run steps and turned into
+DataFrames once, when asked for (building a DataFrame every month cost most of a default run's stepping)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import schema
+
+BASE_COLUMNS = ("month_index", "date", "kind", "name")
+
+
+class PanelBuffer:
+    """Each recorded month's panel columns (`schema.py` marks them) per agent kind, as copies of their arrays."""
+
+    def __init__(self) -> None:
+        self._blocks: list[tuple[int, str, str, list, dict[str, np.ndarray]]] = []
+
+    def add(self, month: int, date: str, state, per_agent: dict) -> None:
+        """Record this month: each kind's panel columns from the metrics phase (derived columns, and flows the start
+        state has not had yet) or else from the state."""
+        for declared in schema.AGENT_TABLES:
+            table, computed = getattr(state, declared.attribute), per_agent.get(declared.kind, {})
+            columns = {name: np.array(computed[name] if name in computed else getattr(table, name), copy=True)
+                       for name in declared.panel()}
+            self._blocks.append((month, date, declared.kind, list(table.name), columns))
+
+    def frame(self) -> pd.DataFrame:
+        """One row per agent per recorded month, columns and types as `schema.panel_dtypes()` declares them; a
+        column of another kind is null in a row."""
+        dtypes = schema.panel_dtypes()
+        sizes = [len(names) for _, _, _, names, _ in self._blocks]
+        data = {"month_index": np.repeat([b[0] for b in self._blocks], sizes).astype(np.int64),
+                "date": np.repeat(np.array([b[1] for b in self._blocks], dtype=object), sizes),
+                "kind": np.repeat(np.array([b[2] for b in self._blocks], dtype=object), sizes),
+                "name": np.array([n for b in self._blocks for n in b[3]], dtype=object)}
+        for column, dtype in dtypes.items():
+            if column not in BASE_COLUMNS:
+                data[column] = _column(column, dtype, self._blocks, sizes)
+        return pd.DataFrame(data, columns=list(dtypes)).astype(dtypes)  # pandas would infer strings as 'str'
+
+
+def _column(name: str, dtype: str, blocks, sizes) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """One panel column over every block, null where a block's kind does not have it."""
+    has = [name in block[4] for block in blocks]
+    if dtype == "float64":
+        return np.concatenate([np.asarray(b[4][name], dtype=float) if h else np.full(n, np.nan)
+                               for b, h, n in zip(blocks, has, sizes)]) if blocks else np.zeros(0)
+    if dtype == "object":
+        return np.concatenate([np.asarray(b[4][name], dtype=object) if h else np.full(n, np.nan, dtype=object)
+                               for b, h, n in zip(blocks, has, sizes)]) if blocks else np.zeros(0, dtype=object)
+    numpy_type = bool if dtype == "boolean" else np.int64
+    values = np.concatenate([np.asarray(b[4][name]).astype(numpy_type) if h else np.zeros(n, dtype=numpy_type)
+                             for b, h, n in zip(blocks, has, sizes)]) if blocks else np.zeros(0, dtype=numpy_type)
+    missing = np.concatenate([np.full(n, not h) for h, n in zip(has, sizes)]) if blocks else np.zeros(0, dtype=bool)
+    return pd.array(values, dtype=dtype) if not missing.any() else _masked(values, missing, dtype)
+
+
+def _masked(values: np.ndarray, missing: np.ndarray, dtype: str):
+    cls = pd.arrays.BooleanArray if dtype == "boolean" else pd.arrays.IntegerArray
+    return cls(values, missing)
+
+
+class SupplyBuffer:
+    """Each month's named labs' supplier mix (the metrics phase's `supply` columns), kept as arrays."""
+
+    def __init__(self) -> None:
+        self._months: list[tuple[int, str, dict[str, np.ndarray]]] = []
+
+    def add(self, month: int, date: str, supply: dict) -> None:
+        self._months.append((month, date, {k: np.array(v, copy=True) for k, v in supply.items()}))
+
+    def frame(self) -> pd.DataFrame:
+        """month_index, date, then the supply columns, one row per (lab, provider) per month."""
+        sizes = [len(next(iter(columns.values()))) if columns else 0 for _, _, columns in self._months]
+        keys = list(self._months[0][2]) if self._months else []
+        data = {"month_index": np.repeat([m[0] for m in self._months], sizes).astype(np.int64),
+                "date": np.repeat(np.array([m[1] for m in self._months], dtype=object), sizes)}
+        for key in keys:
+            data[key] = np.concatenate([m[2][key] for m in self._months])
+        return pd.DataFrame(data)

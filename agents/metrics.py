@@ -113,6 +113,7 @@ def compute(state, ctx):
     used = sum(through[p.row] - p.leased_in_h100e for p in providers if not p.defaulted)  # failed: no capacity
     idle = sum(float(kernels.idle_h100e(p.capacity_h100e * (1.0 - p.outage_share) + p.leased_in_h100e,
                                         through[p.row])) for p in sellers)
+    seller_capacity = sum(p.capacity_h100e for p in sellers)
     # at the start (nothing settled yet) a lab gets what its contracts in force schedule for the first month
     unmet = sum(max(lab.demand_h100e - lab.delivered_h100e - lab.spot_h100e if started
                     else lab.demand_h100e - to_lab[lab.row], 0.0) for lab in labs)
@@ -153,7 +154,7 @@ def compute(state, ctx):
         "spot_price_usd_per_h100e_hour": state.spot_price_usd_per_h100e_hour if started else math.nan,
         "utilisation": used / capacity if capacity > 0 else 0.0,
         "idle_capacity_h100e": idle,
-        "idle_share": idle / sum(p.capacity_h100e for p in sellers) if sellers else 0.0,
+        "idle_share": idle / seller_capacity if seller_capacity > 0 else 0.0,
         "capacity_h100e": capacity,
         "demand_h100e": sum(lab.demand_h100e for lab in labs),
         "delivered_h100e": delivered_to_labs,

@@ -22,13 +22,13 @@ import json
 import tomllib
 from dataclasses import fields
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from model import Params, ScenarioError, load_scenario
-from model.params import check_overrides
+from model.params import check_overrides, check_range
 from model.scenario import describe
 
 
@@ -37,7 +37,7 @@ class SweepConfigError(ValueError):
 
 
 class Range(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     values: list[float | int | str | bool] | None = None
     low: float | None = None
     high: float | None = None
@@ -54,7 +54,7 @@ class Range(BaseModel):
 
 
 class SweepConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     name: str = Field(min_length=1)
     scenario: str = "baseline"
     steps: int = Field(default=36, ge=1)
@@ -64,7 +64,8 @@ class SweepConfig(BaseModel):
     design_seed: int = Field(default=0, ge=0)
     timeseries: bool = False
     parameters: dict[str, Range] = Field(min_length=1)
-    fixed: dict[str, float | int | str | bool] = Field(default_factory=dict)
+    # non-finite numbers pass here so that check_overrides names them plainly
+    fixed: dict[str, Annotated[float, Field(allow_inf_nan=True)] | int | str | bool] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self):
@@ -74,6 +75,11 @@ class SweepConfig(BaseModel):
                 raise ValueError(f"unknown parameter {name!r}")
         check_overrides(self.fixed)
         for name, spec in self.parameters.items():
+            for value in (spec.values or []):  # every value a run may take is within the parameter's range
+                check_overrides({name: value})
+            for bound in (spec.low, spec.high):
+                if bound is not None:
+                    check_range(name, bound)
             if self.design == "grid" and spec.values is None:
                 raise ValueError(f"parameter {name!r}: a grid needs values = [...]")
             if self.design != "grid" and (spec.low is None or spec.high is None):

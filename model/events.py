@@ -100,6 +100,10 @@ def apply_start_overrides(scenario: Scenario, state: MarketState) -> None:
                     raise ScenarioError(f"{where}: field {field!r} is not a numeric field of {kind}")
                 if value < 0:
                     raise ScenarioError(f"{where}: field {field!r} has value {value!r}, which is negative")
+                if array.dtype.kind in "iub" and value != int(value):
+                    raise ScenarioError(f"{where}: field {field!r} has value {value!r}, which is not a whole number")
+                if array.dtype.kind == "b" and value not in (0, 1):
+                    raise ScenarioError(f"{where}: field {field!r} has value {value!r} (a yes/no field: 0 or 1)")
                 array[row] = value
 
 

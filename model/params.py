@@ -1,13 +1,17 @@
 """Model parameters with units in their names, defaults, and where each default comes from.
 
 Every field carries `source` metadata: a citation, or ESTIMATE and how it was chosen. Scenarios and the
-ComputeMarket constructor override fields by name; an unknown name or a value of the wrong kind is refused.
+ComputeMarket constructor override fields by name; an unknown name, a value of the wrong kind, and a number that is
+not finite or outside the parameter's valid range (`VALID_RANGES`) are refused.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field, fields
+
+from .schema import VENDOR_PIPELINE_MONTHS
 
 
 def p(default, source: str):
@@ -171,8 +175,38 @@ class Params:
         return dataclasses.replace(self, **check_overrides(overrides))
 
 
+# Valid values of the numeric parameters: (lowest, highest, lowest excluded). Every number must be finite; one not
+# listed here may be any value >= 0. Divisors and counts exclude 0; shares stay within 0-1; ring-buffered lead
+# times stay within their buffers (schema.py).
+ANY_NON_NEGATIVE = (0.0, math.inf, False)
+POSITIVE = (0.0, math.inf, True)
+SHARE = (0.0, 1.0, False)
+VALID_RANGES = {
+    **dict.fromkeys(("reference_price_usd_per_h100e_hour", "growth_half_life_months", "funding_runway_months",
+                     "logit_temperature", "commitment_discount_half_months", "vendor_target_backlog_months",
+                     "h100e_per_gw", "small_labs_total_demand_h100e"), POSITIVE),
+    **dict.fromkeys(("generated_providers", "generated_vendors", "small_lab_eligible_providers",
+                     "negotiation_rounds", "max_offers_per_request", "quote_horizon_months", "breach_after_months",
+                     "provider_default_after_months", "agent_record_every"), (1, math.inf, False)),
+    **dict.fromkeys(("small_lab_start_cover_share", "request_threshold_share", "funding_supplier_share",
+                     "discovery_probability_per_month", "contract_price_max_move_per_month", "min_contract_share",
+                     "power_build_max_share_per_month", "order_cancellation_fee_share",
+                     "vendor_max_expansion_per_month", "default_recovery_share", "fleet_loan_to_value",
+                     "backlog_loan_to_value", "non_ai_margin"), SHARE),
+    "commitment_discount_max": (0.0, 0.99, False),
+    "demand_signal_smoothing": (0.0, 1.0, True),
+    "vendor_expansion_lead_months": (1, VENDOR_PIPELINE_MONTHS - 1, False),
+}
+
+
+def valid_range(name: str) -> tuple[float, float, bool]:
+    """(lowest, highest, lowest excluded) of a numeric parameter."""
+    return VALID_RANGES.get(name, ANY_NON_NEGATIVE)
+
+
 def check_overrides(overrides: dict) -> dict:
-    """Refuse unknown parameter names and values of the wrong kind, naming the field and the value."""
+    """Refuse unknown parameter names, values of the wrong kind, and numbers that are not finite or outside the
+    parameter's valid range, naming the field and the value."""
     kinds = {f.name: f.type for f in fields(Params)}
     checked = {}
     for name, value in overrides.items():
@@ -190,10 +224,20 @@ def check_overrides(overrides: dict) -> dict:
             value = float(value) if ok else value
         if not ok:
             raise ValueError(f"parameter {name!r} must be {kind}, got {value!r}")
-        if kind not in ("str", "bool") and value < 0:
-            raise ValueError(f"parameter {name!r} must not be negative, got {value!r}")
+        if kind in ("int", "float"):
+            check_range(name, value)
         checked[name] = value
     return checked
+
+
+def check_range(name: str, value) -> None:
+    if not math.isfinite(value):
+        raise ValueError(f"parameter {name!r} must be a finite number, got {value!r}")
+    low, high, low_excluded = valid_range(name)
+    if value < low or (low_excluded and value == low) or value > high:
+        bounds = f"{'above' if low_excluded else 'at least'} {low:g}" + (f" and at most {high:g}"
+                                                                          if math.isfinite(high) else "")
+        raise ValueError(f"parameter {name!r} must be {bounds}, got {value!r}")
 
 
 def param_sources() -> dict[str, str]:

@@ -12,7 +12,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .params import check_overrides
+from .params import Params, check_overrides
 from .units import month_to_index
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -28,7 +28,7 @@ def _check_month(value: str) -> str:
 
 
 class EventBase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     id: str = Field(min_length=1)
     date: str
     description: str = ""
@@ -167,12 +167,13 @@ class Scenario(BaseModel):
 
     `start` overrides numeric fields of named agents: `[start.labs.OpenAI] cash_usd_bn = 20`.
     """
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
     extends: str | None = None  # a library scenario whose parameters, start and events this one builds on
     steps: int = Field(default=72, ge=1)
-    parameters: dict[str, bool | int | float | str] = Field(default_factory=dict)
+    # non-finite numbers pass here so that check_overrides names them plainly
+    parameters: dict[str, bool | int | Annotated[float, Field(allow_inf_nan=True)] | str] = Field(default_factory=dict)
     start: dict[Literal["vendors", "providers", "labs", "regulators"], dict[str, dict[str, float]]] = Field(
         default_factory=dict)
     events: list[Event] = Field(default_factory=list)
@@ -191,6 +192,15 @@ class Scenario(BaseModel):
             if event.id in seen:
                 raise ValueError(f"event id {event.id!r} appears twice")
             seen.add(event.id)
+        return self
+
+    @model_validator(mode="after")
+    def _events_within_the_horizon(self):
+        start = self.parameters.get("start_month", Params.start_month)
+        for event in self.events:
+            if month_to_index(start, event.date) >= self.steps:
+                raise ValueError(f"event {event.id!r} is dated {event.date}, after the scenario's horizon "
+                                 f"({self.steps} months from {start})")
         return self
 
     def without(self, *event_ids: str) -> "Scenario":

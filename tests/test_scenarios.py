@@ -198,6 +198,16 @@ def broken_copy(tmp_path, old, new):
      r"field events\[\d+\] \(id 'openai-aws-2025-11'\).date: .*month 13.*\(value: '2025-13'\)"),
     ("review_scripted_contracts = false", "review_scripted_contracts = 3",
      r"field parameters: parameter 'review_scripted_contracts' must be bool, got 3"),
+    # issue #12: numbers that are not finite, values outside a parameter's range, events past the horizon
+    ("value_usd_bn = 38\n", "value_usd_bn = nan\n",
+     r"field events\[\d+\] \(id 'openai-aws-2025-11'\).value_usd_bn: .*finite.*\(value: nan\)"),
+    ("value_usd_bn = 38\n", "value_usd_bn = inf\n", r"value_usd_bn: .*finite.*\(value: inf\)"),
+    ('history_until = "2025-12"', 'history_until = "2025-12"\nlogit_temperature = 0',
+     r"field parameters: parameter 'logit_temperature' must be above 0, got 0.0"),
+    ('history_until = "2025-12"', 'history_until = "2025-12"\ndemand_noise_sd = nan',
+     r"parameter 'demand_noise_sd' must be a finite number, got nan"),
+    ('date = "2025-11"\ntype = "contract"\nseller = "AWS"', 'date = "2031-01"\ntype = "contract"\nseller = "AWS"',
+     r"event 'openai-aws-2025-11' is dated 2031-01, after the scenario's horizon \(72 months from 2025-01\)"),
 ])
 def test_a_malformed_scenario_file_is_refused_naming_file_field_and_value(tmp_path, old, new, message):
     if message is None:  # the outage type only exists in concentration-risk: test an unknown type there
@@ -208,6 +218,18 @@ def test_a_malformed_scenario_file_is_refused_naming_file_field_and_value(tmp_pa
         path = broken_copy(tmp_path, old, new)
     with pytest.raises(ScenarioError, match=message):
         load_scenario(path)
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("contract_months = 36.5", r"start.labs.OpenAI: field 'contract_months' has value 36.5, which is not a whole"),
+    ("cash_usd_bn = nan", r"start.labs.OpenAI.cash_usd_bn: .*finite"),
+    ("defaulted = 2", r"start.labs.OpenAI: field 'defaulted' has value 2.0 \(a yes/no field: 0 or 1\)"),
+])
+def test_a_start_override_must_be_a_finite_number_of_the_fields_kind(tmp_path, line, message):
+    path = tmp_path / "start.toml"
+    path.write_text(f'name = "start"\ndescription = "d"\nsteps = 3\n[start.labs.OpenAI]\n{line}\n')
+    with pytest.raises(ScenarioError, match=message):
+        ComputeMarket(scenario=str(path), rng=1)
 
 
 def test_unknown_agent_in_a_scenario_is_refused_when_the_model_is_built(tmp_path):

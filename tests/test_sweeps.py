@@ -93,14 +93,26 @@ def test_results_stream_to_a_parquet_dataset_with_a_manifest(tmp_path):
 
 
 def test_a_run_that_raises_is_recorded_and_the_others_complete(tmp_path):
-    config = load_sweep_config(write_config(tmp_path, GRID.replace("values = [0.5, 1.5]", "values = [1.0, -2.0]")))
+    """A value the sweep file cannot check (a month that does not exist, seen only when the model is built) fails
+    its runs; the others complete."""
+    grid = GRID.replace("[parameters.demand_growth_scale]\nvalues = [0.5, 1.5]",
+                        '[parameters.history_until]\nvalues = ["", "2025-13"]')
+    config = load_sweep_config(write_config(tmp_path, grid))
     summary = run_sweep(config, tmp_path / "out", executor="serial")
     assert (summary.done, summary.failed) == (4, 4)
     frame = results(tmp_path / "out")
     failed = frame[frame["status"] == "failed"]
-    assert (failed["param.demand_growth_scale"] == -2.0).all()
-    assert failed["error"].str.contains("demand_growth_scale").all()
+    assert (failed["param.history_until"] == "2025-13").all()
+    assert failed["error"].str.contains("history_until").all()
     assert frame.loc[frame["status"] == "ok", "market_hhi_2027"].notna().all()
+
+
+def test_a_value_outside_a_parameters_range_is_refused_before_any_run(tmp_path):
+    for bad, message in (("values = [1.0, -2.0]", "'demand_growth_scale' must be at least 0, got -2.0"),
+                         ("values = [1.0, nan]", "finite"), ("values = [1.0, inf]", "finite")):
+        with pytest.raises(SweepConfigError, match=message):
+            load_sweep_config(write_config(tmp_path, GRID.replace("values = [0.5, 1.5]", bad)))
+    assert not (tmp_path / "out").exists()
 
 
 def test_processes_give_the_same_results_as_serial(tmp_path):

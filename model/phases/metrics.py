@@ -151,7 +151,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
         "spot_price_usd_per_h100e_hour": float(f["spot_price"]),
         "utilisation": float(used.sum() / capacity_total) if capacity_total > 0 else 0.0,
         "idle_capacity_h100e": float(idle.sum()),
-        "idle_share": float(idle.sum() / p.capacity_h100e[sells].sum()) if sells.any() else 0.0,
+        "idle_share": float(idle.sum() / p.capacity_h100e[sells].sum()) if p.capacity_h100e[sells].sum() > 0 else 0.0,
         "capacity_h100e": float(capacity_total),
         "demand_h100e": float(labs.demand_h100e.sum()),
         "delivered_h100e": float(to_labs),

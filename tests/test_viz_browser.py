@@ -157,3 +157,28 @@ def test_an_invalid_seed_is_refused_with_a_message(browser_page):
     assert "Refused: rng" in message and "not-a-seed" in message
     assert "Traceback" not in page.inner_text("body")
     page.screenshot(path=str(ARTIFACTS / "page-invalid-seed.png"), full_page=True)
+
+
+def test_each_browser_session_has_its_own_model_and_a_reload_starts_afresh(browser_page, server):
+    """Issue #12: two visitors at once each step their own market; a reload starts the visitor's afresh."""
+    page, _ = browser_page
+    step = re.compile(r"^step$", re.I)
+    here = headline_date(page)
+    other = page.context.browser.new_context(viewport={"width": 1500, "height": 1100}).new_page()
+    other.goto(server)
+    other.wait_for_selector(".cm-date-value", timeout=90_000)
+    wait_for_date(other, "2024-12")
+    for month in ("2025-01", "2025-02"):
+        other.get_by_role("button", name=step).click()
+        wait_for_date(other, month)
+    page.wait_for_timeout(1000)
+    assert headline_date(page) == here  # the other visitor's steps did not move this one's market
+    page.get_by_role("button", name=step).click()
+    page.wait_for_function(f"() => document.querySelector('.cm-date-value').innerText.trim() !== '{here}'",
+                           timeout=60_000)
+    other.wait_for_timeout(1000)
+    assert headline_date(other) == "2025-02"
+    other.reload()
+    other.wait_for_selector(".cm-date-value", timeout=90_000)
+    wait_for_date(other, "2024-12")
+    other.context.close()

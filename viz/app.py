@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 import mesa.visualization.solara_viz as mesa_solara_viz
+import solara
 from mesa.visualization import Slider, SolaraViz
 
 from model import scenario_names
@@ -69,10 +70,16 @@ def grid_layout(num_components: int) -> list[dict]:
 mesa_solara_viz.make_initial_grid_layout = grid_layout
 
 
-def make_page(scenario: str = SCENARIO, seed: str = SEED):
-    model = InteractiveMarket(scenario_name=scenario, rng=seed)
+def make_page(scenario: str = SCENARIO, seed: str = SEED, model: InteractiveMarket | None = None):
+    """The page's SolaraViz element for `model` (a new one of `scenario` and `seed` if none is given)."""
+    model = InteractiveMarket(scenario_name=scenario, rng=seed) if model is None else model
     return SolaraViz(model, components=COMPONENTS, model_params=model_params(scenario, seed),
                      name="compute-market", play_interval=300)
 
 
-page = make_page()
+@solara.component
+def Page():
+    """What Solara serves: each browser session (each page load) builds its own model, so visitors never step
+    one another's market and a reload starts afresh; the model goes when its session closes."""
+    model = solara.use_memo(lambda: InteractiveMarket(scenario_name=SCENARIO, rng=SEED), [])
+    return make_page(SCENARIO, SEED, model)

@@ -22,7 +22,7 @@ $(STAMP): $(PY) pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/compute-market run --scenario baseline --steps $(STEPS) --seed $(SEED) --out $(OUT)
+	$(VENV)/bin/compute-market run --scenario baseline --steps $(STEPS) --seed $(SEED) --out $(OUT) --overwrite
 
 test: $(STAMP)
 	@scripts/ensure-chromium.sh

@@ -27,8 +27,11 @@ def run(
     seed: int = typer.Option(42, help="The run's seed: every random stream derives from it."),
     engine: str = typer.Option("vectorized", help="Step engine: 'vectorized' (fast) or 'agents' (reference)."),
     out: Path = typer.Option(Path("runs/latest"), help="Folder for timeseries/agents/contracts Parquet, GraphML and "
-                                                       "manifest.json (created; files in it are replaced)."),
+                                                       "manifest.json (created; an earlier run there is replaced "
+                                                       "only with --overwrite)."),
     without: list[str] = typer.Option([], help="Drop a scenario event by id (a counterfactual); repeatable."),
+    overwrite: bool = typer.Option(False, help="Replace an earlier run in --out (a folder with other files is "
+                                               "always refused)."),
 ) -> None:
     """Run a scenario, print its headline results, and write its records to --out."""
     from model.engines import ENGINES
@@ -41,13 +44,13 @@ def run(
     from model import load_scenario
 
     from .manifest import run_manifest
-    from .outputs import check_output_dir, write_run
+    from .outputs import RUN_FILES, check_output_dir, write_run
     from .run import run_scenario
     from .summary import print_summary
     spec = load_scenario(scenario)
     if without:
         spec = spec.without(*without)
-    check_output_dir(out)
+    check_output_dir(out, RUN_FILES, overwrite)
     result = run_scenario(spec, steps=steps, seed=seed, engine=engine)
     manifest = run_manifest(result.model, stepping_seconds=round(result.stepping_seconds, 6),
                             without=list(without))
@@ -205,6 +208,7 @@ def validate(
     engine: str = typer.Option("vectorized", help="Step engine: 'vectorized' or 'agents'."),
     out: Path = typer.Option(Path("runs/validation"), help="Folder for validation.md, validation.csv and "
                                                            "manifest.json."),
+    overwrite: bool = typer.Option(False, help="Replace an earlier validation in --out."),
 ) -> None:
     """Hold the model against 2025's real figures: real, model median and 5-95% band over seeds, error."""
     from model.engines import ENGINES
@@ -213,12 +217,12 @@ def validate(
     from model import load_scenario
 
     from .outputs import check_output_dir
-    from .validation import SCENARIOS, collect, parse_seeds, print_validation, write_validation
+    from .validation import FILES, SCENARIOS, collect, parse_seeds, print_validation, write_validation
     scenario = list(scenario) or list(SCENARIOS)
     seed_list = parse_seeds(seeds)
     for name in scenario:
         load_scenario(name)
-    check_output_dir(out)
+    check_output_dir(out, FILES, overwrite)
     table = collect(tuple(scenario), seed_list, engine,
                     progress=lambda name, seed: print(f"  ran {name} seed {seed}", file=sys.stderr))
     files = write_validation(table, out, seed_list, scenario, engine)

@@ -19,11 +19,23 @@ class OutputError(ValueError):
     """The output folder cannot be used; the message names it and why."""
 
 
-def check_output_dir(out: Path) -> Path:
-    """Refuse a folder that is a file or cannot be created or written, before any work is done."""
+def check_output_dir(out: Path, files: tuple[str, ...] = (), overwrite: bool = False) -> Path:
+    """Refuse a folder that is a file or cannot be created or written, before any work is done. Given the `files`
+    a command writes: a folder holding anything else is refused (it is not an earlier output of this command),
+    one holding an earlier output is replaced only with `overwrite`; leftovers of a killed write are cleared."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"output folder {out} exists and is not a folder")
+    if files and out.is_dir():
+        for leftover in out.glob(".staging-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        present = sorted(p.name for p in out.iterdir())
+        foreign = [name for name in present if name not in files]
+        if foreign:
+            raise OutputError(f"output folder {out} holds files this command did not write ({', '.join(foreign[:3])}"
+                              f"{', ...' if len(foreign) > 3 else ''}): choose an empty or new folder")
+        if present and not overwrite:
+            raise OutputError(f"output folder {out} holds an earlier output: add --overwrite to replace it")
     existing = out
     while not existing.exists():
         existing = existing.parent
@@ -39,7 +51,8 @@ def check_output_dir(out: Path) -> Path:
 
 def write_staged(out: Path, names: tuple[str, ...], write) -> list[Path]:
     """Create `out` if needed, let `write(staging)` write the files `names` into a temporary sibling, then move
-    them all into `out`; a failure leaves `out` as it was. Returns the paths in `out`."""
+    them all into `out`; a failure leaves `out` as it was. Returns the paths in `out`. (The command checked `out`
+    first, `check_output_dir(out, names, overwrite)`.)"""
     out = check_output_dir(Path(out))
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))

@@ -211,3 +211,23 @@ def test_help_scenarios_and_argument_errors_import_none_of_the_heavy_libraries(a
             "main()\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert "loaded: []" in done.stdout, (done.stdout[-300:], done.stderr[-300:])
+
+
+def test_out_onto_other_files_is_refused_and_onto_an_earlier_run_needs_overwrite(tmp_path):
+    """Issue #12: --out onto a folder with the user's own files is refused (they stay as they were); onto an
+    earlier run it needs --overwrite, and then the new run replaces it; a killed run's staging folder is cleared."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    result = cli("run", "--steps", "2", "--out", str(mine))
+    assert result.returncode == 2 and "holds files this command did not write (notes.txt)" in result.stderr
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"] and len(result.stderr.strip().splitlines()) == 1
+    out = tmp_path / "run"
+    assert cli("run", "--steps", "2", "--seed", "1", "--out", str(out)).returncode == 0
+    (out / ".staging-killed").mkdir()
+    again = cli("run", "--steps", "2", "--seed", "2", "--out", str(out))
+    assert again.returncode == 2 and "holds an earlier output: add --overwrite" in again.stderr
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 1
+    assert cli("run", "--steps", "2", "--seed", "2", "--out", str(out), "--overwrite").returncode == 0
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2
+    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)

@@ -30,6 +30,8 @@ class PanelBuffer:
         """One row per agent per recorded month, columns and types as `schema.panel_dtypes()` declares them; a
         column of another kind is null in a row."""
         dtypes = schema.panel_dtypes()
+        if not self._blocks:
+            return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in dtypes.items()})
         sizes = [len(names) for _, _, _, names, _ in self._blocks]
         data = {"month_index": np.repeat([b[0] for b in self._blocks], sizes).astype(np.int64),
                 "date": np.repeat(np.array([b[1] for b in self._blocks], dtype=object), sizes),
@@ -41,25 +43,19 @@ class PanelBuffer:
         return pd.DataFrame(data, columns=list(dtypes)).astype(dtypes)  # pandas would infer strings as 'str'
 
 
-def _column(name: str, dtype: str, blocks, sizes) -> pd.api.extensions.ExtensionArray | np.ndarray:
+def _column(name: str, dtype: str, blocks, sizes):
     """One panel column over every block, null where a block's kind does not have it."""
     has = [name in block[4] for block in blocks]
-    if dtype == "float64":
-        return np.concatenate([np.asarray(b[4][name], dtype=float) if h else np.full(n, np.nan)
-                               for b, h, n in zip(blocks, has, sizes)]) if blocks else np.zeros(0)
-    if dtype == "object":
-        return np.concatenate([np.asarray(b[4][name], dtype=object) if h else np.full(n, np.nan, dtype=object)
-                               for b, h, n in zip(blocks, has, sizes)]) if blocks else np.zeros(0, dtype=object)
+    if dtype in ("float64", "object"):
+        numpy_type = float if dtype == "float64" else object
+        return np.concatenate([np.asarray(b[4][name], dtype=numpy_type) if h else np.full(n, np.nan, dtype=numpy_type)
+                               for b, h, n in zip(blocks, has, sizes)])
     numpy_type = bool if dtype == "boolean" else np.int64
     values = np.concatenate([np.asarray(b[4][name]).astype(numpy_type) if h else np.zeros(n, dtype=numpy_type)
-                             for b, h, n in zip(blocks, has, sizes)]) if blocks else np.zeros(0, dtype=numpy_type)
-    missing = np.concatenate([np.full(n, not h) for h, n in zip(has, sizes)]) if blocks else np.zeros(0, dtype=bool)
-    return pd.array(values, dtype=dtype) if not missing.any() else _masked(values, missing, dtype)
-
-
-def _masked(values: np.ndarray, missing: np.ndarray, dtype: str):
-    cls = pd.arrays.BooleanArray if dtype == "boolean" else pd.arrays.IntegerArray
-    return cls(values, missing)
+                             for b, h, n in zip(blocks, has, sizes)])
+    missing = np.concatenate([np.full(n, not h) for h, n in zip(has, sizes)])
+    masked = pd.arrays.BooleanArray if dtype == "boolean" else pd.arrays.IntegerArray
+    return masked(values, missing)
 
 
 class SupplyBuffer:

@@ -27,7 +27,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model import Params, ScenarioError, load_scenario
+from model import Params, ScenarioError, load_scenario, scenario_names
 from model.params import check_overrides, check_range
 from model.scenario import describe
 
@@ -105,6 +105,13 @@ def load_sweep_config(path: str | Path) -> SweepConfig:
         config = SweepConfig.model_validate(raw)
     except ValidationError as error:
         raise SweepConfigError(f"{path}: {describe(error, raw)}") from None
+    if config.scenario not in scenario_names():  # a file beside (or below) the sweep file, and nowhere else
+        folder = path.parent.resolve()
+        candidate = (folder / config.scenario).resolve()
+        if folder not in candidate.parents or not candidate.is_file():
+            raise SweepConfigError(f"{path}: field scenario: {config.scenario!r} is neither a library scenario nor "
+                                   f"a file in {folder}")
+        config = config.model_copy(update={"scenario": str(candidate)})
     try:
         load_scenario(config.scenario)
     except ScenarioError as error:

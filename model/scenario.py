@@ -240,6 +240,19 @@ def scenario_path(name_or_path) -> Path:
     return path
 
 
+def extended_path(base_name: str, path: Path) -> Path:
+    """The file a scenario's `extends` names: a library scenario, or a file in the folder of the scenario that
+    names it (or below it); anything else on disk is refused."""
+    if base_name in scenario_names():
+        return SCENARIO_DIR / f"{base_name}.toml"
+    folder = path.parent.resolve()
+    candidate = (folder / base_name).resolve()
+    if folder not in candidate.parents or not candidate.is_file():
+        raise ScenarioError(f"{path}: field extends: {base_name!r} is neither a library scenario nor a file in "
+                            f"{folder}")
+    return candidate
+
+
 def read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     """The TOML of `path`, merged onto the scenario it `extends` (parameters and start tables merged,
     events appended after the base's)."""
@@ -255,7 +268,7 @@ def read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         return raw
     if not isinstance(base_name, str):
         raise ScenarioError(f"{path}: field extends: must be a scenario name (value: {base_name!r})")
-    base_path = scenario_path(base_name)
+    base_path = extended_path(base_name, Path(path))
     if base_path.resolve() in seen or base_path.resolve() == Path(path).resolve():
         raise ScenarioError(f"{path}: field extends: {base_name!r} extends itself")
     base = read_raw(base_path, (*seen, Path(path).resolve()))

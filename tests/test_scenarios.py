@@ -257,6 +257,17 @@ def test_extends_merges_the_base_scenario(tmp_path):
     assert load_scenario(tmp_path / "child.toml").start["labs"]["OpenAI"]["revenue_growth_per_month"] == 0.06
 
 
+def test_extends_reaches_only_the_library_and_the_files_own_folder(tmp_path):
+    """Issue #12: `extends` names a library scenario or a file beside (or below) the one that names it."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (tmp_path / "outside.toml").write_text('name = "o"\ndescription = "o"\n')
+    for reach in ("../outside.toml", str(tmp_path / "outside.toml"), "/etc/passwd", "nowhere.toml"):
+        (folder / "child.toml").write_text(f'name = "c"\ndescription = "c"\nextends = "{reach}"\n')
+        with pytest.raises(ScenarioError, match=r"field extends: .* is neither a library scenario nor a file in"):
+            load_scenario(folder / "child.toml")
+
+
 def test_start_overrides_set_named_agents_values(tmp_path):
     (tmp_path / "s.toml").write_text('name = "s"\ndescription = "s"\n[start.labs.OpenAI]\n'
                                      'revenue_growth_per_month = 0.06\n')

@@ -68,7 +68,9 @@ def test_designs_cover_their_space(tmp_path):
     (("seeds = [1, 2]", "seeds = []"), "field seeds"),
     (('design = "grid"', 'design = "cube"'), "field design"),
     (("values = [0.5, 2.0]", "low = 2.0\nhigh = 1.0"), "high \\(1.0\\) is below low \\(2.0\\)"),
-    (('name = "grid"', 'name = "grid"\nscenario = "atlantis"'), "unknown scenario 'atlantis'"),
+    (('name = "grid"', 'name = "grid"\nscenario = "atlantis"'),
+     "field scenario: 'atlantis' is neither a library scenario nor a file in"),
+    (('name = "grid"', 'name = "grid"\nscenario = "../../etc/passwd"'), "is neither a library scenario nor a file"),
 ])
 def test_a_bad_sweep_file_is_refused_naming_file_and_field(tmp_path, change, message):
     path = write_config(tmp_path, GRID.replace(*change))
@@ -245,3 +247,9 @@ def test_each_experiment_writes_its_figures_and_report(tmp_path, name):
     assert f"compute-market experiment {name}" in text and "seeds**: 3" in text and "git commit" in text
     for figure in figures:
         assert f"]({figure.name})" in text
+
+
+def test_a_sweeps_scenario_may_be_a_file_beside_the_sweep_file(tmp_path):
+    (tmp_path / "mine.toml").write_text('name = "mine"\ndescription = "m"\nsteps = 6\n')
+    config = load_sweep_config(write_config(tmp_path, GRID.replace('name = "grid"', 'name = "grid"\nscenario = "mine.toml"')))
+    assert config.scenario == str((tmp_path / "mine.toml").resolve())

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import tomllib
 from dataclasses import fields
 from pathlib import Path
@@ -51,6 +52,10 @@ class Range(BaseModel):
         if self.low is not None and self.high is not None and self.high < self.low:
             raise ValueError(f"high ({self.high}) is below low ({self.low})")
         return self
+
+
+MAX_RUNS = 1_000_000  # a sweep's runs (design points x seeds); each writes a results row
+MAX_SEED = 2**63 - 1
 
 
 class SweepConfig(BaseModel):
@@ -86,7 +91,21 @@ class SweepConfig(BaseModel):
                 raise ValueError(f"parameter {name!r}: a {self.design} design needs low and high")
         if len(set(self.seeds)) != len(self.seeds) or min(self.seeds) < 0:
             raise ValueError("seeds must be distinct and not negative")
+        for seed in (*self.seeds, self.design_seed):
+            if seed > MAX_SEED:
+                raise ValueError(f"a seed must be at most 2^63 - 1, got {seed}")
+        runs = self.design_size() * len(self.seeds)
+        if runs > MAX_RUNS:
+            raise ValueError(f"the design has {runs:,} runs ({self.design_size():,} points x {len(self.seeds)} seeds), "
+                             f"more than the {MAX_RUNS:,} a sweep may hold")
         return self
+
+    def design_size(self) -> int:
+        """Points in the design, counted before anything is allocated: the grid's product of value counts, the
+        Latin hypercube's samples, or Saltelli's samples x (parameters + 2) for first-order Sobol indices."""
+        if self.design == "grid":
+            return math.prod(len(spec.values or []) for spec in self.parameters.values())
+        return self.samples * (len(self.parameters) + 2) if self.design == "sobol" else self.samples
 
     def fingerprint(self) -> str:
         """A hash of everything that decides the run list (a resumed sweep must match it)."""

@@ -253,3 +253,23 @@ def test_a_sweeps_scenario_may_be_a_file_beside_the_sweep_file(tmp_path):
     (tmp_path / "mine.toml").write_text('name = "mine"\ndescription = "m"\nsteps = 6\n')
     config = load_sweep_config(write_config(tmp_path, GRID.replace('name = "grid"', 'name = "grid"\nscenario = "mine.toml"')))
     assert config.scenario == str((tmp_path / "mine.toml").resolve())
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    # a 10^9-point design is counted, not allocated: 1,000 values of each of three parameters (grid) ...
+    ("grid", r"the design has 2,000,000,000 runs \(1,000,000,000 points x 2 seeds\), more than the 1,000,000"),
+    # ... or 10^9 Sobol samples over two parameters: 10^9 x (2 + 2) points
+    ("sobol", r"the design has 8,000,000,000 runs \(4,000,000,000 points x 2 seeds\)"),
+    ("seed", r"a seed must be at most 2\^63 - 1, got 18446744073709551616"),
+])
+def test_a_design_too_large_or_a_seed_beyond_64_bits_is_refused_before_anything_is_allocated(tmp_path, edit, message):
+    values = "values = [" + ", ".join(f"{0.001 * i:.3f}" for i in range(1000)) + "]"
+    text = {"grid": GRID.replace("values = [0.5, 2.0]", values).replace("values = [0.5, 1.5]", values)
+                        + f"[parameters.reserve_margin]\n{values}\n",
+            "sobol": GRID.replace('design = "grid"', 'design = "sobol"\nsamples = 1000000000')
+                         .replace("values = [0.5, 2.0]", "low = 0.5\nhigh = 2.0")
+                         .replace("values = [0.5, 1.5]", "low = 0.5\nhigh = 1.5"),
+            "seed": GRID.replace("seeds = [1, 2]", "seeds = [1, 18446744073709551616]")}[edit]
+    text = text.replace("[fixed]\nn_small_labs = 15\n", "") + "[fixed]\nn_small_labs = 15\n" if edit == "grid" else text
+    with pytest.raises(SweepConfigError, match=message):
+        load_sweep_config(write_config(tmp_path, text))

@@ -273,3 +273,15 @@ def test_a_design_too_large_or_a_seed_beyond_64_bits_is_refused_before_anything_
     text = text.replace("[fixed]\nn_small_labs = 15\n", "") + "[fixed]\nn_small_labs = 15\n" if edit == "grid" else text
     with pytest.raises(SweepConfigError, match=message):
         load_sweep_config(write_config(tmp_path, text))
+
+
+def test_an_unreachable_dask_scheduler_is_one_line_within_seconds_and_nothing_is_written(tmp_path):
+    port = free_port()  # nothing listens there
+    config = write_config(tmp_path, GRID)
+    out = tmp_path / "out"
+    done = subprocess.run([sys.executable, "-m", "experiments.cli", "sweep", str(config), "--executor", "dask",
+                           "--scheduler", f"tcp://127.0.0.1:{port}", "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr[-500:]
+    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}: no answer within 5 s" in done.stderr
+    assert not out.exists()

@@ -7,6 +7,13 @@ and written by the sweep in this process, so a rerun task is still stored once.
 from __future__ import annotations
 
 
+CONNECT_TIMEOUT_S = 5  # how long to wait for a running scheduler to answer before saying it cannot be reached
+
+
+class SchedulerUnreachable(ValueError):
+    """The Dask scheduler given did not answer (an input error: one line, non-zero exit, nothing written)."""
+
+
 class DaskExecutor:
     name = "dask"
 
@@ -20,7 +27,11 @@ class DaskExecutor:
         from distributed import Client, LocalCluster
 
         if self.scheduler:
-            self._client = Client(self.scheduler, timeout="30s")
+            try:
+                self._client = Client(self.scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+            except (OSError, TimeoutError) as error:
+                raise SchedulerUnreachable(f"cannot reach the Dask scheduler at {self.scheduler}: no answer within "
+                                           f"{CONNECT_TIMEOUT_S} s ({type(error).__name__})") from None
         else:
             self._cluster = LocalCluster(n_workers=self.workers or 2, threads_per_worker=1, processes=True,
                                          dashboard_address=None, host="127.0.0.1")

@@ -6,7 +6,6 @@ and written by the sweep in this process, so a rerun task is still stored once.
 
 from __future__ import annotations
 
-
 CONNECT_TIMEOUT_S = 5  # how long to wait for a running scheduler to answer before saying it cannot be reached
 
 

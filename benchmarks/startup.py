@@ -28,7 +28,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cases = [("compute-market --help", ["--help"], 0.3), ("compute-market scenarios", ["scenarios"], None),
                  ("compute-market run --engine x (refused)", ["run", "--engine", "x"], None),
-                 ("compute-market run (baseline, 72 months)", ["run", "--out", str(Path(tmp) / "run")], 1.0)]
+                 ("compute-market run (baseline, 72 months)",
+                  ["run", "--out", str(Path(tmp) / "run"), "--overwrite"], 1.0)]
         print(f"{'command':<45} {'median s':>9} {'goal s':>7}")
         for label, args, goal in cases:
             print(f"{label:<45} {wall_seconds(args):>9.2f} {'' if goal is None else goal:>7}")

@@ -171,3 +171,16 @@ def test_agents_page_shows_this_months_providers_vendors_and_labs():
     nvidia = next(item for item in rc.find(v.DataTable).widgets[1].items if item["name"] == "NVIDIA")
     now = float(model.state.vendors.backlog_h100e[model.state.vendors.name.index("NVIDIA")])
     assert nvidia["backlog_h100e"] == round(now) and now != pytest.approx(6 * 450_000)
+
+
+@pytest.mark.parametrize("hostile", ["/etc/passwd", "../tests/test_cli.py", "tests/scenarios/every-branch.toml",
+                                     "model/data/labs.csv", "x" * 10_000])
+def test_the_page_loads_only_library_scenarios_never_a_path_from_the_browser(hostile):
+    """Issue #12: whatever a browser sends as the scenario, the server reads no file outside the library (or the
+    scenario it was started with): the input is refused by name, the message quotes at most 60 characters of it,
+    shows nothing read from disk, and the model falls back to the default."""
+    model = InteractiveMarket(scenario_name=hostile, rng="1")
+    assert model.spec.name == "baseline"
+    (problem,) = model.input_problems
+    assert problem.startswith("scenario: unknown scenario") and len(problem) < 120
+    assert "root:" not in problem and "OpenAI" not in problem and "def " not in problem

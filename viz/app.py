@@ -15,7 +15,6 @@ import mesa.visualization.solara_viz as mesa_solara_viz
 import solara
 from mesa.visualization import Slider, SolaraViz
 
-from model import scenario_names
 from viz.components import (
     AgentTables,
     ContractTable,
@@ -28,7 +27,7 @@ from viz.components import (
     ShockControls,
     SupplierMix,
 )
-from viz.interactive import InteractiveMarket
+from viz.interactive import InteractiveMarket, allowed_scenarios
 
 SCENARIO = os.environ.get("COMPUTE_MARKET_SCENARIO", "baseline")
 SEED = os.environ.get("COMPUTE_MARKET_SEED", "42")
@@ -37,7 +36,7 @@ SEED = os.environ.get("COMPUTE_MARKET_SEED", "42")
 def model_params(scenario: str = SCENARIO, seed: str = SEED) -> dict:
     """The inputs in the sidebar; they apply on Reset."""
     return {
-        "scenario_name": {"type": "Select", "value": scenario, "values": scenario_names(), "label": "Scenario"},
+        "scenario_name": {"type": "Select", "value": scenario, "values": allowed_scenarios(), "label": "Scenario"},
         "rng": {"type": "InputText", "value": str(seed), "label": "Seed"},
         "diversification_aversion_scale": Slider("Labs' diversification aversion (x)", 1.0, 0.0, 4.0, 0.1),
         "demand_growth_scale": Slider("Demand growth (x calibrated)", 1.0, 0.0, 3.0, 0.1),

@@ -3,10 +3,19 @@ with a message on the page (the previous default is kept) instead of a stack tra
 
 from __future__ import annotations
 
-from model import ComputeMarket, Params, ScenarioError, load_scenario
+import os
+
+from model import ComputeMarket, Params, ScenarioError, load_scenario, scenario_names
 from model.market import resolve_seed
 
 DEFAULT_INPUTS = {"scenario": "baseline", "rng": 42}
+
+
+def allowed_scenarios() -> list[str]:
+    """What the page may load: the library's names, and the scenario the server was started with
+    (`compute-market app --scenario PATH`)."""
+    started_with = os.environ.get("COMPUTE_MARKET_SCENARIO")
+    return scenario_names() + ([started_with] if started_with else [])
 
 
 def check_inputs(inputs: dict) -> tuple[dict, list[str]]:
@@ -19,11 +28,13 @@ def check_inputs(inputs: dict) -> tuple[dict, list[str]]:
                 if isinstance(value, str) and not value.strip().isdigit():
                     raise ValueError(f"seed must be a whole number of 0 or more, got {value!r}")
             elif name == "scenario":
+                if value not in allowed_scenarios():  # never a path sent by a browser
+                    raise ValueError(f"unknown scenario {str(value)[:60]!r} (choose one from the list)")
                 load_scenario(value)
             else:
                 Params().replace(**{name: value})
         except (ValueError, ScenarioError) as problem:
-            problems.append(f"{name}: {problem}")
+            problems.append(f"{name}: {str(problem)[:300]}")  # bounded: the value came from a browser
             continue
         accepted[name] = value.strip() if name == "rng" and isinstance(value, str) else value
     return accepted, problems

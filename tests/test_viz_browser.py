@@ -182,3 +182,21 @@ def test_each_browser_session_has_its_own_model_and_a_reload_starts_afresh(brows
     other.wait_for_selector(".cm-date-value", timeout=90_000)
     wait_for_date(other, "2024-12")
     other.context.close()
+
+
+def test_no_request_can_delete_or_replace_the_offline_page_assets(server):
+    """Issue #12: Solara's CDN proxy deleted a cached package folder a GET named (and fetched what was missing
+    from the internet); the page serves its cache read-only: such a GET gets a 404 and the assets stay."""
+    from viz.offline_assets import cache_dir, wanted_packages
+
+    spec = next(s for s in wanted_packages() if "solara-vuetify-app" in s)
+    folder = cache_dir() / spec
+    files_before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    for path in (spec, f"{spec}/", f"{spec}/no-such-file.js", "left-pad@1.3.0/index.js", "../../../etc/passwd"):
+        try:
+            status = urllib.request.urlopen(f"{server}_solara/cdn/{path}", timeout=10).status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        assert status in (404, 400), (path, status)
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == files_before
+    assert urllib.request.urlopen(f"{server}_solara/cdn/{spec}/package.json", timeout=10).status == 200

@@ -28,6 +28,7 @@ from viz.components import (
     SupplierMix,
 )
 from viz.interactive import InteractiveMarket, allowed_scenarios
+from viz.offline_assets import serve_read_only
 
 SCENARIO = os.environ.get("COMPUTE_MARKET_SCENARIO", "baseline")
 SEED = os.environ.get("COMPUTE_MARKET_SEED", "42")
@@ -67,6 +68,7 @@ def grid_layout(num_components: int) -> list[dict]:
 
 
 mesa_solara_viz.make_initial_grid_layout = grid_layout
+serve_read_only()  # no request may delete or replace the offline page assets
 
 
 def make_page(scenario: str = SCENARIO, seed: str = SEED, model: InteractiveMarket | None = None):

@@ -63,6 +63,30 @@ def missing_packages() -> list[str]:
     return [spec for spec in wanted_packages() if not (cache / spec / "package.json").exists()]
 
 
+def read_only_path(base_cache_dir, path: str) -> Path:
+    """The cached file behind `/_solara/cdn/<path>`, or FileNotFoundError: never a fetch, never a change.
+
+    Solara's own lookup (`solara.server.cdn_helper.get_path`) deletes a cached *folder* that a request names, so one
+    unauthenticated GET of `/_solara/cdn/<package>@<version>` removed that package's offline assets for every
+    visitor, and it fetches missing files from a public CDN; the served page uses this instead (`serve_read_only`).
+    """
+    from solara.server.utils import path_is_child_of
+
+    parts = path.replace("\\", "/").split("/")
+    store_path = Path(path) / "__main.js" if len(parts) == 1 else Path(path)
+    cached = Path(base_cache_dir) / store_path
+    if not path_is_child_of(cached, Path(base_cache_dir)) or not cached.is_file():
+        raise FileNotFoundError(path)
+    return cached
+
+
+def serve_read_only() -> None:
+    """Make the running Solara server serve its CDN cache read-only (`read_only_path`)."""
+    import solara.server.starlette
+
+    solara.server.starlette.get_path = read_only_path
+
+
 def main() -> None:
     cache = cache_dir()
     missing = missing_packages()

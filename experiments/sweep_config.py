@@ -108,8 +108,12 @@ class SweepConfig(BaseModel):
         return self.samples * (len(self.parameters) + 2) if self.design == "sobol" else self.samples
 
     def fingerprint(self) -> str:
-        """A hash of everything that decides the run list (a resumed sweep must match it)."""
-        return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()[:16]
+        """A hash of everything that decides the runs: the sweep file's settings and the scenario's content (its
+        events, parameters and start, with what it extends), so a resumed sweep refuses a file or scenario edited
+        since it started."""
+        scenario = load_scenario(self.scenario).model_dump(exclude={"source"})
+        text = json.dumps({"sweep": self.model_dump(), "scenario": scenario}, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def load_sweep_config(path: str | Path) -> SweepConfig:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from experiments.outputs import OutputError
 from experiments.scripted import EXPERIMENTS
 from experiments.sensitivity import run_sensitivity
 from experiments.sweep import run_sweep
@@ -285,3 +286,16 @@ def test_an_unreachable_dask_scheduler_is_one_line_within_seconds_and_nothing_is
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr[-500:]
     assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}: no answer within 5 s" in done.stderr
     assert not out.exists()
+
+
+def test_resume_refuses_a_sweep_whose_scenario_changed_since_it_started(tmp_path):
+    """Issue #12: the fingerprint covers the scenario's content, so an edited scenario file cannot be resumed into
+    results made with the old one."""
+    scenario = tmp_path / "mine.toml"
+    scenario.write_text('name = "mine"\ndescription = "m"\nsteps = 4\n')
+    text = GRID.replace('name = "grid"', 'name = "grid"\nscenario = "mine.toml"').replace("steps = 10", "steps = 4")
+    config = load_sweep_config(write_config(tmp_path, text))
+    run_sweep(config, tmp_path / "out", executor="serial")
+    scenario.write_text('name = "mine"\ndescription = "m"\nsteps = 4\n[parameters]\nreserve_margin = 0.3\n')
+    with pytest.raises(OutputError, match="holds a different sweep"):
+        run_sweep(load_sweep_config(write_config(tmp_path, text)), tmp_path / "out", executor="serial", resume=True)

@@ -78,14 +78,14 @@ CLOUD_KINDS = (PROVIDER_KINDS.index("hyperscaler"), PROVIDER_KINDS.index("neoclo
 
 
 def largest_supplier(state: MarketState, ctx: StepContext, lab) -> int:
-    """The cloud (hyperscaler or neocloud, not its own fleet) that delivered `lab` most last month, or -1; ties
-    go to the lower row."""
+    """The cloud (hyperscaler or neocloud, not its own fleet, not failed since) that delivered `lab` most last
+    month, or -1; ties go to the lower row."""
     c, providers = state.contracts, ctx.agents["provider"]
     delivered = defaultdict(float)
     for i in range(c.n):
         seller = providers[c.seller[i]]
         if (c.buyer_lab[i] == lab.row and c.this_month_h100e[i] > 0 and seller.kind in CLOUD_KINDS
-                and not is_captive(state, seller.row, lab.row)):
+                and not seller.defaulted and not is_captive(state, seller.row, lab.row)):
             delivered[seller.row] += c.this_month_h100e[i]
     best, most = -1, 0.0
     for row in sorted(delivered):

@@ -38,15 +38,15 @@ def demand(state: MarketState, ctx: StepContext) -> None:
 
 
 def largest_suppliers(state: MarketState, labs: np.ndarray) -> np.ndarray:
-    """For the labs `labs`, the cloud (hyperscaler or neocloud, not its own fleet) that delivered each most last
-    month, or -1; ties go to the lower row."""
+    """For the labs `labs`, the cloud (hyperscaler or neocloud, not its own fleet, not failed since) that delivered
+    each most last month, or -1; ties go to the lower row."""
     c, p, n_labs = state.contracts, state.providers, len(state.labs)
     asking = np.zeros(n_labs + 1, dtype=bool)
     asking[labs + 1] = True
     rows = np.flatnonzero(asking[c.buyer_lab + 1] & (c.this_month_h100e > 0))  # a provider buyer (-1) is no lab
     kind = p.kind[c.seller[rows]]
     cloud = (kind == PROVIDER_KINDS.index("hyperscaler")) | (kind == PROVIDER_KINDS.index("neocloud"))
-    rows = rows[cloud & ~is_captive(state, c.seller[rows], c.buyer_lab[rows])]
+    rows = rows[cloud & ~p.defaulted[c.seller[rows]] & ~is_captive(state, c.seller[rows], c.buyer_lab[rows])]
     supplier = np.full(n_labs, -1, dtype=np.int64)
     if rows.size == 0:
         return supplier[labs]

@@ -246,6 +246,8 @@ def main() -> None:
         fail(str(problem))
     except PermissionError as problem:
         fail(f"cannot write: {problem}")
+    except OSError as problem:  # a path that is a folder, a full disk...: one line, never a traceback
+        fail(f"{problem.filename or 'a file'}: {problem.strerror or problem}")
     except TyperException as problem:
         fail(problem.format_message())
     except Exit as done:

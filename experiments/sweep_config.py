@@ -122,6 +122,10 @@ def load_sweep_config(path: str | Path) -> SweepConfig:
         raw = tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise SweepConfigError(f"sweep file {path} does not exist") from None
+    except IsADirectoryError:
+        raise SweepConfigError(f"sweep file {path} is a folder, not a TOML file") from None
+    except OSError as error:
+        raise SweepConfigError(f"sweep file {path} cannot be read ({error.strerror})") from None
     except tomllib.TOMLDecodeError as error:
         raise SweepConfigError(f"{path}: not valid TOML: {error}") from None
     try:

@@ -261,6 +261,10 @@ def read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
             raw = tomllib.load(handle)
     except FileNotFoundError:
         raise ScenarioError(f"scenario file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ScenarioError(f"scenario file {path} is a folder, not a TOML file") from None
+    except OSError as error:
+        raise ScenarioError(f"scenario file {path} cannot be read ({error.strerror})") from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{path}: not valid TOML: {error}") from None
     base_name = raw.get("extends")

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from model import kernels
+from model import kernels, schema
 from model.records import ACTIVE, BLOCKED, UNDER_REVIEW
 from model.state import PROVIDER_KINDS, VENDOR_KINDS
 from model.units import index_to_month
@@ -160,24 +160,11 @@ def compute(state, ctx):
         "delivered_h100e": delivered_to_labs,
         "unmet_demand_h100e": unmet,
         "backlog_usd_bn": sum(backlog),
-        "capex_usd_bn": sum(p.capex_spend_usd_bn for p in providers),
-        "chip_capex_usd_bn": sum(p.chip_capex_usd_bn for p in providers),
-        "power_capex_usd_bn": sum(p.power_capex_usd_bn for p in providers),
-        "power_gw": sum(p.power_gw for p in providers),
+        **{name: sum(getattr(agent, column) for agent in ctx.agents[kind])
+           for name, (kind, column) in schema.TOTALS.items()},
         "power_under_construction_gw": sum(float(state.providers.power_pipeline_gw[p.row].sum()) for p in providers),
-        "chips_waiting_for_power_h100e": sum(p.waiting_power_h100e for p in providers),
-        "provider_debt_usd_bn": sum(p.debt_usd_bn for p in providers),
         "providers_defaulted": sum(1 for p in providers if p.defaulted),
-        "lender_loss_usd_bn": sum(p.lender_loss_usd_bn for p in providers),
-        "vendor_inventory_h100e": sum(v.inventory_h100e for v in vendors),
-        "vendor_lost_orders_usd_bn": sum(v.lost_orders_usd_bn for v in vendors),
-        "lab_funding_raised_usd_bn": sum(lab.funding_raised_usd_bn for lab in labs),
-        "provider_profit_usd_bn": sum(p.profit_usd_bn for p in providers),
-        "vendor_revenue_usd_bn": sum(v.revenue_usd_bn for v in vendors),
-        "vendor_backlog_h100e": sum(v.backlog_h100e for v in vendors),
         "breaches": int(state.breaches),
-        "stranded_usd_bn": sum(p.stranded_usd_bn for p in providers),
-        "unpaid_usd_bn": sum(lab.unpaid_usd_bn for lab in labs),
         "contracts_active": sum(1 for i in range(c.n) if c.status[i] == ACTIVE),
         "contracts_signed": sum(1 for i in range(c.n) if c.active_step[i] == month) if started else 0,
         "contracts_under_review": sum(1 for i in range(c.n) if c.status[i] == UNDER_REVIEW),

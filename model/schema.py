@@ -306,6 +306,19 @@ EQUITY = Table("equity", "equity", meaning="Equity stakes: investor node -> inve
 RECORD_TABLES = (CONTRACT, ORDER, EQUITY)
 
 
+# Market-level metrics that are one column of one agent kind summed over its agents: declared once, computed by each
+# engine's metrics phase its own way (model/phases/metrics.py, agents/metrics.py).
+TOTALS = {
+    "capex_usd_bn": ("provider", "capex_spend_usd_bn"), "chip_capex_usd_bn": ("provider", "chip_capex_usd_bn"),
+    "power_capex_usd_bn": ("provider", "power_capex_usd_bn"), "power_gw": ("provider", "power_gw"),
+    "chips_waiting_for_power_h100e": ("provider", "waiting_power_h100e"),
+    "provider_debt_usd_bn": ("provider", "debt_usd_bn"), "lender_loss_usd_bn": ("provider", "lender_loss_usd_bn"),
+    "provider_profit_usd_bn": ("provider", "profit_usd_bn"), "stranded_usd_bn": ("provider", "stranded_usd_bn"),
+    "vendor_inventory_h100e": ("vendor", "inventory_h100e"), "vendor_lost_orders_usd_bn": ("vendor", "lost_orders_usd_bn"),
+    "vendor_revenue_usd_bn": ("vendor", "revenue_usd_bn"), "vendor_backlog_h100e": ("vendor", "backlog_h100e"),
+    "lab_funding_raised_usd_bn": ("lab", "funding_raised_usd_bn"), "unpaid_usd_bn": ("lab", "unpaid_usd_bn"),
+}
+
 PANDAS_DTYPES = {"float": "float64", "int": "Int64", "bool": "boolean", "code": "Int64", "str": "object"}
 
 

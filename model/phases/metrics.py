@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import kernels
+from .. import kernels, schema
 from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import idle_h100e, sum_by
@@ -104,6 +104,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     backlog = sum_by(c.seller, weights=remaining, minlength=n_p)
 
     shipped = v.shipped_h100e if state.month >= 0 else v.production_h100e_per_month
+    kinds = {"provider": p, "vendor": v, "lab": labs}
     merchant = v.kind == VENDOR_KINDS.index("merchant")
     # leased capacity is used at its owner, not counted twice; a provider that failed this month has no capacity left
     used = np.where(p.defaulted, 0.0, through - p.leased_in_h100e)
@@ -158,24 +159,10 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
         "unmet_demand_h100e": float(np.maximum(labs.demand_h100e - f["delivered_to_labs"] - f["spot_bought"],
                                                0.0).sum()),
         "backlog_usd_bn": float(backlog.sum()),
-        "capex_usd_bn": float(p.capex_spend_usd_bn.sum()),
-        "chip_capex_usd_bn": float(p.chip_capex_usd_bn.sum()),
-        "power_capex_usd_bn": float(p.power_capex_usd_bn.sum()),
-        "power_gw": float(p.power_gw.sum()),
+        **{name: float(getattr(kinds[kind], column).sum()) for name, (kind, column) in schema.TOTALS.items()},
         "power_under_construction_gw": float(p.power_pipeline_gw.sum()),
-        "chips_waiting_for_power_h100e": float(p.waiting_power_h100e.sum()),
-        "provider_debt_usd_bn": float(p.debt_usd_bn.sum()),
         "providers_defaulted": int(np.count_nonzero(p.defaulted)),
-        "lender_loss_usd_bn": float(p.lender_loss_usd_bn.sum()),
-        "vendor_inventory_h100e": float(v.inventory_h100e.sum()),
-        "vendor_lost_orders_usd_bn": float(v.lost_orders_usd_bn.sum()),
-        "lab_funding_raised_usd_bn": float(labs.funding_raised_usd_bn.sum()),
-        "provider_profit_usd_bn": float(p.profit_usd_bn.sum()),
-        "vendor_revenue_usd_bn": float(v.revenue_usd_bn.sum()),
-        "vendor_backlog_h100e": float(v.backlog_h100e.sum()),
         "breaches": int(state.breaches),
-        "stranded_usd_bn": float(p.stranded_usd_bn.sum()),
-        "unpaid_usd_bn": float(labs.unpaid_usd_bn.sum()),
         "contracts_active": int(np.count_nonzero(c.status == ACTIVE)),
         "contracts_signed": int(np.count_nonzero(c.active_step == state.month)) if state.month >= 0 else 0,
         "contracts_under_review": int(np.count_nonzero(c.status == UNDER_REVIEW)),

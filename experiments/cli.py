@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def run(
     spec = load_scenario(scenario)
     if without:
         spec = spec.without(*without)
-    check_output_dir(out, RUN_FILES, overwrite)
+    check_output_dir(out, "run", overwrite, files=RUN_FILES)
     result = run_scenario(spec, steps=steps, seed=seed, engine=engine)
     manifest = run_manifest(result.model, stepping_seconds=round(result.stepping_seconds, 6),
                             without=list(without))
@@ -90,20 +91,26 @@ def contracts_report_command(
     start: str = typer.Option("2025-01", "--from", help="First month (YYYY-MM)."),
     end: str = typer.Option("2025-12", "--to", help="Last month (YYYY-MM)."),
     out: Path = typer.Option(None, help="Also write the markdown report to this file."),
+    overwrite: bool = typer.Option(False, help="Replace the file --out if it exists."),
 ) -> None:
     """Compare the contracts two runs signed in a period: count, size distribution, terms, who with whom."""
     from model.units import month_to_index
 
     from .compare import contracts_report
-    from .outputs import check_output_dir
+    from .outputs import OutputError, check_output_dir, write_file_atomic
     for month in (start, end):
         month_to_index("2000-01", month)
+    if out is not None:
+        if out.is_dir():
+            raise OutputError(f"--out {out} is a folder: give a file name for the report")
+        if out.exists() and not overwrite:
+            raise OutputError(f"--out {out} exists: add --overwrite to replace it")
+        check_output_dir(out.parent)
     report = contracts_report(run_a, run_b, start, end, names=(run_a.name, run_b.name))
     print(report)
     if out is not None:
-        check_output_dir(out.parent)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(report)
+        write_file_atomic(out, lambda path: path.write_text(report))
 
 
 @app.command("app")
@@ -178,6 +185,7 @@ def experiment(
     executor: str = typer.Option("serial", help="serial | processes | dask."),
     workers: int = typer.Option(None, help="Worker processes."),
     quick: bool = typer.Option(False, help="A small version (one seed, fewer cells) that runs in seconds."),
+    overwrite: bool = typer.Option(False, help="Replace an earlier output of this command in --out."),
 ) -> None:
     """Run a scripted experiment: its runs, PNG figures and a markdown report with the commands to reproduce it."""
     from .outputs import check_output_dir
@@ -192,8 +200,8 @@ def experiment(
         raise UsageProblem(f"--seeds must be whole numbers of 0 or more, got {seeds!r}")
     if steps is not None and steps < 1:
         raise UsageProblem(f"--steps must be a positive number of months, got {steps}")
-    check_output_dir(out)
-    kwargs = {"seeds": seed_list, "executor": executor, "workers": workers, "quick": quick}
+    check_output_dir(out, "experiment", overwrite)
+    kwargs = {"seeds": seed_list, "executor": executor, "workers": workers, "quick": quick, "overwrite": overwrite}
     if steps is not None:
         kwargs["steps"] = steps
     report = EXPERIMENTS[name](out, **kwargs)
@@ -222,7 +230,7 @@ def validate(
     seed_list = parse_seeds(seeds)
     for name in scenario:
         load_scenario(name)
-    check_output_dir(out, FILES, overwrite)
+    check_output_dir(out, "validate", overwrite, files=FILES)
     table = collect(tuple(scenario), seed_list, engine,
                     progress=lambda name, seed: print(f"  ran {name} seed {seed}", file=sys.stderr))
     files = write_validation(table, out, seed_list, scenario, engine)
@@ -238,8 +246,18 @@ def scenarios() -> None:
         print(f"{name}: {load_scenario(name).description}")
 
 
+class Terminated(BaseException):
+    """SIGTERM: unwinds like Ctrl-C, so staging folders are removed and workers stopped on the way out."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
+
+
 def main() -> None:
-    """Entry point: bad input becomes one line on stderr and a non-zero exit, never a traceback."""
+    """Entry point: bad input becomes one line on stderr and a non-zero exit, never a traceback; SIGINT and
+    SIGTERM stop cleanly (exit 130 and 143) with nothing half-written."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         code = app(standalone_mode=False)
     except ValueError as problem:  # UsageProblem and every input error of the model and experiments
@@ -247,13 +265,15 @@ def main() -> None:
     except PermissionError as problem:
         fail(f"cannot write: {problem}")
     except OSError as problem:  # a path that is a folder, a full disk...: one line, never a traceback
-        fail(f"{problem.filename or 'a file'}: {problem.strerror or problem}")
+        fail(f"{problem.filename}: {problem.strerror}" if problem.filename else str(problem.strerror or problem))
     except TyperException as problem:
         fail(problem.format_message())
     except Exit as done:
         sys.exit(done.exit_code)
     except (Abort, KeyboardInterrupt):
         fail("interrupted", code=130)
+    except Terminated:
+        fail("terminated", code=143)
     if isinstance(code, int) and code == 130:  # typer returns Ctrl-C as an exit code when not standalone
         fail("interrupted", code=130)
     if isinstance(code, int) and code:

@@ -1,8 +1,15 @@
-"""Writing a run's files into a folder all at once: staged in a temporary sibling, then moved into place,
-so a failure leaves the folder as it was (no half-written outputs)."""
+"""Writing a command's output folder all at once, and refusing a folder it must not touch.
+
+The new output is written into a hidden sibling (`.NAME.staging-PID-…`), then swapped with the old folder in
+one rename (Linux `renameat2(RENAME_EXCHANGE)`; elsewhere two renames), so a reader sees the old output or the
+new one, whole, never a mix; a failure or a kill leaves the old output as it was, and the next command into
+that folder clears what a dead writer left behind.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
 import os
 import shutil
@@ -13,24 +20,29 @@ from model import network
 
 RUN_FILES = ("timeseries.parquet", "agents.parquet", "contracts.parquet", "supply.parquet", "risk.parquet",
              "circular_flows.parquet", "events.parquet", "graph.graphml", "manifest.json")
+LEFTOVER_KINDS = ("staging", "old")
 
 
 class OutputError(ValueError):
     """The output folder cannot be used; the message names it and why."""
 
 
-def check_output_dir(out: Path, files: tuple[str, ...] = (), overwrite: bool = False) -> Path:
-    """Refuse a folder that is a file or cannot be created or written, before any work is done. Given the `files`
-    a command writes: a folder holding anything else is refused (it is not an earlier output of this command),
-    one holding an earlier output is replaced only with `overwrite`; leftovers of a killed write are cleared."""
+def check_output_dir(out: Path, command: str | None = None, overwrite: bool = False,
+                     files: tuple[str, ...] = ()) -> Path:
+    """Refuse a folder that is a file or cannot be created or written, before any work is done.
+
+    Given the `command` whose output this is: a folder holding anything but an earlier output of that command
+    (its manifest.json says `"output_of": command` and lists every file; or, for outputs older than that key,
+    only names among `files`) is refused, and an earlier output is replaced only with `overwrite`."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputError(f"output folder {out} exists and is not a folder")
-    if files and out.is_dir():
-        for leftover in out.glob(".staging-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
+    if command is not None:
+        clear_leftovers(out)
+    if command is not None and out.is_dir():
         present = sorted(p.name for p in out.iterdir())
-        foreign = [name for name in present if name not in files]
+        known = set(files) | set(_manifest_files(out, command))
+        foreign = [name for name in present if name not in known]
         if foreign:
             raise OutputError(f"output folder {out} holds files this command did not write ({', '.join(foreign[:3])}"
                               f"{', ...' if len(foreign) > 3 else ''}): choose an empty or new folder")
@@ -49,20 +61,100 @@ def check_output_dir(out: Path, files: tuple[str, ...] = (), overwrite: bool = F
     return out
 
 
-def write_staged(out: Path, names: tuple[str, ...], write) -> list[Path]:
-    """Create `out` if needed, let `write(staging)` write the files `names` into a temporary sibling, then move
-    them all into `out`; a failure leaves `out` as it was. Returns the paths in `out`. (The command checked `out`
-    first, `check_output_dir(out, names, overwrite)`.)"""
-    out = check_output_dir(Path(out))
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+def _manifest_files(out: Path, command: str) -> list[str]:
+    """The files an earlier output of `command` in `out` lists in its manifest (none if it is not one)."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return []
+    if not isinstance(manifest, dict) or manifest.get("output_of") != command:
+        return []
+    return [str(name) for name in manifest.get("files", [])] + ["manifest.json"]
+
+
+def clear_leftovers(out: Path) -> None:
+    """Remove the staging and swapped-out folders a dead writer left beside `out` (a live writer's are kept);
+    if a kill fell between the two renames of the fallback swap, put the old output back."""
+    out = Path(out).absolute()
+    for kind in LEFTOVER_KINDS:
+        for leftover in sorted(out.parent.glob(f".{out.name}.{kind}-*")):
+            if _writer_alive(leftover.name):
+                continue
+            if kind == "old" and not out.exists():
+                os.rename(leftover, out)
+            else:
+                shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out.glob(".staging-*") if out.is_dir() else ():  # the layout of earlier versions
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _writer_alive(name: str) -> bool:
+    try:
+        pid = int(name.rsplit("-", 2)[-2])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def write_staged(out: Path, command: str, write, manifest: dict) -> list[Path]:
+    """Let `write(staging)` write the output's files into a hidden sibling of `out`, add manifest.json (the
+    `manifest` with `output_of` and the list of files), then swap the folder in whole. Returns the paths in
+    `out`. (The command checked `out` first: `check_output_dir(out, command, overwrite)`.)"""
+    out = Path(out)
+    target = out.absolute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-{os.getpid()}-", dir=target.parent))
     try:
         write(staging)
-        for name in names:
-            os.replace(staging / name, out / name)
+        names = sorted(p.name for p in staging.iterdir() if p.name != "manifest.json")
+        (staging / "manifest.json").write_text(json.dumps({**manifest, "output_of": command, "files": names},
+                                                          indent=2, default=str) + "\n")
+        _swap_in(staging, target)
+    except OSError as error:
+        if _disk_full(error):
+            raise OutputError(f"no space left on the device of {out} while writing the {command} output: "
+                              f"nothing in {out} was changed") from None
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return [out / name for name in names]
+    return [out / name for name in [*names, "manifest.json"]]
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Put `staging` at `target` in one step; the old folder (if any) ends up at `staging`'s name."""
+    if not target.exists():
+        try:
+            os.rename(staging, target)
+        except OSError as error:
+            if error.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                raise OutputError(f"output folder {target} was written by another process meanwhile; this "
+                                  "output is not kept (add --overwrite to replace it)") from None
+            raise
+        return
+    if _exchange(staging, target):
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}-{staging.name.rsplit('-', 1)[-1]}")
+    os.rename(target, old)
+    os.rename(staging, target)
+    os.rename(old, staging)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 with RENAME_EXCHANGE); False where that is not available."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def write_run(model, out: Path, manifest: dict, risk=None) -> list[Path]:
@@ -77,6 +169,26 @@ def write_run(model, out: Path, manifest: dict, risk=None) -> list[Path]:
         circular.to_parquet(staging / "circular_flows.parquet", index=False)
         model.event_log().to_parquet(staging / "events.parquet", index=False)
         network.write_graphml(model.graph, staging / "graph.graphml")
-        (staging / "manifest.json").write_text(json.dumps({**manifest, "files": list(RUN_FILES)}, indent=2,
-                                                          default=str) + "\n")
-    return write_staged(out, RUN_FILES, write)
+    return write_staged(out, "run", write, manifest)
+
+
+def write_file_atomic(path: Path, write) -> None:
+    """`write(temporary)` then rename over `path`: a reader sees the old file or the new one, whole."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")  # hidden: readers skip it
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except OSError as error:
+        if _disk_full(error):
+            raise OutputError(f"no space left on the device of {path.parent} while writing {path.name}: the "
+                              "files already there are whole (free some space; a sweep continues with --resume)"
+                              ) from None
+        raise
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _disk_full(error: OSError) -> bool:
+    """A write failed for want of space (or quota); pyarrow's errors carry the errno only in their text."""
+    return error.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in str(error)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .outputs import write_file_atomic
 from .scripted.common import subplots
 from .store import ResultsStore
 from .sweep import mean_by_point, run_sweep
@@ -21,6 +22,7 @@ SENSITIVITY_OUTCOMES = {"market_hhi_2027": "market HHI at 2027 (contracted)",
                         "openai_supplier_hhi": "OpenAI's supplier HHI",
                         "idle_share_last_12m": "idle share (last 12 months)",
                         "breaches": "breaches"}
+SENSITIVITY_FILES = ("sobol_indices.csv", "sobol_indices.md", "sobol_indices.png")
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "sensitivity.toml"
 
 
@@ -68,16 +70,17 @@ def run_sensitivity(config: SweepConfig, out: Path, executor="processes", worker
                     resume=False) -> tuple[pd.DataFrame, list[Path]]:
     if config.design != "sobol":
         raise SweepConfigError(f"sensitivity needs design = 'sobol' (the file has {config.design!r})")
-    summary = run_sweep(config, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume)
+    summary = run_sweep(config, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume,
+                        also_written=SENSITIVITY_FILES)
     table = sobol_indices(config, ResultsStore(out).read())
     out = Path(out)
-    table.to_csv(out / "sobol_indices.csv", index=False)
-    plot_indices(table, out / "sobol_indices.png")
+    write_file_atomic(out / "sobol_indices.csv", lambda path: table.to_csv(path, index=False))
+    write_file_atomic(out / "sobol_indices.png", lambda path: plot_indices(table, path))
     lines = [f"# Sobol sensitivity: {config.name}", "",
              f"{summary.total} runs ({config.samples} base samples x {len(config.parameters) + 2}, seeds "
              f"{config.seeds}), scenario `{config.scenario}`, {config.steps} months.", "",
              "| outcome | parameter | S1 | ± | ST | ± |", "|---|---|---|---|---|---|"]
     lines += [f"| {r.outcome_label} | {r.parameter} | {r.S1:.3f} | {r.S1_conf:.3f} | {r.ST:.3f} | {r.ST_conf:.3f} |"
               for r in table.itertuples()]
-    (out / "sobol_indices.md").write_text("\n".join(lines) + "\n")
+    write_file_atomic(out / "sobol_indices.md", lambda path: path.write_text("\n".join(lines) + "\n"))
     return table, [out / "sobol_indices.csv", out / "sobol_indices.md", out / "sobol_indices.png"]

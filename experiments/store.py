@@ -18,21 +18,30 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from .outputs import OutputError, check_output_dir
+from .outputs import OutputError, check_output_dir, write_file_atomic
+
+SWEEP_ENTRIES = ("manifest.json", "results", "timeseries", ".lock")
 
 
 class ResultsStore:
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, also_written: tuple[str, ...] = ()):
+        """`also_written`: other files the command writes into the folder (sensitivity's tables)."""
         self.out = check_output_dir(Path(out))
         self.results = self.out / "results"
         self.timeseries = self.out / "timeseries"
         self.manifest_path = self.out / "manifest.json"
+        self.allowed = set(SWEEP_ENTRIES) | set(also_written)
+        self._lock = None
 
     def prepare(self, manifest: dict, resume: bool) -> set[int]:
-        """Create the folders and write the manifest; with `resume`, return the ids of runs already done.
+        """Take the store's lock, create the folders and write the manifest; with `resume`, return the ids of
+        runs already done.
 
-        A folder that holds another sweep (or any results, without --resume) is refused, so nothing is mixed.
+        A folder that holds files a sweep does not write, another sweep, or any results without --resume is
+        refused, and so is a store another process is writing (its lock is held): nothing is mixed.
         """
+        self.check_folder()
+        self._lock = StoreLock(self.out / ".lock")
         existing = self.read_manifest()
         if existing is not None:
             if not resume:
@@ -45,6 +54,15 @@ class ResultsStore:
         self.timeseries.mkdir(parents=True, exist_ok=True)
         self.write_manifest(manifest if existing is None else {**existing, **manifest})
         return self.finished_ids() if resume else set()
+
+    def check_folder(self) -> None:
+        """Refuse a folder holding files a sweep does not write (before any worker starts)."""
+        if self.out.is_dir():
+            foreign = sorted(p.name for p in self.out.iterdir() if p.name not in self.allowed)
+            if foreign:
+                raise OutputError(f"output folder {self.out} holds files a sweep did not write "
+                                  f"({', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}): choose an "
+                                  "empty or new folder")
 
     def read_manifest(self) -> dict | None:
         return json.loads(self.manifest_path.read_text()) if self.manifest_path.exists() else None
@@ -69,11 +87,39 @@ class ResultsStore:
         self._write_atomic(self.results / f"run-{run_id:06d}.parquet",
                            lambda path: pd.DataFrame([row]).to_parquet(path, index=False))
 
-    @staticmethod
-    def _write_atomic(path: Path, write) -> None:
-        temporary = path.with_name(f".{path.name}.tmp")
-        write(temporary)
-        os.replace(temporary, path)
+    _write_atomic = staticmethod(write_file_atomic)
+
+    def close(self) -> None:
+        """Release the lock (the operating system releases it too if the process dies)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def read(self) -> pd.DataFrame:
         return pd.read_parquet(self.results).sort_values("run_id", ignore_index=True)
+
+
+class StoreLock:
+    """An exclusive lock on a store (`flock` on OUT/.lock, held while the sweep writes): a second process
+    that tries to write the same store is refused by name at once."""
+
+    def __init__(self, path: Path):
+        import fcntl
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(path, "a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "unknown"
+            self._file.close()
+            raise OutputError(f"output folder {path.parent} is being written by another sweep (process {holder}): "
+                              "wait for it to finish, or choose another --out") from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"{os.getpid()}\n")
+        self._file.flush()
+
+    def release(self) -> None:
+        self._file.close()

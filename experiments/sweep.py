@@ -50,12 +50,21 @@ def tasks_for(config: SweepConfig, runs: list[dict], skip: set[int]) -> list[Run
 
 
 def run_sweep(config: SweepConfig, out: Path, executor: str = "processes", workers: int | None = None,
-              scheduler: str | None = None, resume: bool = False, console: Console | None = None) -> SweepSummary:
-    """Run every run of `config` not yet done, storing each as it finishes; returns the counts."""
-    console = console or Console(stderr=True)
+              scheduler: str | None = None, resume: bool = False, console: Console | None = None,
+              also_written: tuple[str, ...] = ()) -> SweepSummary:
+    """Run every run of `config` not yet done, storing each as it finishes; returns the counts.
+    `also_written`: files the calling command adds to `out` afterwards (allowed there on a resume)."""
+    store = ResultsStore(out, also_written)
+    store.check_folder()
+    try:
+        return _run_sweep(config, store, executor, workers, scheduler, resume, console or Console(stderr=True))
+    finally:
+        store.close()
+
+
+def _run_sweep(config, store, executor, workers, scheduler, resume, console) -> SweepSummary:
     runs = run_list(config)
     by_id = {run["run_id"]: run for run in runs}
-    store = ResultsStore(out)
     started = time.perf_counter()
     done = failed = 0
     with make_executor(executor, workers=workers, scheduler=scheduler) as pool:
@@ -77,7 +86,7 @@ def run_sweep(config: SweepConfig, out: Path, executor: str = "processes", worke
                 elapsed = time.perf_counter() - started
                 progress.update(bar, advance=1, rate=f"{(done + failed) / elapsed:.2f}")
     summary = SweepSummary(total=len(runs), skipped=len(finished), done=done, failed=failed,
-                           seconds=time.perf_counter() - started, out=Path(out))
+                           seconds=time.perf_counter() - started, out=store.out)
     store.write_manifest({**store.read_manifest(), "last_session": {
         "done": done, "failed": failed, "skipped_as_finished": len(finished), "seconds": round(summary.seconds, 3),
         "executor": executor, "workers": workers}})

@@ -10,7 +10,6 @@ input was set from it, so matching it is no success of the model) or a *predicti
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -372,13 +371,12 @@ def write_validation(table: pd.DataFrame, out: Path, seeds, scenarios, engine: s
     """Write validation.csv, validation.md and manifest.json into `out` at once (staged, then moved)."""
     manifest = {"command": "validate", "scenarios": list(scenarios), "seeds": list(seeds), "engine": engine,
                 "steps": steps_needed(), "data_file": str(DATA_FILE.name), "versions": package_versions(),
-                "git": git_commit(), "files": list(FILES)}
+                "git": git_commit()}
 
     def write(staging: Path) -> None:
         table.to_csv(staging / "validation.csv", index=False)
         (staging / "validation.md").write_text(markdown(table, seeds, manifest))
-        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-    return write_staged(out, FILES, write)
+    return write_staged(out, "validate", write, manifest)
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:

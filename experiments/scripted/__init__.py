@@ -1,6 +1,6 @@
-"""Scripted experiments: each a function `NAME(out, seeds=..., steps=..., executor=..., quick=...) -> report path`
-that runs its design, writes PNG figures and a markdown report (parameters, seeds, the commands that
-reproduce it). Also `compute-market experiment NAME --out DIR`."""
+"""Scripted experiments: each a function `NAME(out, seeds=..., steps=..., executor=..., quick=...,
+overwrite=...) -> report path` that runs its design, then writes PNG figures, a markdown report (parameters,
+seeds, the commands that reproduce it) and manifest.json into `out` at once. Also `compute-market experiment NAME --out DIR`."""
 
 from .aws_openai_deal import aws_openai_deal
 from .concentration_risk import concentration_risk

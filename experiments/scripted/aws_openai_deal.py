@@ -15,8 +15,8 @@ SERIES = {"supplier_hhi[OpenAI]": "OpenAI supplier HHI", "backlog_usd_bn[AWS]": 
 
 
 def aws_openai_deal(out, seeds=(1, 2, 3), steps: int = 36, executor: str = "serial", workers=None,
-                    quick: bool = False):
-    out = prepare(out)
+                    quick: bool = False, overwrite: bool = False):
+    out = prepare(out, overwrite)
     seeds = tuple(seeds)[:1] if quick else tuple(seeds)
     steps = min(steps, 14) if quick else steps
     replay = load_scenario("aws-openai-2025")

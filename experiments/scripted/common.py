@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from matplotlib.figure import Figure
 
 from ..executors import make_executor
 from ..manifest import git_commit, package_versions
-from ..outputs import check_output_dir
+from ..outputs import check_output_dir, write_staged
 from ..tasks import RunTask, run_task
 
 
@@ -39,23 +40,31 @@ def run_tasks(tasks: list[RunTask], executor: str = "serial", workers: int | Non
     return results
 
 
-def prepare(out: Path) -> Path:
-    out = check_output_dir(Path(out))
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+@dataclass
+class PendingOutput:
+    """An experiment's output folder, checked before any run; its figures wait here until the report is
+    written, and then the whole folder is written at once (`experiments.outputs.write_staged`)."""
+    out: Path
+    figures: dict = field(default_factory=dict)
 
 
-def save(fig, out: Path, name: str) -> str:
+def prepare(out: Path, overwrite: bool = False) -> PendingOutput:
+    return PendingOutput(check_output_dir(Path(out), "experiment", overwrite))
+
+
+def save(fig, output: PendingOutput, name: str) -> str:
     fig.tight_layout()
-    fig.savefig(out / name, dpi=110)
+    output.figures[name] = fig
     return name
 
 
-def write_report(out: Path, name: str, title: str, question: str, setup: dict, sections: list[tuple[str, str]],
-                 figures: list[str], seeds, steps: int, quick: bool) -> Path:
-    """The markdown report: question, set-up, results, figures, and how to reproduce it exactly."""
+def write_report(output: PendingOutput, name: str, title: str, question: str, setup: dict,
+                 sections: list[tuple[str, str]], figures: list[str], seeds, steps: int, quick: bool) -> Path:
+    """Write the figures and the markdown report (question, set-up, results, figures, how to reproduce it
+    exactly) into the output folder at once; returns the report's path."""
+    out = output.out
     seeds_text = ",".join(str(s) for s in seeds)
-    command = f"compute-market experiment {name} --out {out} --seeds {seeds_text} --steps {steps}"
+    command = f"compute-market experiment {name} --out {out} --seeds {seeds_text} --steps {steps} --overwrite"
     command += " --quick" if quick else ""
     git = git_commit()
     lines = [f"# {title}", "", question, "", "## Set-up", ""]
@@ -70,9 +79,15 @@ def write_report(out: Path, name: str, title: str, question: str, setup: dict, s
               f"Code at git commit `{git['commit']}`" + (" (with uncommitted changes)" if git["dirty"] else "")
               + f"; {', '.join(f'{k} {v}' for k, v in package_versions().items())}; written "
               f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}."]
-    path = out / "report.md"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    manifest = {"experiment": name, "seeds": list(seeds), "steps": steps, "quick": quick,
+                "setup": {key: str(value) for key, value in setup.items()}, "versions": package_versions(), "git": git}
+
+    def write(staging: Path) -> None:
+        for figure, fig in output.figures.items():
+            fig.savefig(staging / figure, dpi=110)
+        (staging / "report.md").write_text("\n".join(lines) + "\n")
+    write_staged(out, "experiment", write, manifest)
+    return out / "report.md"
 
 
 def table(frame: pd.DataFrame, floatfmt: str = ".3g") -> str:

@@ -21,8 +21,8 @@ def with_outage(base, share: float, months: int):
 
 
 def concentration_risk(out, seeds=(1, 2), steps: int = 24, executor: str = "serial", workers=None,
-                       quick: bool = False, shares=(0.25, 0.5, 0.75), durations=(1, 2, 4)):
-    out = prepare(out)
+                       quick: bool = False, shares=(0.25, 0.5, 0.75), durations=(1, 2, 4), overwrite: bool = False):
+    out = prepare(out, overwrite)
     seeds = tuple(seeds)[:1] if quick else tuple(seeds)
     shares, durations = ((0.5,), (1, 2)) if quick else (tuple(shares), tuple(durations))
     steps = max(steps, 18 + max(durations))

@@ -21,8 +21,8 @@ def with_shortfall(base, factor: float):
 
 
 def overcapacity(out, seeds=(1, 2), steps: int = 60, executor: str = "serial", workers=None, quick: bool = False,
-                 factors=(1.0, 0.8, 0.6, 0.4, 0.2)):
-    out = prepare(out)
+                 factors=(1.0, 0.8, 0.6, 0.4, 0.2), overwrite: bool = False):
+    out = prepare(out, overwrite)
     seeds = tuple(seeds)[:1] if quick else tuple(seeds)
     factors = (1.0, 0.3) if quick else tuple(factors)
     steps = min(steps, 44) if quick else steps  # quick still runs well past the 2027-01 shock

@@ -19,8 +19,9 @@ def screened_from_start(base, value_threshold_usd_bn: float, strictness: float):
 
 
 def regulator_policy(out, seeds=(1, 2), steps: int = 36, executor: str = "serial", workers=None, quick: bool = False,
-                     thresholds=(1000, 1800, 2500), strictness=(0.0, 0.5, 1.0), value_threshold_usd_bn: float = 1.0):
-    out = prepare(out)
+                     thresholds=(1000, 1800, 2500), strictness=(0.0, 0.5, 1.0), value_threshold_usd_bn: float = 1.0,
+                     overwrite: bool = False):
+    out = prepare(out, overwrite)
     seeds = tuple(seeds)[:1] if quick else tuple(seeds)
     thresholds, strictness = ((1000, 2500), (0.0, 1.0)) if quick else (tuple(thresholds), tuple(strictness))
     steps = min(steps, 12) if quick else steps

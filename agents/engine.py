@@ -288,7 +288,7 @@ def regulation(state: MarketState, ctx: StepContext) -> None:
                                        kernels.scheduled_months(c.duration_months[i], c.ramp_months[i]))
             regulator.caps += 1
         words = {"blocked": "blocked", "capped": "approved with a cap", "approved": "approved"}[outcome]
-        ctx.log.append((month, f"review of contract {i}: {words}"))
+        ctx.log.append((month, f"review of contract {c.id[i]}: {words}"))
 
 
 def booking(state: MarketState, ctx: StepContext) -> None:

@@ -67,6 +67,8 @@ def compute(state, ctx):
         backlog[seller] += left
         if lab >= 0:
             commitments[lab] += left
+        if delivered[i] == 0 and paid[i] == 0:
+            continue  # a pair enters with its first flow, so contracts that deliver nothing (closed) change no order
         buyer = ("lab", lab) if lab >= 0 else ("provider", int(c.buyer_provider[i]))
         pair_delivered[(buyer, seller)] += delivered[i]
         pair_paid[(buyer, seller)] += paid[i]
@@ -168,7 +170,7 @@ def compute(state, ctx):
         "contracts_active": sum(1 for i in range(c.n) if c.status[i] == ACTIVE),
         "contracts_signed": sum(1 for i in range(c.n) if c.active_step[i] == month) if started else 0,
         "contracts_under_review": sum(1 for i in range(c.n) if c.status[i] == UNDER_REVIEW),
-        "contracts_blocked": sum(1 for i in range(c.n) if c.status[i] == BLOCKED),
+        "contracts_blocked": sum(1 for i in range(c.n) if c.status[i] == BLOCKED) + state.contract_archive.blocked,
         "commitments_over_revenue_max": max(over_revenue, default=0.0),
     }
     if n_p <= NAMED_SERIES_LIMIT:
@@ -196,10 +198,12 @@ def compute(state, ctx):
 
 
 def named_lab_supply(state, delivered) -> dict:
-    """Per (named lab, provider) pair with any contract: its active contracts' full quantity, what they owe this
+    """Per (named lab, provider) pair with any contract (in force or archived): its active contracts' full quantity, what they owe this
     month (month 0 at the start) and what they delivered."""
     c, n_p, month = state.contracts, len(state.providers), max(state.month, 0)
     pairs = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for key in state.contract_archive.frontier_pairs:  # pairs whose contracts are all archived are listed too
+        pairs[int(key)]
     for i in range(c.n):
         lab = int(c.buyer_lab[i])
         if lab < 0 or not state.labs.frontier[lab]:

@@ -18,13 +18,15 @@ import pandas as pd
 from mesa.discrete_space import Network
 
 from . import network, schema
+from .archive import all_contracts, archive_closed
 from .calibration import build_start_state
+from .collector import MarketDataCollector
 from .context import StepContext
 from .events import apply_start_overrides, compile_timeline, mark_scripted_history
 from .generated import generate_state
 from .market_rules import is_captive
 from .panel import PanelBuffer, SupplyBuffer
-from .params import Params
+from .params import MAX_HORIZON_MONTHS, Params
 from .plan import agent_classes, check_hook, engine_phases
 from .records import CONTRACT_ORIGIN, CONTRACT_STATUS, NO_MONTH
 from .risk import risk_tables
@@ -101,8 +103,9 @@ class ComputeMarket(mesa.Model):
         self.engine = engine
         self.horizon_months = self.spec.steps if horizon_months is None else horizon_months
         if isinstance(self.horizon_months, bool) or not isinstance(self.horizon_months, int | np.integer) \
-                or self.horizon_months < 1:
-            raise ValueError(f"horizon_months must be a whole number of months, at least 1, got {horizon_months!r}")
+                or not 1 <= self.horizon_months <= MAX_HORIZON_MONTHS:
+            raise ValueError(f"the horizon must be a whole number of months from 1 to {MAX_HORIZON_MONTHS}, got "
+                             f"{self.horizon_months!r}")
         self.horizon_months = int(self.horizon_months)
         self.streams = RandomStreams(self.seed)
         self.state = start_state(self.params, self.streams.calibration) if state is None else state.copy()
@@ -117,10 +120,11 @@ class ComputeMarket(mesa.Model):
         self._place_agents()
         self.hooks: dict[tuple[str, str], list] = defaultdict(list)
         self.phase_seconds = defaultdict(float)
+        self.bookkeeping_seconds = 0.0  # moving closed contracts to the archive, between steps
         dict(self.phases)["metrics"](self.state, self.ctx)  # the start row, by the engine's own metrics
         self.metrics = self.ctx.metrics
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: partial(read_metric, name=name) for name in self.metrics})
+        self.datacollector = MarketDataCollector(
+            self, model_reporters={name: partial(read_metric, name=name) for name in self.metrics})
         self._panel, self._supply = PanelBuffer(), SupplyBuffer()
         self._record()
 
@@ -161,6 +165,9 @@ class ComputeMarket(mesa.Model):
     def step(self) -> None:
         """Simulate one month: the step plan's phases in order (model/plan.py), each timed, with its hooks; then
         record."""
+        started = time.perf_counter()
+        archive_closed(self.state, self.params.contract_archive_min_rows)
+        self.bookkeeping_seconds += time.perf_counter() - started
         self.state.month += 1
         for name, phase in self.phases:
             for hook in self.hooks.get(("before", name), ()):
@@ -201,9 +208,9 @@ class ComputeMarket(mesa.Model):
 
     def contract_table(self) -> pd.DataFrame:
         """Every contract with its terms, parties and lifecycle stamps (months as YYYY-MM; absent stamps empty)."""
-        s, c = self.state, self.state.contracts
+        s, c = self.state, all_contracts(self.state)
         frame = c.to_frame()
-        frame.insert(0, "contract_id", np.arange(len(frame)))
+        frame.insert(0, "contract_id", frame.pop("id"))
         providers, labs = np.array(s.providers.name, dtype=object), np.array(s.labs.name, dtype=object)
         frame["seller_name"] = providers[c.seller]
         frame["buyer_name"] = np.where(c.buyer_lab >= 0, labs[np.maximum(c.buyer_lab, 0)],

@@ -251,5 +251,6 @@ def breach_labs(state: MarketState, log: list, breaching: np.ndarray) -> None:
     state.breaches += int(breaching.size)
     lost = np.flatnonzero(np.isin(c.buyer_lab, breaching) & holds(c.status))
     strand(state, lost)
+    ended = np.bincount(c.buyer_lab[lost], minlength=len(labs))  # one count for all (thousands breach at once)
     for lab in breaching:
-        log.append((month, f"{labs.name[lab]} breaches: {int(np.sum(c.buyer_lab[lost] == lab))} contracts end"))
+        log.append((month, f"{labs.name[lab]} breaches: {int(ended[lab])} contracts end"))

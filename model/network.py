@@ -64,8 +64,8 @@ def refresh_graph(graph: nx.MultiDiGraph, state: MarketState) -> nx.MultiDiGraph
     held = np.flatnonzero(holds(c.status))
     graph.add_edges_from(
         (p.name[c.seller[i]], labs.name[c.buyer_lab[i]] if c.buyer_lab[i] >= 0 else p.name[c.buyer_provider[i]],
-         f"contract:{i}",
-         {"kind": "contract", "contract_id": int(i), "status": CONTRACT_STATUS[c.status[i]],
+         f"contract:{c.id[i]}",
+         {"kind": "contract", "contract_id": int(c.id[i]), "status": CONTRACT_STATUS[c.status[i]],
           "quantity_h100e": float(c.quantity_h100e[i]), "value_usd_bn": float(c.value_usd_bn[i]),
           "price_usd_per_h100e_hour": float(c.price_usd_per_h100e_hour[i]), "start_step": int(c.start_step[i]),
           "end_step": int(c.end_step[i]), "exclusive": bool(c.exclusive[i])})

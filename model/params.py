@@ -169,6 +169,8 @@ class Params:
             "contract events sign only those (their deals are the history); '' = they negotiate throughout")
     # --- records
     agent_record_every: int = p(1, "record the per-agent table every N steps")
+    contract_archive_min_rows: int = p(4096, "closed contracts move to the archive once this many (and a quarter "
+                                             "of the records) are closed; no output depends on it, only speed")
 
     def replace(self, **overrides) -> "Params":
         """A copy with `overrides`, checked by name and kind."""
@@ -179,6 +181,8 @@ class Params:
 # listed here may be any value >= 0. Divisors and counts exclude 0; shares stay within 0-1; ring-buffered lead
 # times stay within their buffers (schema.py).
 ANY_NON_NEGATIVE = (0.0, math.inf, False)
+MAX_HORIZON_MONTHS = 240  # a run's longest horizon: 20 years from the start. The calibration and the scenarios
+# reach 2030; past that the market is extrapolated, and a run of 10^5 months would only grow memory for hours
 POSITIVE = (0.0, math.inf, True)
 SHARE = (0.0, 1.0, False)
 VALID_RANGES = {
@@ -187,7 +191,8 @@ VALID_RANGES = {
                      "h100e_per_gw", "small_labs_total_demand_h100e"), POSITIVE),
     **dict.fromkeys(("generated_providers", "generated_vendors", "small_lab_eligible_providers",
                      "negotiation_rounds", "max_offers_per_request", "quote_horizon_months", "breach_after_months",
-                     "provider_default_after_months", "agent_record_every"), (1, math.inf, False)),
+                     "provider_default_after_months", "agent_record_every", "contract_archive_min_rows"),
+                   (1, math.inf, False)),
     **dict.fromkeys(("small_lab_start_cover_share", "request_threshold_share", "funding_supplier_share",
                      "discovery_probability_per_month", "contract_price_max_move_per_month", "min_contract_share",
                      "power_build_max_share_per_month", "order_cancellation_fee_share",

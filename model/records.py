@@ -27,6 +27,7 @@ class RecordTable:
         self.__dict__["declaration"] = declaration
         self.__dict__["_data"] = {c.name: np.zeros(capacity, dtype=c.numpy_dtype) for c in declaration.columns}
         self.__dict__["n"] = 0
+        self.__dict__["next_id"] = 0  # for tables with an `id` column: the id the next appended row gets
 
     def __len__(self) -> int:
         return self.n
@@ -66,6 +67,10 @@ class RecordTable:
         count = sizes.pop() if sizes else 1
         if count == 0:
             return np.arange(self.n, self.n)
+        if "id" in self._data and "id" not in values:
+            values = {**values, "id": np.arange(self.next_id, self.next_id + count)}
+        if "id" in self._data:
+            self.__dict__["next_id"] = max(self.next_id, int(np.max(values["id"])) + 1)
         self._reserve(self.n + count)
         for column in declared.columns:
             value = values.get(column.name, column.default)
@@ -83,6 +88,27 @@ class RecordTable:
             grown[: self.n] = old[: self.n]
             self._data[name] = grown
 
+    def take(self, rows: np.ndarray) -> "RecordTable":
+        """A new table of the rows `rows` (positions), in that order."""
+        other = RecordTable(self.declaration, capacity=max(np.size(rows), 1))
+        for name in self._data:
+            other._data[name][: np.size(rows)] = self._data[name][: self.n][rows]
+        other.__dict__["n"] = int(np.size(rows))
+        other.__dict__["next_id"] = self.next_id
+        return other
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the rows where `mask` holds, in order (in place)."""
+        kept = int(np.count_nonzero(mask))
+        for name in self._data:
+            self._data[name][:kept] = self._data[name][: self.n][mask]
+        self.__dict__["n"] = kept
+
+    def extend(self, other: "RecordTable") -> None:
+        """Append every row of `other` (a table of the same declaration), ids included."""
+        if other.n:
+            self.append(**{name: other._data[name][: other.n] for name in self._data})
+
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({name: self._data[name][: self.n].copy() for name in self._data})
 
@@ -91,6 +117,7 @@ class RecordTable:
         for name in self._data:
             other._data[name][: self.n] = self._data[name][: self.n]
         other.__dict__["n"] = self.n
+        other.__dict__["next_id"] = self.next_id
         return other
 
 

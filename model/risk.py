@@ -11,6 +11,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
+from .archive import all_contracts
 from .market_rules import holds, remaining_value_usd_bn
 from .phases.metrics import flows
 from .records import ORDER_OPEN
@@ -167,7 +168,8 @@ def risk_tables(state: MarketState, params, max_labs: int = 200) -> tuple[pd.Dat
     to_labs = c.buyer_lab >= 0
     np.add.at(through, n_v + n_p + c.buyer_lab[to_labs], delivered[to_labs])
     through[n_v + n_p:] += f["spot_bought"]
-    total = delivered[to_labs].sum() + f["spot_bought"].sum()
+    total = delivered[to_labs & (delivered > 0)].sum() + f["spot_bought"].sum()  # zeros left out: closed
+    # contracts, archived or not, change no rounding
     nodes = pd.DataFrame({
         "name": names[: n_v + n_p + n_l],
         "kind": ["vendor"] * n_v + ["provider"] * n_p + ["lab"] * n_l,
@@ -181,8 +183,10 @@ def risk_tables(state: MarketState, params, max_labs: int = 200) -> tuple[pd.Dat
         "lender_loss_usd_bn": np.concatenate([np.full(n_v, np.nan), p.lender_loss_usd_bn, np.full(n_l, np.nan)]),
     }).sort_values("debtrank", ascending=False, ignore_index=True, na_position="last")
     payments = defaultdict(float)
-    held = holds(c.status) | (c.paid_usd_bn > 0)
-    for s_, bl, bp, value in zip(c.seller[held], c.buyer_lab[held], c.buyer_provider[held], c.value_usd_bn[held]):
+    every = all_contracts(state)  # closed contracts paid money too
+    held = holds(every.status) | (every.paid_usd_bn > 0)
+    for s_, bl, bp, value in zip(every.seller[held], every.buyer_lab[held], every.buyer_provider[held],
+                                 every.value_usd_bn[held]):
         payer = n_v + n_p + bl if bl >= 0 else n_v + bp
         payments[(int(payer), int(n_v + s_))] += float(value)
     o = state.orders

@@ -6,13 +6,14 @@ with a `ScenarioError` naming the file, the field and the value.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .params import Params, check_overrides
+from .params import MAX_HORIZON_MONTHS, Params, check_overrides
 from .units import month_to_index
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -171,7 +172,7 @@ class Scenario(BaseModel):
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
     extends: str | None = None  # a library scenario whose parameters, start and events this one builds on
-    steps: int = Field(default=72, ge=1)
+    steps: int = Field(default=72, ge=1, le=MAX_HORIZON_MONTHS)
     # non-finite numbers pass here so that check_overrides names them plainly
     parameters: dict[str, bool | int | Annotated[float, Field(allow_inf_nan=True)] | str] = Field(default_factory=dict)
     start: dict[Literal["vendors", "providers", "labs", "regulators"], dict[str, dict[str, float]]] = Field(
@@ -240,17 +241,28 @@ def scenario_path(name_or_path) -> Path:
     return path
 
 
+ALLOW_PATHS = "COMPUTE_MARKET_ALLOW_PATHS"  # "1": a file may name scenario files anywhere (--allow-paths)
+
+
+def named_file(name: str, naming_file: Path) -> Path | None:
+    """The scenario file that a field of `naming_file` names: a library scenario, or a file in the folder of
+    `naming_file` (or below it); None for anything else on disk, unless the environment variable ALLOW_PATHS is
+    "1" (the command line's `--allow-paths`, inherited by a sweep's workers)."""
+    if name in scenario_names():
+        return SCENARIO_DIR / f"{name}.toml"
+    folder = naming_file.parent.resolve()
+    candidate = (folder / name).resolve()
+    inside = folder in candidate.parents or os.environ.get(ALLOW_PATHS) == "1"
+    return candidate if inside and candidate.is_file() else None
+
+
 def extended_path(base_name: str, path: Path) -> Path:
-    """The file a scenario's `extends` names: a library scenario, or a file in the folder of the scenario that
-    names it (or below it); anything else on disk is refused."""
-    if base_name in scenario_names():
-        return SCENARIO_DIR / f"{base_name}.toml"
-    folder = path.parent.resolve()
-    candidate = (folder / base_name).resolve()
-    if folder not in candidate.parents or not candidate.is_file():
+    """The file a scenario's `extends` names (see `named_file`)."""
+    found = named_file(base_name, path)
+    if found is None:
         raise ScenarioError(f"{path}: field extends: {base_name!r} is neither a library scenario nor a file in "
-                            f"{folder}")
-    return candidate
+                            f"{path.parent.resolve()} (--allow-paths allows other files)")
+    return found
 
 
 def read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:

@@ -252,6 +252,8 @@ ORDER_STATUS = ("open", "filled", "cancelled")
 
 CONTRACT = Table("contract", "contracts", meaning="Contracts: a seller provider sells capacity to a lab or to "
                  "another provider; lifecycle stamps are month indices (NO_MONTH when not reached).", columns=(
+    C("id", "int", NOT_SET, "contract id, in the order contracts were recorded (kept in the archive of closed "
+      "contracts)"),
     C("seller", "int", None, "provider row selling"),
     C("buyer_lab", "int", NOT_SET, "lab row buying, or -1 when a provider buys"),
     C("buyer_provider", "int", NOT_SET, "provider row buying wholesale, or -1 when a lab buys"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import schema
+from .archive import ContractArchive
 from .edge_index import ContractEdges
 from .records import RecordTable, contract_table, equity_table, order_table
 from .schema import EXCLUSIVITY_MODES, PROVIDER_KINDS, VENDOR_KINDS  # noqa: F401 (re-exported)
@@ -115,6 +116,7 @@ class MarketState:
     breaches: int = 0
     topology_version: int = 0
     contract_edges: ContractEdges = field(default_factory=ContractEdges)  # see edge_index.contract_edges
+    contract_archive: ContractArchive = field(default_factory=ContractArchive)  # closed contracts: archive.py
 
     def node_offset(self, kind: str) -> int:
         sizes = {"vendor": len(self.vendors), "provider": len(self.providers), "lab": len(self.labs),

@@ -52,12 +52,46 @@ def test_time_advances_with_mesa_and_running_stops_at_the_horizon():
 def test_batch_run_returns_model_level_records():
     results = mesa.batch_run(ComputeMarket, {"n_small_labs": [10, 20]}, rng=[1, 2], max_steps=12,
                              number_processes=1, data_collection_period=-1, display_progress=False)
-    frame = pd.DataFrame(results)
+    frame = pd.DataFrame(results).drop_duplicates("RunId")  # one row per agent of each run, the run's first here
     assert len(frame) == 4
     assert set(frame["rng"]) == {1, 2}
     assert (frame["Step"] == 12).all()
     assert frame["provider_hhi_revenue"].between(0, 10_000).all()
-    assert frame["demand_h100e"].nunique() == 4
+    assert frame["demand_h100e"].nunique() == 4  # the market's; each agent's is agent_demand_h100e
+
+
+def test_batch_run_returns_agent_level_records_too():
+    """Issue #12: Mesa's batch_run users get the agent-level records (one row per agent, with its id and every
+    column of agents.parquet), though the model keeps them as arrays. The baseline has 67 agents; at Step 3
+    (2025-03) AWS's capacity is the panel's own value for that month."""
+    results = pd.DataFrame(mesa.batch_run(ComputeMarket, {"horizon_months": [3]}, rng=[1], max_steps=3,
+                                          number_processes=1, data_collection_period=1, display_progress=False))
+    last = results[results["Step"] == 3]
+    assert len(last) == 67 and last["AgentID"].is_unique
+    aws = last[(last["kind"] == "provider") & (last["name"] == "AWS")]
+    model = ComputeMarket(rng=1, horizon_months=3)
+    model.run_model()
+    panel = model.agent_table()
+    expected = panel[(panel["date"] == "2025-03") & (panel["name"] == "AWS")]["capacity_h100e"].iloc[0]
+    assert aws["agent_capacity_h100e"].iloc[0] == expected and aws["agent_date"].iloc[0] == "2025-03"
+
+
+def test_datacollector_sees_the_agent_level_records():
+    """get_agent_vars_dataframe(): indexed by (Step, AgentID) as Mesa's, one row per agent per month (Step 0 is
+    the start), values those of agent_table(); the AgentIDs are the agents' unique_ids."""
+    model = ComputeMarket(rng=2)
+    for _ in range(2):
+        model.step()
+    frame = model.datacollector.get_agent_vars_dataframe()
+    assert frame.index.names == ["Step", "AgentID"]
+    assert sorted(set(frame.index.get_level_values("Step"))) == [0.0, 1.0, 2.0]
+    assert len(frame) == 3 * len(model.agents)
+    assert set(frame.index.get_level_values("AgentID")) == {agent.unique_id for agent in model.agents}
+    openai = model.agent("OpenAI")
+    row = frame.loc[(2.0, openai.unique_id)]
+    panel = model.agent_table()
+    expected = panel[(panel["month_index"] == 1) & (panel["name"] == "OpenAI")].iloc[0]
+    assert row["agent_demand_h100e"] == expected["demand_h100e"] and row["kind"] == "lab"
 
 
 def test_datacollector_holds_every_metric_each_month():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import kernels, schema
+from ..archive import frontier_pairs
 from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import idle_h100e, sum_by
@@ -166,7 +167,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
         "contracts_active": int(np.count_nonzero(c.status == ACTIVE)),
         "contracts_signed": int(np.count_nonzero(c.active_step == state.month)) if state.month >= 0 else 0,
         "contracts_under_review": int(np.count_nonzero(c.status == UNDER_REVIEW)),
-        "contracts_blocked": int(np.count_nonzero(c.status == BLOCKED)),
+        "contracts_blocked": int(np.count_nonzero(c.status == BLOCKED)) + state.contract_archive.blocked,
         "commitments_over_revenue_max": float(commitments_over_revenue.max(initial=0.0)),
     }
     if n_p <= NAMED_SERIES_LIMIT:
@@ -195,7 +196,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
 
 
 def supply_of_named_labs(state: MarketState) -> dict[str, np.ndarray]:
-    """Per (named lab, provider) pair with a contract: quantity contracted (active, full), scheduled this month
+    """Per (named lab, provider) pair with a contract (in force or archived): quantity contracted (active, full), scheduled this month
     (the ramp applied, zero before the start) and delivered this month.
 
     The supplier mix of the frontier labs over time (e.g. AWS's part of OpenAI's compute).
@@ -203,7 +204,9 @@ def supply_of_named_labs(state: MarketState) -> dict[str, np.ndarray]:
     c, labs = state.contracts, state.labs
     n_p = len(state.providers)
     rows = np.flatnonzero((c.buyer_lab >= 0) & labs.frontier[np.maximum(c.buyer_lab, 0)])
-    unique, index = np.unique(c.buyer_lab[rows] * n_p + c.seller[rows], return_inverse=True)
+    keys = c.buyer_lab[rows] * n_p + c.seller[rows]
+    unique = frontier_pairs(state, keys)  # the pairs of archived contracts too
+    index = np.searchsorted(unique, keys)
     active = c.status[rows] == ACTIVE
     quantity = c.quantity_h100e[rows]
     due_now = scheduled_h100e(c, max(state.month, 0), rows)

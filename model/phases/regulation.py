@@ -82,4 +82,4 @@ def decide_reviews(state: MarketState, ctx: StepContext) -> None:
     c.status[approved] = APPROVED
     c.decided_step[due] = month
     for row, outcome in zip(due, np.where(block, "blocked", np.where(cap, "approved with a cap", "approved"))):
-        ctx.log.append((month, f"review of contract {row}: {outcome}"))
+        ctx.log.append((month, f"review of contract {c.id[row]}: {outcome}"))

@@ -35,7 +35,9 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/step_benchmark.py
+	$(PY) benchmarks/scale_over_time.py
 	$(PY) benchmarks/viz_step.py
+	$(PY) benchmarks/page_load.py
 	$(PY) benchmarks/startup.py
 
 app: $(STAMP)

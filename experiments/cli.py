@@ -119,6 +119,7 @@ def serve_app(
     seed: int = typer.Option(42, help="Seed shown first."),
     host: str = typer.Option("127.0.0.1", help="Address to serve on (localhost by default)."),
     port: int = typer.Option(8765, help="Port to serve on."),
+    max_sessions: int = typer.Option(16, help="Browser sessions served at once (each holds a model); more wait."),
 ) -> None:
     """Serve the interactive Solara view (open http://HOST:PORT in a browser)."""
     from model import load_scenario
@@ -132,11 +133,12 @@ def serve_app(
     if missing:
         raise UsageProblem("the page's assets are not installed (" + ", ".join(missing) + "): run "
                            f"`{sys.executable} -m viz.offline_assets` (make venv does it)")
+    if max_sessions < 1:
+        raise UsageProblem(f"--max-sessions must be at least 1, got {max_sessions}")
     os.environ.update(COMPUTE_MARKET_SCENARIO=scenario, COMPUTE_MARKET_SEED=str(seed))
     print(f"compute-market view on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-    solara = Path(sys.executable).with_name("solara")
-    os.execv(str(solara), [str(solara), "run", "viz.app", "--host", host, "--port", str(port), "--no-open",
-                           "--production"])
+    from viz.serve import serve
+    serve(host, port, max_sessions)
 
 
 @app.command()

@@ -200,3 +200,52 @@ def test_no_request_can_delete_or_replace_the_offline_page_assets(server):
         assert status in (404, 400), (path, status)
     assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == files_before
     assert urllib.request.urlopen(f"{server}_solara/cdn/{spec}/package.json", timeout=10).status == 200
+
+
+def kernels(server) -> dict:
+    """Solara's count of live sessions (`/resourcez`): each holds one model."""
+    import json
+    return json.loads(urllib.request.urlopen(server + "resourcez", timeout=10).read())["kernels"]
+
+
+def test_a_closed_session_is_freed_with_its_model(browser_page, server):
+    """Issue #12: a visitor who closes the tab takes their session (and its model) off the server at once; the
+    server limits sessions and culls one whose browser vanished (viz/serve.py)."""
+    page, _ = browser_page
+    before = kernels(server)["total"]
+    other = page.context.browser.new_context().new_page()
+    other.goto(server)
+    other.wait_for_selector(".cm-date-value", timeout=90_000)
+    assert kernels(server)["total"] == before + 1
+    other.close(run_before_unload=True)
+    deadline = time.time() + 20
+    while kernels(server)["total"] > before and time.time() < deadline:
+        time.sleep(0.25)
+    assert kernels(server)["total"] == before
+
+
+def test_oversized_requests_are_refused_and_the_server_goes_on(server):
+    """Issue #12: request bodies and inputs are bounded: headers over 32 KB get 431, a websocket
+    message over 1 MiB closes that connection (1009, message too big); the page still loads afterwards."""
+    import http.client
+
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    host, port = server.split("//")[1].rstrip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.putrequest("GET", "/")
+    connection.putheader("Cookie", "x=" + "a" * 100_000)
+    try:
+        connection.endheaders()
+        status = connection.getresponse().status
+    except (ConnectionError, http.client.HTTPException):
+        status = None  # the server dropped the connection: refused too
+    assert status == 431
+    socket_url = f"ws://{host}:{port}/jupyter/api/kernels/{'0' * 32}/channels?session_id=test"
+    with connect(socket_url, max_size=None, open_timeout=10) as ws:
+        ws.send("x" * (2 << 20))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    assert urllib.request.urlopen(server, timeout=10).status == 200

@@ -184,3 +184,30 @@ def test_the_page_loads_only_library_scenarios_never_a_path_from_the_browser(hos
     (problem,) = model.input_problems
     assert problem.startswith("scenario: unknown scenario") and len(problem) < 120
     assert "root:" not in problem and "OpenAI" not in problem and "def " not in problem
+
+
+def test_a_problem_while_the_page_draws_is_one_line_and_start_afresh_builds_the_model_again():
+    """Issue #12: no traceback, no file contents on the page. A view that fails to draw (here: the first model's
+    view raises, with a path and a second line in its message) is replaced by one bounded line and a button; the
+    button builds a new model, whose view draws."""
+    from viz.app import Guarded
+
+    built = []
+
+    @solara.component
+    def Fragile(model):
+        if model == 1:
+            raise RuntimeError("cannot read /etc/shadow\nsecret second line " + "x" * 500)
+        return solara.Text(f"model {model} drawn")
+
+    def make_model():
+        built.append(len(built) + 1)
+        return built[-1]
+
+    box, rc = solara.render(Guarded(lambda model: Fragile(model), make_model), handle_error=False)
+    message = texts(rc)
+    assert "The page stopped on a problem (RuntimeError: cannot read /etc/shadow)" in message
+    assert "secret second line" not in message and "Traceback" not in message and len(message) < 400
+    rc.find(v.Btn, children=["Start afresh"]).widget.click()
+    assert built == [1, 2]
+    assert "model 2 drawn" in texts(rc)

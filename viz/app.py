@@ -9,6 +9,7 @@ COMPUTE_MARKET_SCENARIO environment variable (default: baseline).
 
 from __future__ import annotations
 
+import logging
 import os
 
 import mesa.visualization.solara_viz as mesa_solara_viz
@@ -30,6 +31,7 @@ from viz.components import (
 from viz.interactive import InteractiveMarket, allowed_scenarios
 from viz.offline_assets import serve_read_only
 
+logger = logging.getLogger("compute_market.page")
 SCENARIO = os.environ.get("COMPUTE_MARKET_SCENARIO", "baseline")
 SEED = os.environ.get("COMPUTE_MARKET_SEED", "42")
 
@@ -82,5 +84,35 @@ def make_page(scenario: str = SCENARIO, seed: str = SEED, model: InteractiveMark
 def Page():
     """What Solara serves: each browser session (each page load) builds its own model, so visitors never step
     one another's market and a reload starts afresh; the model goes when its session closes."""
-    model = solara.use_memo(lambda: InteractiveMarket(scenario_name=SCENARIO, rng=SEED), [])
-    return make_page(SCENARIO, SEED, model)
+    return Guarded(lambda model: make_page(SCENARIO, SEED, model),
+                   lambda: InteractiveMarket(scenario_name=SCENARIO, rng=SEED))
+
+
+@solara.component
+def Guarded(view, make_model):
+    """`view(model)` for a model made once per session by `make_model()`. Anything that goes wrong while the
+    view draws is shown as one line (the traceback goes to the server's log, never to the browser), with a
+    button that builds the model again."""
+    error, clear = solara.use_exception()
+    generation, set_generation = solara.use_state(0)
+    model = solara.use_memo(make_model, [generation])
+    if error is not None:
+        # a new model first, then the view: clearing first would draw the failed model once more
+        return ProblemNotice(error, on_restart=lambda: (set_generation(generation + 1), clear()))
+    return view(model)
+
+
+@solara.component
+def ProblemNotice(error: BaseException, on_restart):
+    """One line about what went wrong, bounded (no traceback, no file contents), and a way to start afresh."""
+    logger.error("the page failed", exc_info=error)
+    with solara.Column(style={"padding": "2em"}) as notice:
+        solara.Error(problem_line(error))
+        solara.Button("Start afresh", on_click=on_restart, color="primary")
+    return notice
+
+
+def problem_line(error: BaseException) -> str:
+    first = (str(error).strip().splitlines() or [""])[0][:200]
+    return f"The page stopped on a problem ({type(error).__name__}{': ' + first if first else ''}). The details " \
+           "are in the server's log; Start afresh builds the model again."

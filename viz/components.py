@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipyvuetify
 import numpy as np
 import solara
 from solara.widgets import VegaLite
@@ -34,22 +35,20 @@ def Headline(model):
 
 
 @solara.component
-def LiveWidget(element_factory, update, tick):
+def LiveWidget(widget_factory, update, tick):
     """A widget created once (with its first value) and updated in place after later renders.
 
-    Large values (chart specs, table rows) are written to the widget's traits directly instead of being
-    passed as element arguments, which reacton would walk value by value on every redraw. `tick` changes
-    with each step (and each new model), so the component redraws and runs `update(widget)`. The first
-    value goes in with the element (an update sent before the browser has mounted the widget is lost); the
-    first run of the effect then writes an equal value, which sends nothing.
+    Large values (chart specs, table rows) live only in the widget's traits: the widget itself is the child,
+    not an element holding the values as arguments, which reacton would walk value by value on every redraw
+    (that walk was most of a step's redraw). `tick` changes with each step (and each new model), so the
+    component redraws and runs `update(widget)`. The first value goes in when the widget is made (an update
+    sent before the browser has mounted the widget is lost); the first run of the effect then writes an equal
+    value, which sends nothing.
     """
-    element = solara.use_memo(element_factory, [])
-
-    def write():
-        update(solara.get_widget(element))
-
-    solara.use_effect(write, [tick])
-    return element
+    widget = solara.use_memo(widget_factory, [])
+    solara.use_effect(lambda: update(widget), [tick])
+    solara.use_effect(lambda: widget.close, [])  # the widget goes with the component
+    return solara.Div(children=[widget])
 
 
 def tick(model):
@@ -62,7 +61,7 @@ def live_vega(model, spec, css: str):
     def update(widget):
         widget.spec = spec()
     with solara.Div(classes=[css]) as main:
-        LiveWidget(lambda: VegaLite.element(spec=spec()), update, tick(model))
+        LiveWidget(lambda: VegaLite(spec=spec()), update, tick(model))
     return main
 
 
@@ -91,7 +90,7 @@ def SupplierMix(model):
 
     with solara.Column(classes=["cm-supplier-mix"]) as main:
         solara.Select("Lab", values=labs, value=selected_lab)
-        LiveWidget(lambda: VegaLite.element(spec=charts.supplier_mix_spec(model.supply_table(), lab)), update,
+        LiveWidget(lambda: VegaLite(spec=charts.supplier_mix_spec(model.supply_table(), lab)), update,
                    (*tick(model), lab))
     return main
 
@@ -111,7 +110,7 @@ def ContractTable(model):
         widget.items = rows
 
     def table():
-        return solara.v.DataTable(headers=headers, items=rows, item_key="contract_id", sort_by=["value_usd_bn"],
+        return ipyvuetify.DataTable(headers=headers, items=rows, item_key="contract_id", sort_by=["value_usd_bn"],
                                   sort_desc=[True], items_per_page=10, dense=True, multi_sort=False)
 
     with solara.Column(classes=["cm-contracts"]) as main:
@@ -145,7 +144,7 @@ def AgentTables(model):
                 widget.items = rows
 
             def table(kind=kind, rows=rows):
-                return solara.v.DataTable(headers=headers(kind), items=rows, item_key="name", items_per_page=15,
+                return ipyvuetify.DataTable(headers=headers(kind), items=rows, item_key="name", items_per_page=15,
                                           dense=True, multi_sort=False, class_=f"cm-{kind}-table")
 
             solara.Text(title, style={"font-weight": "600"})

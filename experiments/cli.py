@@ -21,6 +21,16 @@ class UsageProblem(ValueError):
     """Bad input from the user: printed as one line, exit code 2."""
 
 
+@app.callback()
+def options(allow_paths: bool = typer.Option(
+        False, "--allow-paths", help="Let a scenario's `extends` and a sweep's `scenario` name files outside the "
+                                     "scenario library and the naming file's folder (refused by default).")) -> None:
+    """compute-market: an agent-based model of the AI compute market."""
+    if allow_paths:
+        from model.scenario import ALLOW_PATHS
+        os.environ[ALLOW_PATHS] = "1"  # read where the files are resolved, in this process and its workers
+
+
 @app.command()
 def run(
     scenario: str = typer.Option("baseline", help="Scenario name from `compute-market scenarios`, or a TOML path."),

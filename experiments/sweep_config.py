@@ -29,8 +29,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from model import Params, ScenarioError, load_scenario, scenario_names
-from model.params import check_overrides, check_range
-from model.scenario import describe
+from model.params import MAX_HORIZON_MONTHS, check_overrides, check_range
+from model.scenario import describe, named_file
 
 
 class SweepConfigError(ValueError):
@@ -62,7 +62,7 @@ class SweepConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     name: str = Field(min_length=1)
     scenario: str = "baseline"
-    steps: int = Field(default=36, ge=1)
+    steps: int = Field(default=36, ge=1, le=MAX_HORIZON_MONTHS)
     seeds: list[int] = Field(min_length=1)
     design: Literal["grid", "lhs", "sobol"] = "grid"
     samples: int = Field(default=16, ge=1)
@@ -133,11 +133,10 @@ def load_sweep_config(path: str | Path) -> SweepConfig:
     except ValidationError as error:
         raise SweepConfigError(f"{path}: {describe(error, raw)}") from None
     if config.scenario not in scenario_names():  # a file beside (or below) the sweep file, and nowhere else
-        folder = path.parent.resolve()
-        candidate = (folder / config.scenario).resolve()
-        if folder not in candidate.parents or not candidate.is_file():
+        candidate = named_file(config.scenario, path)
+        if candidate is None:
             raise SweepConfigError(f"{path}: field scenario: {config.scenario!r} is neither a library scenario nor "
-                                   f"a file in {folder}")
+                                   f"a file in {path.parent.resolve()} (--allow-paths allows other files)")
         config = config.model_copy(update={"scenario": str(candidate)})
     try:
         load_scenario(config.scenario)

@@ -231,3 +231,22 @@ def test_out_onto_other_files_is_refused_and_onto_an_earlier_run_needs_overwrite
     assert cli("run", "--steps", "2", "--seed", "2", "--out", str(out), "--overwrite").returncode == 0
     assert json.loads((out / "manifest.json").read_text())["seed"] == 2
     assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
+
+
+def test_allow_paths_lets_extends_and_a_sweeps_scenario_reach_outside_their_folder(tmp_path):
+    """Issue #12: `extends` and a sweep's `scenario` resolve only in the library or the naming file's folder,
+    unless `--allow-paths` is given (then the run and a processes sweep, whose workers resolve it too, work)."""
+    (tmp_path / "base.toml").write_text('name = "b"\ndescription = "d"\nsteps = 2\n')
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (inner / "s.toml").write_text('extends = "../base.toml"\nname = "s"\ndescription = "d"\nsteps = 2\n')
+    (inner / "w.toml").write_text('name = "w"\nscenario = "../base.toml"\nsteps = 2\nseeds = [1, 2]\n'
+                                  'design = "grid"\n[parameters.demand_growth_scale]\nvalues = [1.0]\n')
+    refused = cli("run", "--scenario", str(inner / "s.toml"), "--out", str(tmp_path / "r1"))
+    assert refused.returncode == 2 and "--allow-paths allows other files" in refused.stderr
+    assert cli("--allow-paths", "run", "--scenario", str(inner / "s.toml"), "--out", str(tmp_path / "r2")).returncode == 0
+    refused = cli("sweep", str(inner / "w.toml"), "--out", str(tmp_path / "w1"))
+    assert refused.returncode == 2 and "field scenario: '../base.toml' is neither" in refused.stderr
+    allowed = cli("--allow-paths", "sweep", str(inner / "w.toml"), "--workers", "2", "--out", str(tmp_path / "w2"))
+    assert allowed.returncode == 0, allowed.stderr
+    assert "runs done 2, failed 0" in allowed.stdout

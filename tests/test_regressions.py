@@ -16,11 +16,13 @@ from .conftest import small_market
 from .test_phases import add_contract
 
 
-def test_a_horizon_of_zero_months_is_refused():
-    with pytest.raises(ValueError, match="horizon_months must be a whole number of months, at least 1, got 0"):
+def test_a_horizon_of_zero_months_or_past_the_longest_is_refused():
+    with pytest.raises(ValueError, match="the horizon must be a whole number of months from 1 to 240, got 0"):
         ComputeMarket(rng=1, horizon_months=0)
     with pytest.raises(ValueError, match="got 2.5"):
         ComputeMarket(rng=1, horizon_months=2.5)
+    with pytest.raises(ValueError, match="from 1 to 240, got 241"):
+        ComputeMarket(rng=1, horizon_months=241)
 
 
 def test_an_export_control_cancels_the_open_orders_it_stops():

@@ -221,6 +221,35 @@ def experiment(
 
 
 @app.command()
+def calibrate(
+    config: Path = typer.Argument(..., help="Calibration file (TOML): priors, targets, seeds, budget "
+                                            "(see docs/calibration.md)."),
+    executor: str = typer.Option("processes", help="serial | processes | dask."),
+    scheduler: str = typer.Option(None, help="tcp://HOST:PORT of a running Dask scheduler (with --executor dask)."),
+    workers: int = typer.Option(None, help="Worker processes (processes, local dask); default: 2."),
+    out: Path = typer.Option(Path("runs/calibration"), help="Folder for history.db (the resumable pyabc history), "
+                                                            "the posterior, the fit, diagnostics and NAME.toml."),
+    resume: bool = typer.Option(False, help="Continue the calibration in --out from its last whole generation."),
+) -> None:
+    """Fit the free parameters to 2025's figures by ABC-SMC (pyabc): posterior, fit with bands, diagnostics."""
+    from .calibrate.config import load_calibration_config
+    from .calibrate.report import write_report
+    from .calibrate.smc import run_calibration
+    if executor not in ("serial", "processes", "dask"):
+        raise UsageProblem(f"unknown executor {executor!r} (choose from serial, processes, dask)")
+    if scheduler and executor != "dask":
+        raise UsageProblem("--scheduler only goes with --executor dask")
+    if workers is not None and workers < 1:
+        raise UsageProblem(f"--workers must be at least 1, got {workers}")
+    spec = load_calibration_config(config)
+    run_calibration(spec, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume,
+                    progress=lambda line: print(line, file=sys.stderr, flush=True))
+    files = write_report(spec, out)
+    print(files["report"].read_text().split("## Convergence")[0])
+    print("written: " + ", ".join(str(f) for f in files.values()))
+
+
+@app.command()
 def validate(
     seeds: str = typer.Option("1-5", help="Seeds, as '1-5' or '1,2,3'."),
     scenario: list[str] = typer.Option([], help="Scenario to hold against 2025; repeatable (default: the replay "

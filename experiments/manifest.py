@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("compute-market", "mesa", "numpy", "pandas", "networkx", "pyarrow", "pydantic", "scipy")
+PACKAGES = ("compute-market", "mesa", "numpy", "pandas", "networkx", "pyarrow", "pydantic", "scipy", "pyabc")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 

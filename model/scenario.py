@@ -17,6 +17,7 @@ from .params import MAX_HORIZON_MONTHS, Params, check_overrides
 from .units import month_to_index
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
+FITS_DIR = Path(__file__).parent / "fits"  # fitted parameter sets (`compute-market calibrate`), used by name
 
 
 class ScenarioError(ValueError):
@@ -172,6 +173,7 @@ class Scenario(BaseModel):
     name: str = Field(min_length=1)
     description: str = Field(min_length=1)
     extends: str | None = None  # a library scenario whose parameters, start and events this one builds on
+    fit: str | None = None  # the fitted parameter set (model/fits/NAME.toml) under `parameters`
     steps: int = Field(default=72, ge=1, le=MAX_HORIZON_MONTHS)
     # non-finite numbers pass here so that check_overrides names them plainly
     parameters: dict[str, bool | int | Annotated[float, Field(allow_inf_nan=True)] | str] = Field(default_factory=dict)
@@ -265,6 +267,35 @@ def extended_path(base_name: str, path: Path) -> Path:
     return found
 
 
+def fit_names() -> list[str]:
+    return sorted(p.stem for p in FITS_DIR.glob("*.toml"))
+
+
+def fitted_parameters(name: str, naming_file: Path) -> dict:
+    """The `[parameters]` of the fitted set `name` (model/fits/NAME.toml)."""
+    if not isinstance(name, str) or name not in fit_names():
+        raise ScenarioError(f"{naming_file}: field fit: unknown fitted parameter set {name!r} (known: "
+                            f"{', '.join(fit_names()) or 'none'})")
+    path = FITS_DIR / f"{name}.toml"
+    try:
+        with open(path, "rb") as handle:
+            parameters = tomllib.load(handle).get("parameters", {})
+        check_overrides(parameters)
+    except (tomllib.TOMLDecodeError, ValueError) as error:
+        raise ScenarioError(f"{path}: {error}") from None
+    return parameters
+
+
+def with_fit(raw: dict, path: Path) -> dict:
+    """A file's raw table with its fitted set's parameters under its own: `fit = "NAME"`, or the short form
+    `parameters = "NAME"` (the fitted set and nothing else)."""
+    if isinstance(raw.get("parameters"), str):
+        raw = {**raw, "fit": raw["parameters"], "parameters": {}}
+    if raw.get("fit") is None:
+        return raw
+    return {**raw, "parameters": {**fitted_parameters(raw["fit"], path), **raw.get("parameters", {})}}
+
+
 def read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     """The TOML of `path`, merged onto the scenario it `extends` (parameters and start tables merged,
     events appended after the base's)."""
@@ -279,6 +310,7 @@ def read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError(f"scenario file {path} cannot be read ({error.strerror})") from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{path}: not valid TOML: {error}") from None
+    raw = with_fit(raw, Path(path))
     base_name = raw.get("extends")
     if base_name is None:
         return raw

@@ -27,7 +27,17 @@ def sweep_with(old: str, new: str) -> dict:
     return {"w.toml": SWEEP.replace(old, new)}
 
 
+CALIBRATION = ('name = "c"\nseeds = [1]\npopulation_size = 4\ngenerations = 1\n'
+               '[parameters.demand_growth_scale]\nlow = 0.5\nhigh = 2.0\nreason = "ESTIMATE: a range"\n'
+               '[[targets]]\nfigure = "AWS cloud share, quarter to 2025-12 (%)"\n')
+
+
+def calibration_with(old: str, new: str) -> dict:
+    return {"c.toml": CALIBRATION.replace(old, new)}
+
+
 RUN = ["run", "--steps", "2", "--out", "OUT"]
+CAL = ["calibrate", "{dir}/c.toml", "--executor", "serial", "--out", "OUT"]
 SCEN = ["run", "--scenario", "{dir}/s.toml", "--out", "OUT"]
 SWP = ["sweep", "{dir}/w.toml", "--executor", "serial", "--out", "OUT"]
 
@@ -136,6 +146,24 @@ CASES = [
      "is neither a library scenario nor a file in"),
     ("sweep unknown executor", ["sweep", "{dir}/w.toml", "--executor", "quantum", "--out", "OUT"], {"w.toml": SWEEP},
      "quantum"),
+    # calibration files
+    ("calibration file missing", ["calibrate", "{dir}/none.toml", "--out", "OUT"], {}, "calibration file"),
+    ("calibration not TOML", CAL, {"c.toml": "name = ["}, "not valid TOML"),
+    ("calibration unknown parameter", CAL, calibration_with("demand_growth_scale]", "warp_factor]"),
+     "unknown parameter 'warp_factor'"),
+    ("calibration prior reversed", CAL, calibration_with("high = 2.0", "high = 0.2"), "must be above low"),
+    ("calibration prior outside the valid range", CAL, calibration_with("low = 0.5", "low = -1.0"),
+     "parameter 'demand_growth_scale' must be at least 0, got -1.0"),
+    ("calibration prior not finite", CAL, calibration_with("high = 2.0", "high = inf"), "finite"),
+    ("calibration prior without a reason", CAL, calibration_with('reason = "ESTIMATE: a range"\n', ""),
+     "field parameters.demand_growth_scale.reason: Field required"),
+    ("calibration unknown figure", CAL, calibration_with("AWS cloud share", "Amazing cloud share"),
+     "unknown figure 'Amazing cloud share, quarter to 2025-12 (%)'"),
+    ("calibration zero weight", CAL, calibration_with("(%)\"\n", "(%)\"\nweight = 0\n"), "greater than 0"),
+    ("calibration population of one", CAL, calibration_with("population_size = 4", "population_size = 1"),
+     "greater than or equal to 2"),
+    ("calibration unknown executor", ["calibrate", "{dir}/c.toml", "--executor", "quantum", "--out", "OUT"],
+     {"c.toml": CALIBRATION}, "unknown executor 'quantum'"),
     # other commands
     ("validate bad seeds", ["validate", "--seeds", "x", "--out", "OUT"], {}, "'x'"),
     ("validate unknown engine", ["validate", "--engine", "turbo", "--out", "OUT"], {}, "unknown engine 'turbo'"),

@@ -1,0 +1,139 @@
+"""The calibration file (TOML), validated like every other input: one line naming the file, field and value.
+
+    name = "fitted-2025"             # the fitted parameter file's name (model/fits/NAME.toml)
+    scenario = "aws-openai-2025"     # the scenario each evaluation runs (a library name or a file beside this)
+    steps = 12                       # months per evaluation (2025)
+    seeds = [1, 2]                   # seeds per evaluation; a target's model value is their mean
+    population_size = 40             # particles per generation
+    generations = 6                  # ABC-SMC generations (the budget), or fewer if min_epsilon is reached
+    min_epsilon = 0.5                # stop once the distance threshold is below this
+    design_seed = 0                  # seeds pyabc's own sampling (numpy's global generator)
+
+    [parameters.demand_growth_scale] # uniform prior on [low, high]
+    low = 0.5
+    high = 2.0
+    reason = "..."                   # why this range: a source, or ESTIMATE and how
+
+    [[targets]]
+    figure = "AWS cloud share, quarter to 2025-12 (%)"   # a figure label of experiments/validation.py
+    weight = 1.0
+    scale = 2.0                      # how far off counts as one unit of distance (default: the figure's tolerance)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from model import Params, ScenarioError, load_scenario, scenario_names
+from model.params import MAX_HORIZON_MONTHS, check_range
+from model.scenario import describe, named_file
+
+from ..validation import FIGURES
+
+FIGURE_LABELS = {figure.label for figure in FIGURES}
+
+
+class CalibrationConfigError(ValueError):
+    """The calibration file is wrong; the message names the file, the field and the value."""
+
+
+class Prior(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    low: float = Field(allow_inf_nan=False)
+    high: float = Field(allow_inf_nan=False)
+    reason: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.high > self.low:
+            raise ValueError(f"high ({self.high}) must be above low ({self.low})")
+        return self
+
+
+class Target(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    figure: str
+    weight: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    scale: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _known(self):
+        if self.figure not in FIGURE_LABELS:
+            raise ValueError(f"unknown figure {self.figure!r} (the figures are those of `compute-market validate`)")
+        return self
+
+
+class CalibrationConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    scenario: str = "aws-openai-2025"
+    steps: int = Field(default=12, ge=1, le=MAX_HORIZON_MONTHS)
+    seeds: list[int] = Field(default=[1, 2], min_length=1)
+    population_size: int = Field(default=40, ge=2, le=100_000)
+    generations: int = Field(default=6, ge=1, le=1000)
+    min_epsilon: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    design_seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    parameters: dict[str, Prior] = Field(min_length=1)
+    targets: list[Target] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        for seed in self.seeds:
+            if not 0 <= seed <= 2**63 - 1:
+                raise ValueError(f"a seed must be from 0 to 2^63 - 1, got {seed}")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ValueError("seeds must be distinct")
+        known = set(Params.__dataclass_fields__)
+        for name, prior in self.parameters.items():
+            if name not in known:
+                raise ValueError(f"unknown parameter {name!r}")
+            for bound in (prior.low, prior.high):
+                check_range(name, bound)  # a prior reaches only valid values
+        figures = [target.figure for target in self.targets]
+        if len(set(figures)) != len(figures):
+            raise ValueError("each target figure may appear once")
+        return self
+
+    def fingerprint(self) -> str:
+        """Changes when anything that shapes the calibration changes (a resume must find the same one)."""
+        text = json.dumps(self.model_dump(), sort_keys=True, default=str)
+        try:
+            text += Path(load_scenario(self.scenario).source).read_text()
+        except (OSError, TypeError, ScenarioError):
+            pass
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_calibration_config(path: Path) -> CalibrationConfig:
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+    except FileNotFoundError:
+        raise CalibrationConfigError(f"calibration file {path} does not exist") from None
+    except IsADirectoryError:
+        raise CalibrationConfigError(f"calibration file {path} is a folder, not a TOML file") from None
+    except OSError as error:
+        raise CalibrationConfigError(f"calibration file {path} cannot be read ({error.strerror})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CalibrationConfigError(f"{path}: not valid TOML: {error}") from None
+    try:
+        config = CalibrationConfig.model_validate(raw)
+    except ValidationError as error:
+        raise CalibrationConfigError(f"{path}: {describe(error, raw)}") from None
+    if config.scenario not in scenario_names():
+        candidate = named_file(config.scenario, path)
+        if candidate is None:
+            raise CalibrationConfigError(f"{path}: field scenario: {config.scenario!r} is neither a library scenario "
+                                         f"nor a file in {path.parent.resolve()} (--allow-paths allows other files)")
+        config = config.model_copy(update={"scenario": str(candidate)})
+    try:
+        load_scenario(config.scenario)
+    except ScenarioError as error:
+        raise CalibrationConfigError(f"{path}: field scenario: {error}") from None
+    return config

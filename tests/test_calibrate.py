@@ -1,0 +1,132 @@
+"""`compute-market calibrate` (issue #13): parameter recovery, resume after a kill, fitted sets used by name."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.calibrate.config import load_calibration_config
+from experiments.calibrate.report import weighted_quantiles, write_report
+from experiments.calibrate.simulate import simulator_for
+from experiments.calibrate.smc import run_calibration
+from experiments.calibrate.targets import distance, resolve_targets
+from model import load_scenario
+from model import scenario as scenario_module
+
+EXE = Path(sys.executable).with_name("compute-market")
+RECOVERY = """name = "recovery"
+scenario = "aws-openai-2025"
+steps = 12
+seeds = [1]
+population_size = 30
+generations = 4
+[parameters.demand_growth_scale]
+low = 0.5
+high = 2.0
+reason = "ESTIMATE: half to twice the calibrated growth"
+[parameters.price_weight]
+low = 1.0
+high = 6.0
+reason = "ESTIMATE: the logit weight on price"
+[[targets]]
+figure = "NVIDIA data-center revenue, quarter to 2025-07 (USD bn)"
+[[targets]]
+figure = "AWS cloud share, quarter to 2025-12 (%)"
+[[targets]]
+figure = "cloud infrastructure spend, quarter to 2025-12 (USD bn)"
+[[targets]]
+figure = "Oracle backlog, 2025-08 (USD bn)"
+"""
+
+
+def test_weighted_quantiles_by_hand():
+    """Values 1, 2, 3, 4 with weights 1, 1, 1, 1: the weighted median is 2.5 (midpoint interpolation)."""
+    assert weighted_quantiles(pd.Series([4.0, 1.0, 3.0, 2.0]).to_numpy(), pd.Series([1.0] * 4).to_numpy(),
+                              (0.5,)) == [2.5]
+
+
+def test_the_distance_is_the_weighted_rms_error_in_scales(tmp_path):
+    """Two targets with scales 2 (a share, ±2 points) and 12.33 (30% of NVIDIA's 41.1): errors of 1 point and
+    12.33 are 0.5 and 1 scale; with weights 1 and 3 the distance is sqrt((0.25 + 3) / 4) = 0.9014."""
+    (tmp_path / "c.toml").write_text(RECOVERY.split("[[targets]]")[0]
+                                     + '[[targets]]\nfigure = "AWS cloud share, quarter to 2025-12 (%)"\n'
+                                     + '[[targets]]\nfigure = "NVIDIA data-center revenue, quarter to 2025-07 (USD bn)"'
+                                     + "\nweight = 3\n")
+    targets = resolve_targets(load_calibration_config(tmp_path / "c.toml"))
+    observed = {t.figure.label: t.real for t in targets}
+    simulated = {targets[0].figure.label: observed[targets[0].figure.label] + 1.0,
+                 targets[1].figure.label: observed[targets[1].figure.label] - 0.3 * 41.1}
+    assert distance(simulated, observed, targets) == pytest.approx(0.9014, abs=1e-4)
+
+
+def test_parameters_are_recovered_from_data_the_model_made(tmp_path):
+    """Identifiability: targets made by the model itself at demand_growth_scale = 1.3 and price_weight = 3 are
+    calibrated back; the 5-95% band of demand_growth_scale (identified by these 2025 figures) covers 1.3 and is
+    narrower than half its prior. price_weight is not identified by them (docs/calibration.md) and is not held."""
+    (tmp_path / "c.toml").write_text(RECOVERY)
+    config = load_calibration_config(tmp_path / "c.toml")
+    truth = {"demand_growth_scale": 1.3, "price_weight": 3.0}
+    observed = simulator_for(config)(truth)
+    run_calibration(config, tmp_path / "out", executor="serial", observed=observed, progress=lambda line: None)
+    write_report(config, tmp_path / "out")
+    post = pd.read_csv(tmp_path / "out" / "posterior.csv").set_index("parameter")
+    growth = post.loc["demand_growth_scale"]
+    assert growth["p05"] <= 1.3 <= growth["p95"], growth
+    assert growth["band_over_prior"] < 0.5
+
+
+def test_a_killed_calibration_resumes_from_its_last_generation(tmp_path):
+    """SIGKILL once the first generation is stored; --resume continues (it is refused without --resume, and
+    after the calibration file changed), and the history then holds all three generations."""
+    config = tmp_path / "c.toml"
+    config.write_text(RECOVERY.replace("population_size = 30", "population_size = 12").replace("generations = 4",
+                                                                                               "generations = 3"))
+    out = tmp_path / "out"
+    process = subprocess.Popen([str(EXE), "calibrate", str(config), "--executor", "serial", "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in process.stderr:
+        if "generation 1/3" in line:
+            break
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    refused = subprocess.run([str(EXE), "calibrate", str(config), "--executor", "serial", "--out", str(out)],
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "already holds a calibration: add --resume" in refused.stderr
+    changed = tmp_path / "changed.toml"
+    changed.write_text(config.read_text().replace("generations = 3", "generations = 4"))
+    refused = subprocess.run([str(EXE), "calibrate", str(changed), "--executor", "serial", "--out", str(out),
+                              "--resume"], capture_output=True, text=True)
+    assert refused.returncode == 2 and "cannot be resumed" in refused.stderr
+    resumed = subprocess.run([str(EXE), "calibrate", str(config), "--executor", "serial", "--out", str(out),
+                              "--resume"], capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming after generation" in resumed.stderr
+    diagnostics = pd.read_csv(out / "diagnostics.csv")
+    assert list(diagnostics["generation"]) == [1, 2, 3]
+    assert json.loads((out / "manifest.json").read_text())["output_of"] == "calibrate"
+
+
+def test_a_fitted_set_is_used_by_name(tmp_path, monkeypatch):
+    """`parameters = "NAME"` takes the fitted set; `fit = "NAME"` with [parameters] lets the file override it;
+    an unknown name is refused by name."""
+    fits = tmp_path / "fits"
+    fits.mkdir()
+    (fits / "fit-x.toml").write_text('name = "fit-x"\n[parameters]\ndemand_growth_scale = 1.25\nprice_weight = 4.0\n')
+    monkeypatch.setattr(scenario_module, "FITS_DIR", fits)
+    short = tmp_path / "short.toml"
+    short.write_text('name = "s"\ndescription = "d"\nsteps = 3\nparameters = "fit-x"\n')
+    assert load_scenario(short).parameters == {"demand_growth_scale": 1.25, "price_weight": 4.0}
+    assert load_scenario(short).fit == "fit-x"
+    long = tmp_path / "long.toml"
+    long.write_text('name = "s"\ndescription = "d"\nsteps = 3\nfit = "fit-x"\n[parameters]\nprice_weight = 2.0\n')
+    assert load_scenario(long).parameters == {"demand_growth_scale": 1.25, "price_weight": 2.0}
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text('name = "s"\ndescription = "d"\nsteps = 3\nfit = "fit-y"\n')
+    with pytest.raises(ValueError, match="unknown fitted parameter set 'fit-y' \\(known: fit-x\\)"):
+        load_scenario(unknown)

@@ -20,7 +20,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Literal
@@ -28,9 +27,9 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model import Params, ScenarioError, load_scenario, scenario_names
+from model import Params, load_scenario
 from model.params import MAX_HORIZON_MONTHS, check_overrides, check_range
-from model.scenario import describe, named_file
+from model.scenario import describe, read_toml, scenario_named_by
 
 
 class SweepConfigError(ValueError):
@@ -118,31 +117,12 @@ class SweepConfig(BaseModel):
 
 def load_sweep_config(path: str | Path) -> SweepConfig:
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise SweepConfigError(f"sweep file {path} does not exist") from None
-    except IsADirectoryError:
-        raise SweepConfigError(f"sweep file {path} is a folder, not a TOML file") from None
-    except OSError as error:
-        raise SweepConfigError(f"sweep file {path} cannot be read ({error.strerror})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SweepConfigError(f"{path}: not valid TOML: {error}") from None
+    raw = read_toml(path, "sweep", SweepConfigError)
     try:
         config = SweepConfig.model_validate(raw)
     except ValidationError as error:
         raise SweepConfigError(f"{path}: {describe(error, raw)}") from None
-    if config.scenario not in scenario_names():  # a file beside (or below) the sweep file, and nowhere else
-        candidate = named_file(config.scenario, path)
-        if candidate is None:
-            raise SweepConfigError(f"{path}: field scenario: {config.scenario!r} is neither a library scenario nor "
-                                   f"a file in {path.parent.resolve()} (--allow-paths allows other files)")
-        config = config.model_copy(update={"scenario": str(candidate)})
-    try:
-        load_scenario(config.scenario)
-    except ScenarioError as error:
-        raise SweepConfigError(f"{path}: field scenario: {error}") from None
-    return config
+    return scenario_named_by(config, path, SweepConfigError)  # library, or a file beside the sweep file
 
 
 def _typed(name: str, value):

@@ -296,21 +296,40 @@ def with_fit(raw: dict, path: Path) -> dict:
     return {**raw, "parameters": {**fitted_parameters(raw["fit"], path), **raw.get("parameters", {})}}
 
 
+def read_toml(path: Path, what: str, error: type[Exception]) -> dict:
+    """The TOML table of `path` (a `what` file), or `error` with one line naming the file and the problem."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise error(f"{what} file {path} does not exist") from None
+    except IsADirectoryError:
+        raise error(f"{what} file {path} is a folder, not a TOML file") from None
+    except OSError as problem:
+        raise error(f"{what} file {path} cannot be read ({problem.strerror})") from None
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{path}: not valid TOML: {problem}") from None
+
+
+def scenario_named_by(config, path: Path, error: type[Exception]):
+    """`config` (a sweep's or a calibration's) with its `scenario` resolved (see `named_file`) and loadable."""
+    if config.scenario not in scenario_names():
+        candidate = named_file(config.scenario, path)
+        if candidate is None:
+            raise error(f"{path}: field scenario: {config.scenario!r} is neither a library scenario nor a file in "
+                        f"{path.parent.resolve()} (--allow-paths allows other files)")
+        config = config.model_copy(update={"scenario": str(candidate)})
+    try:
+        load_scenario(config.scenario)
+    except ScenarioError as problem:
+        raise error(f"{path}: field scenario: {problem}") from None
+    return config
+
+
 def read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     """The TOML of `path`, merged onto the scenario it `extends` (parameters and start tables merged,
     events appended after the base's)."""
-    try:
-        with open(path, "rb") as handle:
-            raw = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ScenarioError(f"scenario file {path} does not exist") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"scenario file {path} is a folder, not a TOML file") from None
-    except OSError as error:
-        raise ScenarioError(f"scenario file {path} cannot be read ({error.strerror})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
-    raw = with_fit(raw, Path(path))
+    raw = with_fit(read_toml(path, "scenario", ScenarioError), Path(path))
     base_name = raw.get("extends")
     if base_name is None:
         return raw

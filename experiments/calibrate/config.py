@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from model import Params, ScenarioError, load_scenario, scenario_names
+from model import Params, ScenarioError, load_scenario
 from model.params import MAX_HORIZON_MONTHS, check_range
-from model.scenario import describe, named_file
+from model.scenario import describe, read_toml, scenario_named_by
 
 from ..validation import FIGURES
 
@@ -111,29 +110,9 @@ class CalibrationConfig(BaseModel):
 
 def load_calibration_config(path: Path) -> CalibrationConfig:
     path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            raw = tomllib.load(handle)
-    except FileNotFoundError:
-        raise CalibrationConfigError(f"calibration file {path} does not exist") from None
-    except IsADirectoryError:
-        raise CalibrationConfigError(f"calibration file {path} is a folder, not a TOML file") from None
-    except OSError as error:
-        raise CalibrationConfigError(f"calibration file {path} cannot be read ({error.strerror})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise CalibrationConfigError(f"{path}: not valid TOML: {error}") from None
+    raw = read_toml(path, "calibration", CalibrationConfigError)
     try:
         config = CalibrationConfig.model_validate(raw)
     except ValidationError as error:
         raise CalibrationConfigError(f"{path}: {describe(error, raw)}") from None
-    if config.scenario not in scenario_names():
-        candidate = named_file(config.scenario, path)
-        if candidate is None:
-            raise CalibrationConfigError(f"{path}: field scenario: {config.scenario!r} is neither a library scenario "
-                                         f"nor a file in {path.parent.resolve()} (--allow-paths allows other files)")
-        config = config.model_copy(update={"scenario": str(candidate)})
-    try:
-        load_scenario(config.scenario)
-    except ScenarioError as error:
-        raise CalibrationConfigError(f"{path}: field scenario: {error}") from None
-    return config
+    return scenario_named_by(config, path, CalibrationConfigError)

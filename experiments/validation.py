@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from model import load_scenario
 from model.datafiles import DATA_DIR
+from model.scenario import fitted_targets
 
 from .manifest import git_commit, package_versions
 from .outputs import write_staged
@@ -303,6 +305,7 @@ def collect(scenarios=SCENARIOS, seeds=(1, 2, 3, 4, 5), engine: str = "vectorize
     matched = [(figure, find_row(rows, figure)) for figure in FIGURES]
     records = []
     for scenario in scenarios:
+        fitted = fitted_targets(load_scenario(scenario).fit)  # figures its fitted set was fitted to
         values = {figure.label: [] for figure in FIGURES}
         for seed in seeds:
             model = run_scenario(scenario, steps=steps_needed(), seed=seed, engine=engine).model
@@ -324,7 +327,8 @@ def collect(scenarios=SCENARIOS, seeds=(1, 2, 3, 4, 5), engine: str = "vectorize
                 "error_pct": 100.0 * (median / real - 1.0) if real else np.nan,
                 "error_points": median - real if figure.tolerance and figure.tolerance.points else np.nan,
                 "tolerance": figure.tolerance.text() if figure.tolerance else "",
-                "within_tolerance": within, "role": figure.role, "seeds": len(seeds),
+                "within_tolerance": within, "role": TARGET if figure.label in fitted else figure.role,
+                "seeds": len(seeds),
                 "note": figure.note, "source_title": row["source_title"], "source_url": row["source_url"]})
     return pd.DataFrame.from_records(records)
 

@@ -286,6 +286,14 @@ def fitted_parameters(name: str, naming_file: Path) -> dict:
     return parameters
 
 
+def fitted_targets(name: str | None) -> tuple[str, ...]:
+    """The figures the fitted set `name` was fitted to (its `targets`), none for no set."""
+    if name is None or name not in fit_names():
+        return ()
+    with open(FITS_DIR / f"{name}.toml", "rb") as handle:
+        return tuple(tomllib.load(handle).get("targets", ()))
+
+
 def with_fit(raw: dict, path: Path) -> dict:
     """A file's raw table with its fitted set's parameters under its own: `fit = "NAME"`, or the short form
     `parameters = "NAME"` (the fitted set and nothing else)."""

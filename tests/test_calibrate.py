@@ -130,3 +130,20 @@ def test_a_fitted_set_is_used_by_name(tmp_path, monkeypatch):
     unknown.write_text('name = "s"\ndescription = "d"\nsteps = 3\nfit = "fit-y"\n')
     with pytest.raises(ValueError, match="unknown fitted parameter set 'fit-y' \\(known: fit-x\\)"):
         load_scenario(unknown)
+
+
+def test_validate_marks_the_figures_a_scenarios_fitted_set_was_fitted_to_as_targets(tmp_path, monkeypatch):
+    """Issue #13, item 3: a figure a scenario's fitted set was fitted to is a calibration target in validate's
+    table, never a prediction; the other figures stay predictions."""
+    from experiments.validation import PREDICTION, TARGET, collect
+
+    fits = tmp_path / "fits"
+    fits.mkdir()
+    (fits / "fit-x.toml").write_text('name = "fit-x"\ntargets = ["Oracle backlog, 2025-08 (USD bn)"]\n'
+                                     '[parameters]\ndemand_growth_scale = 1.1\n')
+    monkeypatch.setattr(scenario_module, "FITS_DIR", fits)
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('extends = "aws-openai-2025"\nname = "s"\ndescription = "d"\nfit = "fit-x"\n')
+    table = collect((str(scenario),), seeds=(1,)).set_index("figure")
+    assert table.loc["Oracle backlog, 2025-08 (USD bn)", "role"] == TARGET
+    assert table.loc["Google Cloud backlog, 2025-09 (USD bn)", "role"] == PREDICTION

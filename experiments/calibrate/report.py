@@ -133,7 +133,9 @@ def fitted_toml(config, post: pd.DataFrame) -> str:
     """The fitted parameter set: posterior medians (a scenario's `parameters = "NAME"`), and the bands."""
     lines = [f"# {config.name}: fitted by `compute-market calibrate` (ABC-SMC, pyabc) on "
              f"{datetime.now(timezone.utc).date().isoformat()}: posterior medians; the 5-95% bands below.",
-             f'name = "{config.name}"', "", "[parameters]"]
+             f'name = "{config.name}"',
+             "# the figures fitted: `compute-market validate` marks them calibration targets in scenarios using this set",
+             "targets = [" + ", ".join(json.dumps(t.figure) for t in config.targets) + "]", "", "[parameters]"]
     lines += [f"{r.parameter} = {r.p50:.6g}" for r in post.itertuples()]
     lines += ["", "[bands]"]
     lines += [f"{r.parameter} = [{r.p05:.6g}, {r.p95:.6g}]" for r in post.itertuples()]

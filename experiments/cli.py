@@ -43,6 +43,11 @@ def run(
     without: list[str] = typer.Option([], help="Drop a scenario event by id (a counterfactual); repeatable."),
     overwrite: bool = typer.Option(False, help="Replace an earlier run in --out (a folder with other files is "
                                                "always refused)."),
+    ensemble: int = typer.Option(0, help="Run N members, each a parameter set drawn from the scenario's fitted "
+                                         "posterior with its own seed, and report every headline as median and "
+                                         "5-95% band (writes ensemble.parquet and bands.parquet)."),
+    executor: str = typer.Option("serial", help="With --ensemble: serial | processes | dask."),
+    workers: int = typer.Option(None, help="With --ensemble: worker processes."),
 ) -> None:
     """Run a scenario, print its headline results, and write its records to --out."""
     from model.engines import ENGINES
@@ -52,8 +57,12 @@ def run(
         raise UsageProblem(f"--steps must be a positive number of months, got {steps}")
     if seed < 0:
         raise UsageProblem(f"--seed must not be negative, got {seed}")
+    if ensemble < 0 or ensemble > 10_000:
+        raise UsageProblem(f"--ensemble must be a number of members from 1 to 10,000 (0: one run), got {ensemble}")
     from model import load_scenario
 
+    if ensemble:
+        return run_ensemble_command(scenario, without, ensemble, seed, steps, executor, workers, out, overwrite)
     from .manifest import run_manifest
     from .outputs import RUN_FILES, check_output_dir, write_run
     from .run import run_scenario
@@ -68,6 +77,25 @@ def run(
     risk = result.model.risk()  # DebtRank over the final state: computed once for the files and the summary
     write_run(result.model, out, manifest, risk)
     print_summary(result.model, result.stepping_seconds, out=out, risk=risk)
+
+
+def run_ensemble_command(scenario, without, members, seed, steps, executor, workers, out, overwrite) -> None:
+    from model import load_scenario
+
+    from .ensemble import posterior_draws, run_ensemble, write_ensemble
+    from .manifest import git_commit, package_versions
+    from .outputs import check_output_dir
+    from .summary import print_ensemble
+    spec = load_scenario(scenario)
+    if without:
+        spec = spec.without(*without)
+    fit, _ = posterior_draws(spec, 1, seed)  # refuses a scenario without a fitted posterior before any run
+    check_output_dir(out, "run-ensemble", overwrite)
+    frame, band = run_ensemble(spec, members, seed, steps, executor, workers)
+    write_ensemble(frame, band, out, {"scenario": spec.name, "fit": fit, "members": members, "seed": seed,
+                                      "without": list(without), "versions": package_versions(), "git": git_commit()})
+    print_ensemble(spec.name, fit, members, band)
+    print(f"Results written to {out}")
 
 
 @app.command()

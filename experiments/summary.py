@@ -96,3 +96,25 @@ def print_summary(model, stepping_seconds: float, out=None, console: Console | N
                       f"(${circular['value_usd_bn'].iloc[0]:,.1f}B)")
     if out is not None:
         console.print(f"Results written to [bold]{out}[/bold]")
+
+
+def print_ensemble(scenario: str, fit: str, members: int, band, console: Console | None = None) -> None:
+    """Each headline at the start and the end as the median and [5%-95%] over the ensemble's members."""
+    console = console or wide_console()
+    dates = list(dict.fromkeys(band["date"]))
+    first, last = dates[0], dates[-1]
+    console.print(f"[bold]compute-market[/bold] · scenario [bold]{scenario}[/bold] · ensemble of {members} members "
+                  f"(parameters drawn from the fitted posterior {fit!r}, each with its own seed)")
+    table = Table(title="Headline results: median [5%-95%] over members")
+    table.add_column("metric")
+    table.add_column(f"start, {first}", justify="right")
+    table.add_column(f"end ({last})", justify="right")
+    by = band.set_index(["date", "metric"])
+    for label, column, kind in HEADLINES:
+        if (last, column) in by.index:
+            cells = []
+            for date in (first, last):
+                row = by.loc[(date, column)]
+                cells.append(f"{fmt(row['p50'], kind)} [{fmt(row['p05'], kind)}-{fmt(row['p95'], kind)}]")
+            table.add_row(label, *cells)
+    console.print(table)

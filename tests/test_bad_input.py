@@ -48,6 +48,8 @@ CASES = [
     ("zero steps", ["run", "--steps", "0", "--out", "OUT"], {}, "--steps must be a positive number of months, got 0"),
     ("negative steps", ["run", "--steps", "-3", "--out", "OUT"], {}, "got -3"),
     ("negative seed", [*RUN, "--seed", "-1"], {}, "--seed must not be negative, got -1"),
+    ("ensemble without a fitted posterior", [*RUN, "--ensemble", "3"], {}, "has no fitted posterior to draw from"),
+    ("ensemble of negative size", [*RUN, "--ensemble", "-2"], {}, "--ensemble must be a number of members"),
     ("steps past the longest horizon", ["run", "--steps", "100000", "--out", "OUT"], {},
      "the horizon must be a whole number of months from 1 to 240, got 100000"),
     ("scenario steps past the longest horizon", SCEN, {"s.toml": SCENARIO.replace("steps = 6", "steps = 1000000000")},

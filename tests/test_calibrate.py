@@ -147,3 +147,31 @@ def test_validate_marks_the_figures_a_scenarios_fitted_set_was_fitted_to_as_targ
     table = collect((str(scenario),), seeds=(1,)).set_index("figure")
     assert table.loc["Oracle backlog, 2025-08 (USD bn)", "role"] == TARGET
     assert table.loc["Google Cloud backlog, 2025-09 (USD bn)", "role"] == PREDICTION
+
+
+def test_an_ensemble_draws_members_from_the_fitted_posterior_and_reports_bands(tmp_path, monkeypatch):
+    """Issue #13, item 5: members draw parameter sets by the particles' weights (here two particles, so both
+    appear among 6 members, seed 7) with seeds 7, 8, ...; each member is exactly the single run at its draw
+    and seed; the bands hold the members' spread (p05 <= p50 <= p95, and demand differs between members)."""
+    from experiments.ensemble import run_ensemble
+    from experiments.run import run_scenario
+
+    fits = tmp_path / "fits"
+    fits.mkdir()
+    (fits / "fit-x.toml").write_text('name = "fit-x"\n[parameters]\ndemand_growth_scale = 1.0\n')
+    (fits / "fit-x.posterior.csv").write_text("demand_growth_scale,weight\n0.8,0.5\n1.4,0.5\n")
+    monkeypatch.setattr(scenario_module, "FITS_DIR", fits)
+    import experiments.ensemble as ensemble_module
+    monkeypatch.setattr(ensemble_module, "FITS_DIR", fits)
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('extends = "baseline"\nname = "s"\ndescription = "d"\nfit = "fit-x"\nsteps = 6\n')
+    members, band = run_ensemble(str(scenario), 6, seed=7, steps=6)
+    last = members[members["month_index"] == members["month_index"].max()]
+    assert sorted(last["seed"]) == [7, 8, 9, 10, 11, 12]
+    assert set(last["param.demand_growth_scale"]) == {0.8, 1.4}
+    one = last.iloc[0]
+    single = run_scenario(str(scenario), steps=6, seed=int(one["seed"]),
+                          demand_growth_scale=float(one["param.demand_growth_scale"])).model.timeseries()
+    assert single["demand_h100e"].iloc[-1] == one["demand_h100e"]
+    demand = band[(band["metric"] == "demand_h100e") & (band["date"] == last["date"].iloc[0])].iloc[0]
+    assert demand["p05"] <= demand["p50"] <= demand["p95"] and demand["p05"] < demand["p95"]

@@ -1,7 +1,7 @@
 """What a calibration writes: the posterior (each parameter's weighted 5/50/95%), the fit table (each target:
 real, the model's band over posterior draws and seeds, error, within its scale or not, and its role), the
-convergence diagnostics per generation, a pair plot, a markdown report, and the fitted parameter set (NAME.toml)
-that scenarios use by name once it is copied to `model/fits/`.
+convergence diagnostics per generation, a pair plot, a markdown report, and the fitted parameter set (NAME.toml,
+with its posterior particles in NAME.posterior.csv) that scenarios use by name once copied to `model/fits/`.
 
 Every target of a calibration is marked **calibration target**: matching it is what was fitted, not a success of
 the model; the other figures of `compute-market validate` stay predictions.
@@ -57,12 +57,15 @@ def write_report(config, out: Path) -> dict[str, Path]:
     fit = fit_table(config, frame, weights, post)
     diagnostics = diagnostics_table(history)
     files = {"posterior": out / "posterior.csv", "fit": out / "fit.csv", "diagnostics": out / "diagnostics.csv",
-             "pairs": out / "pairs.png", "report": out / "calibration.md", "fitted": out / f"{config.name}.toml"}
+             "pairs": out / "pairs.png", "report": out / "calibration.md", "fitted": out / f"{config.name}.toml",
+             "particles": out / f"{config.name}.posterior.csv"}
     write_file_atomic(files["posterior"], lambda path: post.to_csv(path, index=False))
     write_file_atomic(files["fit"], lambda path: fit.to_csv(path, index=False))
     write_file_atomic(files["diagnostics"], lambda path: diagnostics.to_csv(path, index=False))
     write_file_atomic(files["pairs"], lambda path: pair_plot(frame, weights, names, path))
     write_file_atomic(files["fitted"], lambda path: path.write_text(fitted_toml(config, post)))
+    write_file_atomic(files["particles"], lambda path: frame[names].assign(weight=weights / weights.sum()).to_csv(
+        path, index=False))  # what `run --ensemble` draws from
     write_file_atomic(files["report"], lambda path: path.write_text(markdown(config, post, fit, diagnostics)))
     return files
 

@@ -23,7 +23,7 @@ from .targets import distance, resolve_targets
 
 HISTORY = "history.db"
 CALIBRATION_ENTRIES = ("history.db", "manifest.json", ".lock", "posterior.csv", "fit.csv", "diagnostics.csv",
-                       "calibration.md", "pairs.png")
+                       "calibration.md", "pairs.png")  # and NAME.toml, NAME.posterior.csv
 
 
 @dataclass
@@ -62,8 +62,8 @@ def run_calibration(config, out: Path, executor: str = "processes", workers: int
 
     out = check_output_dir(Path(out))
     out.mkdir(parents=True, exist_ok=True)
-    foreign = sorted(p.name for p in out.iterdir() if p.name not in CALIBRATION_ENTRIES and not p.name.startswith(
-        f".{HISTORY}") and not p.name.startswith(".") and not p.name.endswith(".toml"))
+    written = (*CALIBRATION_ENTRIES, f"{config.name}.toml", f"{config.name}.posterior.csv")
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in written and not p.name.startswith("."))
     if foreign:
         raise OutputError(f"output folder {out} holds files a calibration did not write ({', '.join(foreign[:3])})")
     lock = StoreLock(out / ".lock")

@@ -1,0 +1,77 @@
+"""`compute-market run --ensemble N`: the uncertainty of a run's figures. N members, each a parameter set drawn
+from the scenario's fitted posterior (by the particles' weights, `model/fits/NAME.posterior.csv`) with its own
+seed (the run's seed + the member's number), so members differ in parameters and in chance alike; every headline
+metric is then reported as the median and the 5-95% band over members.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model import load_scenario
+from model.scenario import FITS_DIR
+
+from .executors import make_executor
+from .summary import HEADLINES
+from .tasks import RunTask, run_task
+
+BAND = (5, 50, 95)
+
+
+class EnsembleError(ValueError):
+    """The scenario has no fitted posterior to draw from."""
+
+
+def posterior_draws(scenario, n: int, seed: int) -> tuple[str, list[dict]]:
+    """(the fitted set's name, `n` parameter sets drawn by weight from its posterior particles)."""
+    spec = load_scenario(scenario)
+    path = FITS_DIR / f"{spec.fit}.posterior.csv"
+    if spec.fit is None or not path.exists():
+        raise EnsembleError(f"scenario {spec.name!r} has no fitted posterior to draw from (it needs fit = \"NAME\" "
+                            "with model/fits/NAME.posterior.csv, which compute-market calibrate writes)")
+    particles = pd.read_csv(path)
+    weights = particles.pop("weight").to_numpy(dtype=float)
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(len(particles), size=n, p=weights / weights.sum())
+    return spec.fit, [{k: float(v) for k, v in particles.iloc[i].items()} for i in picks]
+
+
+def run_ensemble(scenario, n: int, seed: int, steps: int | None, executor: str = "serial", workers=None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(every member's monthly metrics with its draw, the bands: per date and metric, p05, p50 and p95)."""
+    spec = load_scenario(scenario)
+    _, draws = posterior_draws(spec, n, seed)
+    steps = spec.steps if steps is None else steps
+    tasks = [RunTask(run_id=i, seed=seed + i, steps=steps, scenario=spec,
+                     parameters=draw, keep_timeseries=True) for i, draw in enumerate(draws)]
+    series = []
+    with make_executor(executor, workers=workers) as pool:
+        for result in pool.map_unordered(run_task, tasks):
+            row = result["row"]
+            if row["status"] != "ok":
+                raise RuntimeError(f"ensemble member {row['run_id']} failed: {row['error']}")
+            draw = {f"param.{k}": v for k, v in draws[row["run_id"]].items()}
+            series.append(result["timeseries"].assign(member=row["run_id"], seed=row["seed"], **draw))
+    members = pd.concat(series, ignore_index=True).sort_values(["member", "month_index"], ignore_index=True)
+    return members, bands(members)
+
+
+def bands(members: pd.DataFrame) -> pd.DataFrame:
+    """Per date and headline metric: the 5th, 50th and 95th percentiles over members."""
+    columns = [column for _, column, _ in HEADLINES if column in members]
+    long = members.melt(id_vars=["date"], value_vars=columns, var_name="metric", value_name="value")
+    grouped = long.groupby(["date", "metric"], sort=False)["value"]
+    out = pd.concat({f"p{q:02d}": grouped.quantile(q / 100) for q in BAND}, axis=1).reset_index()
+    return out
+
+
+def write_ensemble(members: pd.DataFrame, band: pd.DataFrame, out: Path, manifest: dict) -> list[Path]:
+    from .outputs import write_staged
+
+    def write(staging: Path) -> None:
+        members.to_parquet(staging / "ensemble.parquet", index=False)
+        band.to_parquet(staging / "bands.parquet", index=False)
+    return write_staged(out, "run-ensemble", write, manifest)

@@ -175,3 +175,18 @@ def test_an_ensemble_draws_members_from_the_fitted_posterior_and_reports_bands(t
     assert single["demand_h100e"].iloc[-1] == one["demand_h100e"]
     demand = band[(band["metric"] == "demand_h100e") & (band["date"] == last["date"].iloc[0])].iloc[0]
     assert demand["p05"] <= demand["p50"] <= demand["p95"] and demand["p05"] < demand["p95"]
+
+
+def test_the_shipped_fit_loads_within_its_priors_and_lists_its_targets():
+    """model/fits/fitted-2025.toml (from experiments/configs/fit-2025.toml): every fitted value lies inside its
+    prior, its posterior particles sum to weight 1, and its targets are the config's."""
+    from model.scenario import fitted_parameters, fitted_targets
+
+    config = load_calibration_config(Path(__file__).resolve().parents[1] / "experiments" / "configs" / "fit-2025.toml")
+    fitted = fitted_parameters("fitted-2025", scenario_module.FITS_DIR / "fitted-2025.toml")
+    assert set(fitted) == set(config.parameters)
+    for name, value in fitted.items():
+        assert config.parameters[name].low <= value <= config.parameters[name].high
+    particles = pd.read_csv(scenario_module.FITS_DIR / "fitted-2025.posterior.csv")
+    assert abs(particles["weight"].sum() - 1.0) < 1e-9 and len(particles) == config.population_size
+    assert fitted_targets("fitted-2025") == tuple(t.figure for t in config.targets)

@@ -128,7 +128,7 @@ def pair_plot(frame: pd.DataFrame, weights: np.ndarray, names: list[str], path: 
             if j == 0:
                 ax.set_ylabel(y, fontsize=7)
     fig.suptitle("Posterior: each parameter (diagonal) and each pair (weighted particles)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.97))  # room for the title
     fig.savefig(path, dpi=90, format="png")
 
 

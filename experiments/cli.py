@@ -278,6 +278,50 @@ def calibrate(
 
 
 @app.command()
+def backtest(
+    cutoff: str = typer.Option(..., help="The month (YYYY-MM, 2025-02 to 2025-12) that splits the past (fitted to) "
+                                         "from the future (scored)."),
+    config: Path = typer.Option(Path(__file__).parent / "configs" / "fit-2025.toml",
+                                help="Calibration file whose priors are fitted (its targets before the cutoff)."),
+    executor: str = typer.Option("processes", help="serial | processes | dask."),
+    workers: int = typer.Option(None, help="Worker processes."),
+    out: Path = typer.Option(Path("runs/backtest"), help="Folder for backtest.md, the score tables and the "
+                                                         "calibration on the past."),
+    quick: bool = typer.Option(False, help="A small calibration (12 particles, 2 generations, one seed)."),
+    overwrite: bool = typer.Option(False, help="Replace an earlier backtest in --out."),
+) -> None:
+    """Calibrate on data before --cutoff, run the replay past it, and score what it makes against what happened."""
+    import tempfile
+
+    from .backtest import run_backtest
+    from .calibrate.config import load_calibration_config
+    from .outputs import check_output_dir, write_staged
+    spec = load_calibration_config(config)
+    check_output_dir(out, "backtest", overwrite)
+    with tempfile.TemporaryDirectory(prefix=".backtest-", dir=Path(out).absolute().parent) as work:
+        tables = run_backtest(spec, cutoff, Path(work), executor=executor, workers=workers, quick=quick,
+                              progress=lambda line: print(line, file=sys.stderr, flush=True))
+
+        def write(staging: Path) -> None:
+            for name, table in tables.items():
+                table.to_csv(staging / f"{name}.csv", index=False)
+            (staging / "backtest.md").write_text(backtest_markdown(cutoff, tables, quick))
+        write_staged(out, "backtest", write, {"cutoff": cutoff, "config": str(config), "quick": quick})
+    print((Path(out) / "backtest.md").read_text())
+
+
+def backtest_markdown(cutoff: str, tables: dict, quick: bool) -> str:
+    from .scripted.common import table
+    return "\n".join([f"# Backtest at {cutoff}" + (" (quick)" if quick else ""), "",
+                      "Fitted to the figures dated before the cutoff on the replay cut there; scored on what came "
+                      "after (experiments/backtest.py).", "", "## Score against the naive baseline", "",
+                      table(tables["summary"].round(3)), "", "## Deals after the cutoff", "",
+                      table(tables["contracts"].round(3)), "", "## Market figures after the cutoff", "",
+                      table(tables["figures"].round(3)), "", "## Posterior medians used", "",
+                      table(tables["parameters"].round(4)), ""])
+
+
+@app.command()
 def validate(
     seeds: str = typer.Option("1-5", help="Seeds, as '1-5' or '1,2,3'."),
     scenario: list[str] = typer.Option([], help="Scenario to hold against 2025; repeatable (default: the replay "

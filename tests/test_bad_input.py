@@ -166,6 +166,9 @@ CASES = [
      "greater than or equal to 2"),
     ("calibration unknown executor", ["calibrate", "{dir}/c.toml", "--executor", "quantum", "--out", "OUT"],
      {"c.toml": CALIBRATION}, "unknown executor 'quantum'"),
+    ("backtest cutoff month 13", ["backtest", "--cutoff", "2025-13", "--out", "OUT"], {}, "2025-13"),
+    ("backtest cutoff outside 2025", ["backtest", "--cutoff", "2024-06", "--out", "OUT"], {},
+     "--cutoff must be a month from 2025-02 to 2025-12"),
     # other commands
     ("validate bad seeds", ["validate", "--seeds", "x", "--out", "OUT"], {}, "'x'"),
     ("validate unknown engine", ["validate", "--engine", "turbo", "--out", "OUT"], {}, "unknown engine 'turbo'"),

@@ -190,3 +190,29 @@ def test_the_shipped_fit_loads_within_its_priors_and_lists_its_targets():
     particles = pd.read_csv(scenario_module.FITS_DIR / "fitted-2025.posterior.csv")
     assert abs(particles["weight"].sum() - 1.0) < 1e-9 and len(particles) == config.population_size
     assert fitted_targets("fitted-2025") == tuple(t.figure for t in config.targets)
+
+
+def test_the_backtest_fits_the_past_and_scores_the_deals_and_figures_after_the_cutoff(tmp_path):
+    """Issue #13, item 6, on a tiny calibration: at a 2025-06 cutoff the scored deals are exactly the replay's
+    scripted contracts dated 2025-06 or later (read from the scenario file), none of them is scripted in the cut
+    run, the naive baseline names Anthropic-Google Cloud (a contract in force at the end of 2024, contracts.csv),
+    and the calibration on the past used only figures dated before the cutoff."""
+    import tomllib
+
+    from experiments.backtest import REPLAY, run_backtest
+
+    (tmp_path / "c.toml").write_text(RECOVERY)
+    config = load_calibration_config(tmp_path / "c.toml")
+    tables = run_backtest(config, "2025-06", tmp_path / "work", executor="serial", quick=True,
+                          progress=lambda line: None)
+    raw = tomllib.loads((Path(scenario_module.SCENARIO_DIR) / f"{REPLAY}.toml").read_text())
+    expected = sorted(e["id"] for e in raw["events"] if e["type"] == "contract" and e["date"] >= "2025-06")
+    contracts = tables["contracts"]
+    assert sorted(contracts["deal"]) == expected
+    assert contracts["hit_share"].between(0, 1).all()
+    assert contracts.set_index("deal").loc["anthropic-google-2025-10", "baseline_hit"]
+    past = json.loads((tmp_path / "work" / "calibration" / "manifest.json").read_text())["config"]["targets"]
+    from experiments.validation import FIGURES
+    dates = {figure.label: figure.date for figure in FIGURES}
+    assert past and all(dates[target["figure"]] < "2025-06" for target in past)
+    assert (tables["figures"]["date"] >= "2025-06").all() and len(tables["summary"]) == 5

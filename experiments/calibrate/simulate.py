@@ -16,7 +16,7 @@ from .targets import BY_LABEL
 
 @dataclass(frozen=True)
 class Simulator:
-    scenario: str
+    scenario: object  # a library name, a path, or a Scenario
     steps: int
     seeds: tuple[int, ...]
     labels: tuple[str, ...]
@@ -37,5 +37,7 @@ class Simulator:
                 for label, v in values.items()}
 
 
-def simulator_for(config) -> Simulator:
-    return Simulator(config.scenario, config.steps, tuple(config.seeds), tuple(t.figure for t in config.targets))
+def simulator_for(config, scenario=None) -> Simulator:
+    """The config's evaluation; `scenario` (a Scenario) runs instead of the config's (the backtest's)."""
+    return Simulator(config.scenario if scenario is None else scenario, config.steps, tuple(config.seeds),
+                     tuple(t.figure for t in config.targets))

@@ -55,9 +55,10 @@ def observed_values(config) -> dict:
 
 def run_calibration(config, out: Path, executor: str = "processes", workers: int | None = None,
                     scheduler: str | None = None, resume: bool = False, observed: dict | None = None,
-                    progress=print) -> Path:
+                    progress=print, scenario=None) -> Path:
     """Calibrate `config` into `out`; returns the history database. `observed`: the targets' values, if not
-    the data's (the parameter-recovery test gives the model's own)."""
+    the data's (the parameter-recovery test gives the model's own); `scenario`: a Scenario to run instead of
+    the config's (the backtest's replay cut at its cutoff)."""
     import pyabc
 
     out = check_output_dir(Path(out))
@@ -68,12 +69,12 @@ def run_calibration(config, out: Path, executor: str = "processes", workers: int
         raise OutputError(f"output folder {out} holds files a calibration did not write ({', '.join(foreign[:3])})")
     lock = StoreLock(out / ".lock")
     try:
-        return _run(config, out, executor, workers, scheduler, resume, observed, progress, pyabc)
+        return _run(config, out, executor, workers, scheduler, resume, observed, progress, pyabc, scenario)
     finally:
         lock.release()
 
 
-def _run(config, out, executor, workers, scheduler, resume, observed, progress, pyabc) -> Path:
+def _run(config, out, executor, workers, scheduler, resume, observed, progress, pyabc, scenario) -> Path:
     db_path, manifest_path = out / HISTORY, out / "manifest.json"
     fingerprint = config.fingerprint()
     if db_path.exists():
@@ -98,7 +99,7 @@ def _run(config, out, executor, workers, scheduler, resume, observed, progress, 
     started, done_before = time.perf_counter(), None
     try:
         while True:
-            abc = pyabc.ABCSMC(simulator_for(config), prior, TargetDistance(targets),
+            abc = pyabc.ABCSMC(simulator_for(config, scenario), prior, TargetDistance(targets),
                                population_size=config.population_size, sampler=sampler)
             if db_path.exists():
                 history = abc.load(db, 1, observed_sum_stat=observed)

@@ -107,9 +107,13 @@ def compare(
     """Print the differences in headline metrics between two runs at chosen dates."""
     from rich.table import Table
 
-    from .compare import compare_runs
+    from .compare import compare_ensembles, compare_runs, is_ensemble
     from .summary import wide_console
     chosen = [d.strip() for d in dates.split(",") if d.strip()] or None
+    if is_ensemble(run_a) or is_ensemble(run_b):
+        if not (is_ensemble(run_a) and is_ensemble(run_b)):
+            raise UsageProblem("compare two ensembles (run --ensemble) or two runs, not one of each")
+        return print_ensemble_comparison(run_a, run_b, compare_ensembles(run_a, run_b, chosen))
     table, warnings = compare_runs(run_a, run_b, chosen)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -120,6 +124,20 @@ def compare(
     for row in table.itertuples(index=False):
         view.add_row(row.metric, row.date, f"{row.A:,.4g}", f"{row.B:,.4g}", f"{row[4]:+,.4g}")
     console.print(view)
+
+
+def print_ensemble_comparison(run_a: Path, run_b: Path, table) -> None:
+    from rich.table import Table
+
+    from .summary import wide_console
+    view = Table(title=f"A = {run_a}   B = {run_b}   (ensembles on common random numbers: medians over members; "
+                       "the effect B - A as median [5%-95%] of the paired differences)")
+    for column in ("metric", "date", "A", "B", "B - A"):
+        view.add_column(column, justify="left" if column in ("metric", "date") else "right")
+    for row in table.itertuples(index=False):
+        view.add_row(row.metric, row.date, f"{row.A:,.4g}", f"{row.B:,.4g}",
+                     f"{row.effect_p50:+,.4g} [{row.effect_p05:+,.4g} to {row.effect_p95:+,.4g}]")
+    wide_console().print(view)
 
 
 @app.command("contracts-report")

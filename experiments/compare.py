@@ -67,6 +67,41 @@ def compare_runs(run_a: Path, run_b: Path, dates: list[str] | None = None) -> tu
     return pd.DataFrame(rows), warnings
 
 
+def is_ensemble(folder: Path) -> bool:
+    return (Path(folder) / "ensemble.parquet").exists()
+
+
+def compare_ensembles(dir_a: Path, dir_b: Path, dates: list[str] | None = None) -> pd.DataFrame:
+    """Two ensembles on common random numbers (the same fitted posterior, seed and size, so member i of both has
+    the same parameter draw and seed): per metric and date, each side's median over members and the effect B - A
+    as the median and 5-95% band of the members' paired differences."""
+    a, b = (pd.read_parquet(Path(d) / "ensemble.parquet") for d in (dir_a, dir_b))
+    manifests = [json.loads((Path(d) / "manifest.json").read_text()) for d in (dir_a, dir_b)]
+    for key in ("fit", "seed", "members"):
+        if manifests[0].get(key) != manifests[1].get(key):
+            raise OutputError(f"the ensembles are not paired: their {key} differs ({manifests[0].get(key)} and "
+                              f"{manifests[1].get(key)}); run both with the same fit, --seed and --ensemble")
+    draws = [c for c in a.columns if c.startswith("param.") or c == "seed"]
+    first = [frame.groupby("member")[draws].first() for frame in (a, b)]
+    if not first[0].equals(first[1]):
+        raise OutputError("the ensembles are not paired: their members' draws differ")
+    dates = dates or default_dates(a[a["member"] == 0])
+    rows = []
+    for label, column in COMPARED:
+        if column not in a.columns or column not in b.columns:
+            continue
+        for date in dates:
+            left = a[a["date"] == date].set_index("member")[column]
+            right = b[b["date"] == date].set_index("member")[column]
+            if left.empty or right.empty:
+                raise ValueError(f"date {date} is not in both ensembles")
+            effect = (right - left).dropna()
+            rows.append({"metric": label, "date": date, "A": float(left.median()), "B": float(right.median()),
+                         "effect_p05": float(effect.quantile(0.05)), "effect_p50": float(effect.median()),
+                         "effect_p95": float(effect.quantile(0.95)), "members": int(effect.size)})
+    return pd.DataFrame(rows)
+
+
 def contracts_signed(folder: Path, start: str, end: str) -> pd.DataFrame:
     """Contracts proposed between `start` and `end` (YYYY-MM, inclusive), not captive, any outcome."""
     path = Path(folder) / "contracts.parquet"

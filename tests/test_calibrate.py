@@ -216,3 +216,32 @@ def test_the_backtest_fits_the_past_and_scores_the_deals_and_figures_after_the_c
     dates = {figure.label: figure.date for figure in FIGURES}
     assert past and all(dates[target["figure"]] < "2025-06" for target in past)
     assert (tables["figures"]["date"] >= "2025-06").all() and len(tables["summary"]) == 5
+
+
+def test_compare_gives_a_counterfactuals_effect_as_a_band_over_paired_members(tmp_path, monkeypatch):
+    """Issue #13, item 5: the replay with and without the $38B AWS-OpenAI deal, as two ensembles on common random
+    numbers: AWS's backlog at 2025-12 is lower without the deal in every member (the whole band below 0), and
+    ensembles that are not paired (another seed) are refused."""
+    import experiments.ensemble as ensemble_module
+    from experiments.compare import compare_ensembles
+    from experiments.ensemble import run_ensemble, write_ensemble
+    from experiments.outputs import OutputError
+
+    fits = tmp_path / "fits"
+    fits.mkdir()
+    (fits / "fit-x.toml").write_text('name = "fit-x"\n[parameters]\ndemand_growth_scale = 1.0\n')
+    (fits / "fit-x.posterior.csv").write_text("demand_growth_scale,weight\n0.8,0.5\n1.3,0.5\n")
+    monkeypatch.setattr(scenario_module, "FITS_DIR", fits)
+    monkeypatch.setattr(ensemble_module, "FITS_DIR", fits)
+    path = tmp_path / "s.toml"
+    path.write_text('extends = "aws-openai-2025"\nname = "s"\ndescription = "d"\nfit = "fit-x"\n')
+    with_deal = load_scenario(path)
+    for name, spec, seed in (("a", with_deal, 3), ("b", with_deal.without("openai-aws-2025-11"), 3),
+                             ("c", with_deal.without("openai-aws-2025-11"), 4)):
+        members, band = run_ensemble(spec, 4, seed=seed, steps=12)
+        write_ensemble(members, band, tmp_path / name, {"fit": "fit-x", "seed": seed, "members": 4})
+    table = compare_ensembles(tmp_path / "a", tmp_path / "b", ["2025-12"]).set_index("metric")
+    backlog = table.loc["AWS backlog, $B"]
+    assert backlog["members"] == 4 and backlog["effect_p95"] < 0 and backlog["B"] < backlog["A"]
+    with pytest.raises(OutputError, match="not paired: their seed differs"):
+        compare_ensembles(tmp_path / "a", tmp_path / "c")

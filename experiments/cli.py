@@ -313,6 +313,7 @@ def backtest(
 
     from .backtest import run_backtest
     from .calibrate.config import load_calibration_config
+    from .manifest import git_commit, package_versions
     from .outputs import check_output_dir, write_staged
     spec = load_calibration_config(config)
     check_output_dir(out, "backtest", overwrite)
@@ -324,7 +325,9 @@ def backtest(
             for name, table in tables.items():
                 table.to_csv(staging / f"{name}.csv", index=False)
             (staging / "backtest.md").write_text(backtest_markdown(cutoff, tables, quick))
-        write_staged(out, "backtest", write, {"cutoff": cutoff, "config": str(config), "quick": quick})
+        write_staged(out, "backtest", write, {"cutoff": cutoff, "config": str(config), "calibration": spec.model_dump(),
+                                              "quick": quick, "executor": executor, "versions": package_versions(),
+                                              "git": git_commit()})
     print((Path(out) / "backtest.md").read_text())
 
 

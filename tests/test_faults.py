@@ -274,8 +274,14 @@ def test_a_dask_cluster_with_no_worker_stops_the_sweep_with_one_line(tmp_path, m
 
 
 def test_sigterm_stops_the_page_server(tmp_path):
-    """`compute-market app` stops on SIGTERM within 10 s with no traceback (a service manager's stop)."""
+    """`compute-market app` stops on SIGTERM within 10 s with no traceback (a service manager's stop). Before
+    any page is loaded, a GET of a cached asset folder through Solara's CDN proxy is refused and deletes
+    nothing (the read-only lookup is in place from the server's start, not only once the page is imported)."""
     import socket
+    import urllib.error
+    import urllib.request
+
+    from viz.offline_assets import missing_packages
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -286,6 +292,10 @@ def test_sigterm_stops_the_page_server(tmp_path):
         with socket.socket() as client:
             return client.connect_ex(("127.0.0.1", port)) == 0
     wait_for(serving, timeout_s=90)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/_solara/cdn/@widgetti/solara-vuetify-app@10.1.1",
+                               timeout=30)
+    assert refused.value.code == 404 and missing_packages() == []
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=10)
     assert process.returncode in (0, -signal.SIGTERM, 143)

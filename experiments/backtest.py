@@ -31,6 +31,7 @@ from .calibrate.config import CalibrationConfig, Target
 from .calibrate.report import weighted_quantiles
 from .calibrate.smc import run_calibration
 from .run import run_scenario
+from .scripted.common import table
 from .validation import FIGURES, RunFigures, data_rows, find_row, parse_real
 
 WINDOW_MONTHS = 3
@@ -103,16 +104,18 @@ def score_contracts(models, replay, real_deals, cutoff: str) -> pd.DataFrame:
     whether the naive baseline (the buyer's 2024 suppliers) would have named its seller."""
     scripted = replay.contract_table().set_index("event_id")
     start_pairs = _start_pairs(replay)
+    after = month_to_index("2025-01", cutoff)
+    negotiated = []  # each seed's contracts negotiated from the cutoff on, built once
+    for model in models:
+        contracts = model.contract_table()
+        negotiated.append(contracts[(contracts["origin"] == "negotiated") & (contracts["proposed_step"] >= after)])
     rows = []
     for event in real_deals:
         real_value = float(scripted.loc[event.id, "value_usd_bn"]) if event.id in scripted.index else math.nan
         month = month_to_index("2025-01", event.date)
         hits, ratios, gaps = [], [], []
-        for model in models:
-            table = model.contract_table()
-            signed = table[(table["buyer_name"] == event.buyer) & (table["seller_name"] == event.seller)
-                           & (table["origin"] == "negotiated") & (table["proposed_step"] >= month_to_index(
-                               "2025-01", cutoff))]
+        for signed_all in negotiated:
+            signed = signed_all[(signed_all["buyer_name"] == event.buyer) & (signed_all["seller_name"] == event.seller)]
             near = signed[(signed["proposed_step"] - month).abs() <= WINDOW_MONTHS]
             hits.append(bool(len(near)))
             if len(near):
@@ -128,8 +131,8 @@ def score_contracts(models, replay, real_deals, cutoff: str) -> pd.DataFrame:
 
 def _start_pairs(model) -> set[tuple[str, str]]:
     """(buyer, seller) of the contracts in force at the start (end of 2024)."""
-    table = model.contract_table()
-    start = table[table["origin"] == "start"]
+    contracts = model.contract_table()
+    start = contracts[contracts["origin"] == "start"]
     return set(zip(start["buyer_name"], start["seller_name"]))
 
 
@@ -188,3 +191,13 @@ def summarise(contracts: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
          "baseline": has_baseline["baseline_within_tolerance"].astype(float).mean() if len(has_baseline)
          else math.nan, "n": len(has_baseline)},
     ])
+
+
+def backtest_markdown(cutoff: str, tables: dict, quick: bool) -> str:
+    return "\n".join([f"# Backtest at {cutoff}" + (" (quick)" if quick else ""), "",
+                      "Fitted to the figures dated before the cutoff on the replay cut there; scored on what came "
+                      "after (experiments/backtest.py).", "", "## Score against the naive baseline", "",
+                      table(tables["summary"].round(3)), "", "## Deals after the cutoff", "",
+                      table(tables["contracts"].round(3)), "", "## Market figures after the cutoff", "",
+                      table(tables["figures"].round(3)), "", "## Posterior medians used", "",
+                      table(tables["parameters"].round(4)), ""])

@@ -311,7 +311,7 @@ def backtest(
     """Calibrate on data before --cutoff, run the replay past it, and score what it makes against what happened."""
     import tempfile
 
-    from .backtest import run_backtest
+    from .backtest import backtest_markdown, run_backtest
     from .calibrate.config import load_calibration_config
     from .manifest import git_commit, package_versions
     from .outputs import check_output_dir, write_staged
@@ -329,17 +329,6 @@ def backtest(
                                               "quick": quick, "executor": executor, "versions": package_versions(),
                                               "git": git_commit()})
     print((Path(out) / "backtest.md").read_text())
-
-
-def backtest_markdown(cutoff: str, tables: dict, quick: bool) -> str:
-    from .scripted.common import table
-    return "\n".join([f"# Backtest at {cutoff}" + (" (quick)" if quick else ""), "",
-                      "Fitted to the figures dated before the cutoff on the replay cut there; scored on what came "
-                      "after (experiments/backtest.py).", "", "## Score against the naive baseline", "",
-                      table(tables["summary"].round(3)), "", "## Deals after the cutoff", "",
-                      table(tables["contracts"].round(3)), "", "## Market figures after the cutoff", "",
-                      table(tables["figures"].round(3)), "", "## Posterior medians used", "",
-                      table(tables["parameters"].round(4)), ""])
 
 
 @app.command()

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from model import load_scenario
-from model.scenario import FITS_DIR
+from model import scenario as scenarios
 
 from .executors import make_executor
 from .summary import HEADLINES
@@ -28,7 +28,7 @@ class EnsembleError(ValueError):
 def posterior_draws(scenario, n: int, seed: int) -> tuple[str, list[dict]]:
     """(the fitted set's name, `n` parameter sets drawn by weight from its posterior particles)."""
     spec = load_scenario(scenario)
-    path = FITS_DIR / f"{spec.fit}.posterior.csv"
+    path = scenarios.FITS_DIR / f"{spec.fit}.posterior.csv"
     if spec.fit is None or not path.exists():
         raise EnsembleError(f"scenario {spec.name!r} has no fitted posterior to draw from (it needs fit = \"NAME\" "
                             "with model/fits/NAME.posterior.csv, which compute-market calibrate writes)")

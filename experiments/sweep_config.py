@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from model import Params, load_scenario
 from model.params import MAX_HORIZON_MONTHS, check_overrides, check_range
-from model.scenario import describe, read_toml, scenario_named_by
+from model.scenario import load_config_file
 
 
 class SweepConfigError(ValueError):
@@ -116,13 +116,7 @@ class SweepConfig(BaseModel):
 
 
 def load_sweep_config(path: str | Path) -> SweepConfig:
-    path = Path(path)
-    raw = read_toml(path, "sweep", SweepConfigError)
-    try:
-        config = SweepConfig.model_validate(raw)
-    except ValidationError as error:
-        raise SweepConfigError(f"{path}: {describe(error, raw)}") from None
-    return scenario_named_by(config, path, SweepConfigError)  # library, or a file beside the sweep file
+    return load_config_file(Path(path), SweepConfig, "sweep", SweepConfigError)  # scenario: library, or beside it
 
 
 def _typed(name: str, value):

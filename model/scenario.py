@@ -319,6 +319,17 @@ def read_toml(path: Path, what: str, error: type[Exception]) -> dict:
         raise error(f"{path}: not valid TOML: {problem}") from None
 
 
+def load_config_file(path: Path, schema: type[BaseModel], what: str, error: type[Exception]):
+    """A sweep's or a calibration's file: read, validated by `schema`, its scenario resolved; `error` names the
+    file, the field and the value."""
+    raw = read_toml(path, what, error)
+    try:
+        config = schema.model_validate(raw)
+    except ValidationError as problem:
+        raise error(f"{path}: {describe(problem, raw)}") from None
+    return scenario_named_by(config, path, error)
+
+
 def scenario_named_by(config, path: Path, error: type[Exception]):
     """`config` (a sweep's or a calibration's) with its `scenario` resolved (see `named_file`) and loadable."""
     if config.scenario not in scenario_names():

@@ -45,6 +45,18 @@ figure = "Oracle backlog, 2025-08 (USD bn)"
 """
 
 
+def fits_folder(tmp_path, monkeypatch, fit: str, particles: str | None = None) -> Path:
+    """A temporary fits folder holding fitted set `fit-x` (its TOML text, and its posterior particles if given),
+    in place of model/fits for the test."""
+    fits = tmp_path / "fits"
+    fits.mkdir()
+    (fits / "fit-x.toml").write_text(fit)
+    if particles is not None:
+        (fits / "fit-x.posterior.csv").write_text(particles)
+    monkeypatch.setattr(scenario_module, "FITS_DIR", fits)
+    return fits
+
+
 def test_weighted_quantiles_by_hand():
     """Values 1, 2, 3, 4 with weights 1, 1, 1, 1: the weighted median is 2.5 (midpoint interpolation)."""
     assert weighted_quantiles(pd.Series([4.0, 1.0, 3.0, 2.0]).to_numpy(), pd.Series([1.0] * 4).to_numpy(),
@@ -115,10 +127,7 @@ def test_a_killed_calibration_resumes_from_its_last_generation(tmp_path):
 def test_a_fitted_set_is_used_by_name(tmp_path, monkeypatch):
     """`parameters = "NAME"` takes the fitted set; `fit = "NAME"` with [parameters] lets the file override it;
     an unknown name is refused by name."""
-    fits = tmp_path / "fits"
-    fits.mkdir()
-    (fits / "fit-x.toml").write_text('name = "fit-x"\n[parameters]\ndemand_growth_scale = 1.25\nprice_weight = 4.0\n')
-    monkeypatch.setattr(scenario_module, "FITS_DIR", fits)
+    fits_folder(tmp_path, monkeypatch, 'name = "fit-x"\n[parameters]\ndemand_growth_scale = 1.25\nprice_weight = 4.0\n')
     short = tmp_path / "short.toml"
     short.write_text('name = "s"\ndescription = "d"\nsteps = 3\nparameters = "fit-x"\n')
     assert load_scenario(short).parameters == {"demand_growth_scale": 1.25, "price_weight": 4.0}
@@ -137,11 +146,8 @@ def test_validate_marks_the_figures_a_scenarios_fitted_set_was_fitted_to_as_targ
     table, never a prediction; the other figures stay predictions."""
     from experiments.validation import PREDICTION, TARGET, collect
 
-    fits = tmp_path / "fits"
-    fits.mkdir()
-    (fits / "fit-x.toml").write_text('name = "fit-x"\ntargets = ["Oracle backlog, 2025-08 (USD bn)"]\n'
-                                     '[parameters]\ndemand_growth_scale = 1.1\n')
-    monkeypatch.setattr(scenario_module, "FITS_DIR", fits)
+    fits_folder(tmp_path, monkeypatch, 'name = "fit-x"\ntargets = ["Oracle backlog, 2025-08 (USD bn)"]\n'
+                                       '[parameters]\ndemand_growth_scale = 1.1\n')
     scenario = tmp_path / "s.toml"
     scenario.write_text('extends = "aws-openai-2025"\nname = "s"\ndescription = "d"\nfit = "fit-x"\n')
     table = collect((str(scenario),), seeds=(1,)).set_index("figure")
@@ -156,13 +162,8 @@ def test_an_ensemble_draws_members_from_the_fitted_posterior_and_reports_bands(t
     from experiments.ensemble import run_ensemble
     from experiments.run import run_scenario
 
-    fits = tmp_path / "fits"
-    fits.mkdir()
-    (fits / "fit-x.toml").write_text('name = "fit-x"\n[parameters]\ndemand_growth_scale = 1.0\n')
-    (fits / "fit-x.posterior.csv").write_text("demand_growth_scale,weight\n0.8,0.5\n1.4,0.5\n")
-    monkeypatch.setattr(scenario_module, "FITS_DIR", fits)
-    import experiments.ensemble as ensemble_module
-    monkeypatch.setattr(ensemble_module, "FITS_DIR", fits)
+    fits_folder(tmp_path, monkeypatch, 'name = "fit-x"\n[parameters]\ndemand_growth_scale = 1.0\n',
+                "demand_growth_scale,weight\n0.8,0.5\n1.4,0.5\n")
     scenario = tmp_path / "s.toml"
     scenario.write_text('extends = "baseline"\nname = "s"\ndescription = "d"\nfit = "fit-x"\nsteps = 6\n')
     members, band = run_ensemble(str(scenario), 6, seed=7, steps=6)
@@ -222,17 +223,12 @@ def test_compare_gives_a_counterfactuals_effect_as_a_band_over_paired_members(tm
     """Issue #13, item 5: the replay with and without the $38B AWS-OpenAI deal, as two ensembles on common random
     numbers: AWS's backlog at 2025-12 is lower without the deal in every member (the whole band below 0), and
     ensembles that are not paired (another seed) are refused."""
-    import experiments.ensemble as ensemble_module
     from experiments.compare import compare_ensembles
     from experiments.ensemble import run_ensemble, write_ensemble
     from experiments.outputs import OutputError
 
-    fits = tmp_path / "fits"
-    fits.mkdir()
-    (fits / "fit-x.toml").write_text('name = "fit-x"\n[parameters]\ndemand_growth_scale = 1.0\n')
-    (fits / "fit-x.posterior.csv").write_text("demand_growth_scale,weight\n0.8,0.5\n1.3,0.5\n")
-    monkeypatch.setattr(scenario_module, "FITS_DIR", fits)
-    monkeypatch.setattr(ensemble_module, "FITS_DIR", fits)
+    fits_folder(tmp_path, monkeypatch, 'name = "fit-x"\n[parameters]\ndemand_growth_scale = 1.0\n',
+                "demand_growth_scale,weight\n0.8,0.5\n1.3,0.5\n")
     path = tmp_path / "s.toml"
     path.write_text('extends = "aws-openai-2025"\nname = "s"\ndescription = "d"\nfit = "fit-x"\n')
     with_deal = load_scenario(path)

@@ -26,11 +26,11 @@ import hashlib
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from model import Params, ScenarioError, load_scenario
 from model.params import MAX_HORIZON_MONTHS, check_range
-from model.scenario import describe, read_toml, scenario_named_by
+from model.scenario import load_config_file
 
 from ..validation import FIGURES
 
@@ -109,10 +109,4 @@ class CalibrationConfig(BaseModel):
 
 
 def load_calibration_config(path: Path) -> CalibrationConfig:
-    path = Path(path)
-    raw = read_toml(path, "calibration", CalibrationConfigError)
-    try:
-        config = CalibrationConfig.model_validate(raw)
-    except ValidationError as error:
-        raise CalibrationConfigError(f"{path}: {describe(error, raw)}") from None
-    return scenario_named_by(config, path, CalibrationConfigError)
+    return load_config_file(Path(path), CalibrationConfig, "calibration", CalibrationConfigError)

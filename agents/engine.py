@@ -14,7 +14,7 @@ import numpy as np
 from model import kernels
 from model.context import StepContext
 from model.edges import compile_edges
-from model.event_text import funding_text
+from model.event_text import funding_text, review_text
 from model.records import (
     ACTIVE,
     APPROVED,
@@ -274,6 +274,8 @@ def regulation(state: MarketState, ctx: StepContext) -> None:
     residual = [provider.is_residual for provider in providers]
     for i, draw in zip(due, draws):
         regulator = regulators[c.regulator[i]]
+        value = float(c.value_usd_bn[i])
+        before, after, _ = regulator.hhi_with(market, residual, int(c.seller[i]), float(c.quantity_h100e[i]))
         outcome, quantity = regulator.decide(market, residual, int(c.seller[i]), float(c.quantity_h100e[i]),
                                              float(draw), ctx.params.regulator_strictness_scale)
         c.decided_step[i] = month
@@ -287,8 +289,9 @@ def regulation(state: MarketState, ctx: StepContext) -> None:
             c.value_usd_bn[i] = usd_bn(quantity, c.price_usd_per_h100e_hour[i],
                                        kernels.scheduled_months(c.duration_months[i], c.ramp_months[i]))
             regulator.caps += 1
-        words = {"blocked": "blocked", "capped": "approved with a cap", "approved": "approved"}[outcome]
-        ctx.log.append((month, f"review of contract {c.id[i]}: {words}"))
+        buyer = ctx.agents["lab"][c.buyer_lab[i]].name if c.buyer_lab[i] >= 0 else providers[c.buyer_provider[i]].name
+        ctx.log.append((month, review_text(regulator.name, buyer, providers[c.seller[i]].name, value, after,
+                                           after - before, outcome, float(c.value_usd_bn[i]))))
 
 
 def booking(state: MarketState, ctx: StepContext) -> None:

@@ -52,7 +52,7 @@ def compute(state, ctx):
     market = [c.status[i] == ACTIVE and c.buyer_lab[i] >= 0 and not captive[i] for i in range(c.n)]
 
     by_seller, to_lab, external = [0.0] * n_p, [0.0] * n_l, [0.0] * n_p
-    contracted, backlog, commitments = [0.0] * n_p, [0.0] * n_p, [0.0] * n_l
+    contracted, delivering, backlog, commitments = [0.0] * n_p, [0.0] * n_p, [0.0] * n_p, [0.0] * n_l
     pair_delivered, pair_paid = defaultdict(float), defaultdict(float)
     for i in range(c.n):
         seller, lab = int(c.seller[i]), int(c.buyer_lab[i])
@@ -63,6 +63,7 @@ def compute(state, ctx):
             external[seller] += paid[i]
         if market[i]:
             contracted[seller] += c.quantity_h100e[i]
+            delivering[seller] += delivered[i]  # counts once the contract delivers, not at signing
         left = remaining_value_usd_bn(c, i, month)
         backlog[seller] += left
         if lab >= 0:
@@ -82,6 +83,7 @@ def compute(state, ctx):
     cloud_revenue = [p.non_ai_revenue_usd_bn_per_month + external[p.row] + spot_paid[p.row] for p in providers]
     revenue_share = kernels.shares_of(cloud_revenue)
     contracted_share = kernels.shares_of(contracted)
+    delivering_share = kernels.shares_of(delivering)
     residual = [p.kind == PROVIDER_KINDS.index("other") for p in providers]
 
     through = [by_seller[row] + spot_sold[row] for row in range(n_p)]
@@ -132,6 +134,7 @@ def compute(state, ctx):
         "month_index": month,
         "provider_hhi_contracted": kernels.hhi(contracted_share, residual),
         "provider_cr3_contracted": kernels.concentration_ratio(contracted_share, 3, residual),
+        "provider_hhi_delivering": kernels.hhi(delivering_share, residual),
         "provider_hhi_revenue": kernels.hhi(revenue_share, residual),
         "provider_cr3_revenue": kernels.concentration_ratio(revenue_share, 3, residual),
         "largest_provider_share_revenue": max([0.0] + [float(revenue_share[p.row]) for p in providers
@@ -177,6 +180,7 @@ def compute(state, ctx):
         for p in providers:
             m[f"revenue_share[{p.name}]"] = float(revenue_share[p.row])
             m[f"contracted_share[{p.name}]"] = float(contracted_share[p.row])
+            m[f"delivering_share[{p.name}]"] = float(delivering_share[p.row])
             m[f"backlog_usd_bn[{p.name}]"] = backlog[p.row]
     for lab in [lab for lab in labs if lab.frontier][:NAMED_SERIES_LIMIT]:
         m[f"supplier_hhi[{lab.name}]"] = supplier_hhi[lab.row]

@@ -9,6 +9,21 @@ POLICY_FIELDS = ("value_threshold_usd_bn", "hhi_threshold", "delta_hhi_threshold
                  "review_lag_months")
 
 
+def review_text(regulator: str, buyer: str, seller: str, value_usd_bn: float, hhi_after: float, delta_hhi: float,
+                outcome: str, capped_value_usd_bn: float = 0.0) -> str:
+    """A regulator's decision on a deal: who reviewed it, the parties and value, the market HHI after it and its
+    change (contracted AI capacity), and the decision ("approved", "capped" or "blocked")."""
+    decision = {"approved": "approved", "blocked": "blocked",
+                "capped": f"approved with a cap to {usd_bn_text(capped_value_usd_bn)}"}[outcome]
+    return (f"{regulator} review of {buyer}–{seller} ({usd_bn_text(value_usd_bn)}): HHI after {hhi_after:,.0f} "
+            f"({delta_hhi:+,.0f}): {decision}")
+
+
+def usd_bn_text(value: float) -> str:
+    """$ billions for people: "$38.0B", and small values to two significant figures ("$0.0071B")."""
+    return f"${value:,.1f}B" if value >= 0.1 else f"${value:.2g}B"
+
+
 def describe(event, names: dict, start_month: str, **figures) -> str:
     """`names`: the agent names the event refers to, by field ("lab", "provider"); `figures`: what applying it gave."""
     kind = event.type

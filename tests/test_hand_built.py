@@ -240,7 +240,8 @@ def test_regulation_blocks_a_presumptive_deal(engine):
     c, r = model.state.contracts, model.state.regulators
     assert c.closed_step[3] == 1 and c.decided_step[3] == 1 and c.review_due_step[3] == 1
     assert (r.reviews[0], r.blocks[0], r.caps[0]) == (1, 1, 0)
-    assert "review of contract 3: blocked" in model.event_log().event.tolist()
+    # the log names the regulator, the parties, the value (400 x 2 x 730 x 12 / 1e9 = $0.0070B), HHI after, change
+    assert "US review of L1–A ($0.007B): HHI after 5,306 (+1,306): blocked" in model.event_log().event.tolist()
 
 
 @ENGINES
@@ -256,7 +257,8 @@ def test_regulation_caps_a_deal_at_the_delta_hhi_threshold(engine):
     assert c.value_usd_bn[3] == pytest.approx(0.0004436127938851585, rel=1e-9)
     assert (r.reviews[0], r.blocks[0], r.caps[0]) == (1, 0, 1)
     assert c.status[3] == ACTIVE and c.start_step[3] == 1 and c.end_step[3] == 13
-    assert "review of contract 3: approved with a cap" in model.event_log().event.tolist()
+    assert "US review of L1–A ($0.007B): HHI after 5,306 (+1,306): approved with a cap to $0.00044B" \
+        in model.event_log().event.tolist()
 
 
 @ENGINES
@@ -416,3 +418,28 @@ def test_settlement_spot_buying_is_within_what_is_left_after_contract_bills(engi
     assert labs.spot_h100e[L1] == pytest.approx(8540 / (730 * price), rel=1e-9)
     assert labs.spend_usd_bn[L1] == pytest.approx(10_000 / 1e9, rel=1e-9) and labs.arrears_months[L1] == 0
     assert labs.spot_h100e[L2] == 0.0
+
+
+@ENGINES
+def test_a_deal_signed_for_later_delivery_counts_in_signed_hhi_at_once_and_in_delivering_hhi_when_it_delivers(engine):
+    """In force: A-L1 600 H100e, B-L2 200, Other-L2 200 (Other counts in the total, not as a firm). A scripted
+    400 H100e A-L1 deal signed in 2025-01 delivers from 2025-03 (no review: the threshold is above its value).
+    Signed contracts in force from 2025-01: A 1,000 of 1,400, HHI 10^4 x (1,000^2 + 200^2) / 1,400^2 = 5,306.1.
+    Deliveries until 2025-02: 600 / 200 / 200, HHI 10^4 x (0.6^2 + 0.2^2) = 4,000; from 2025-03 as the signed."""
+    state = tiny_state()
+    add_active(state, A, L1, 600.0, 2.0, duration=36)
+    add_active(state, B, L2, 200.0, 3.0, duration=36)
+    add_active(state, OTHER, L2, 200.0, 2.5, duration=36)
+    state.labs.base_demand_h100e[:] = [600.0, 400.0]
+    state.regulators.value_threshold_usd_bn[0] = 1e6
+    model = tiny_model(state, engine=engine, events=[
+        {"id": "later", "date": "2025-01", "start": "2025-03", "type": "contract", "seller": "A", "buyer": "L1",
+         "quantity_h100e": 400.0, "price_usd_per_h100e_hour": 2.0, "duration_months": 12, "ramp_months": 0}])
+    for _ in range(3):
+        model.step()
+    ts = model.timeseries().set_index("date")
+    assert ts.loc["2024-12", "provider_hhi_contracted"] == pytest.approx(4000.0)
+    assert ts.loc["2025-01", "provider_hhi_contracted"] == pytest.approx(5306.1224, rel=1e-6)
+    assert ts.loc["2025-02", "provider_hhi_delivering"] == pytest.approx(4000.0)
+    assert ts.loc["2025-03", "provider_hhi_delivering"] == pytest.approx(5306.1224, rel=1e-6)
+    assert ts.loc["2025-02", "delivering_share[A]"] == pytest.approx(0.6)

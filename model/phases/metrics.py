@@ -83,6 +83,9 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     active_market = market_contracts(state, captive)
     contracted = market_quantities(state, active_market)
     contracted_share = kernels.shares_of(contracted)
+    # what the market's contracts deliver this month: a deal signed today counts here only once it delivers
+    delivering_share = kernels.shares_of(sum_by(c.seller, weights=np.where(active_market, delivered, 0.0),
+                                                minlength=n_p))
 
     through = f["delivered_by_seller"] + f["spot_sold"]
     to_labs = f["delivered_to_labs"].sum() + f["spot_bought"].sum()
@@ -127,6 +130,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
         "month_index": state.month,
         "provider_hhi_contracted": kernels.hhi(contracted_share, residual),
         "provider_cr3_contracted": kernels.concentration_ratio(contracted_share, 3, residual),
+        "provider_hhi_delivering": kernels.hhi(delivering_share, residual),
         "provider_hhi_revenue": kernels.hhi(revenue_share, residual),
         "provider_cr3_revenue": kernels.concentration_ratio(revenue_share, 3, residual),
         "largest_provider_share_revenue": float(np.where(residual, 0.0, revenue_share).max(initial=0.0)),
@@ -174,6 +178,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
         for row, name in enumerate(p.name):
             m[f"revenue_share[{name}]"] = float(revenue_share[row])
             m[f"contracted_share[{name}]"] = float(contracted_share[row])
+            m[f"delivering_share[{name}]"] = float(delivering_share[row])
             m[f"backlog_usd_bn[{name}]"] = float(backlog[row])
     for row in np.flatnonzero(labs.frontier)[:NAMED_SERIES_LIMIT]:
         m[f"supplier_hhi[{labs.name[row]}]"] = float(supplier_hhi[row])

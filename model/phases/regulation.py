@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import kernels
 from ..context import StepContext
+from ..event_text import review_text
 from ..market_rules import (
     capped_quantity,
     is_captive,
@@ -66,6 +67,7 @@ def decide_reviews(state: MarketState, ctx: StepContext) -> None:
                                              r.delta_hhi_threshold[reg], r.share_threshold[reg])
     strictness = np.clip(r.strictness[reg] * ctx.params.regulator_strictness_scale, 0.0, 1.0)
     block = presumption & (draws < strictness)
+    value_before = c.value_usd_bn[due].copy()
     cap = presumption & ~block
     c.status[due[block]] = BLOCKED
     c.closed_step[due[block]] = month
@@ -81,5 +83,13 @@ def decide_reviews(state: MarketState, ctx: StepContext) -> None:
     approved = due[~block]
     c.status[approved] = APPROVED
     c.decided_step[due] = month
-    for row, outcome in zip(due, np.where(block, "blocked", np.where(cap, "approved with a cap", "approved"))):
-        ctx.log.append((month, f"review of contract {c.id[row]}: {outcome}"))
+    log_reviews(state, ctx, due, value_before, after, after - before, np.where(block, "blocked", np.where(
+        cap, "capped", "approved")))
+
+
+def log_reviews(state: MarketState, ctx: StepContext, due, value_usd_bn, hhi_after, delta_hhi, outcomes) -> None:
+    c, names = state.contracts, state.providers.name
+    for row, value, after, delta, outcome in zip(due, value_usd_bn, hhi_after, delta_hhi, outcomes):
+        buyer = state.labs.name[c.buyer_lab[row]] if c.buyer_lab[row] >= 0 else names[c.buyer_provider[row]]
+        ctx.log.append((state.month, review_text(state.regulators.name[c.regulator[row]], buyer, names[c.seller[row]],
+                                                 value, after, delta, outcome, c.value_usd_bn[row])))

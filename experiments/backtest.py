@@ -65,7 +65,7 @@ def past_config(config: CalibrationConfig, cutoff: str, quick: bool) -> Calibrat
     if not targets:
         raise BacktestError(f"no figure of the data is dated before the cutoff {cutoff}")
     steps = month_to_index("2025-01", cutoff)
-    update = {"targets": targets, "steps": max(steps, 1), "name": f"{config.name}-before-{cutoff}"}
+    update = {"targets": targets, "left_out": [], "steps": max(steps, 1), "name": f"{config.name}-before-{cutoff}"}
     if quick:
         update |= {"population_size": 12, "generations": 2, "seeds": config.seeds[:1]}
     return config.model_copy(update=update)

@@ -8,35 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from model import load_scenario
-from model import scenario as scenarios
+from model.posterior import posterior_draws
 
 from .executors import make_executor
 from .summary import HEADLINES
 from .tasks import RunTask, run_task
 
 BAND = (5, 50, 95)
-
-
-class EnsembleError(ValueError):
-    """The scenario has no fitted posterior to draw from."""
-
-
-def posterior_draws(scenario, n: int, seed: int) -> tuple[str, list[dict]]:
-    """(the fitted set's name, `n` parameter sets drawn by weight from its posterior particles)."""
-    spec = load_scenario(scenario)
-    path = scenarios.FITS_DIR / f"{spec.fit}.posterior.csv"
-    if spec.fit is None or not path.exists():
-        raise EnsembleError(f"scenario {spec.name!r} has no fitted posterior to draw from (it needs fit = \"NAME\" "
-                            "with model/fits/NAME.posterior.csv, which compute-market calibrate writes)")
-    particles = pd.read_csv(path)
-    weights = particles.pop("weight").to_numpy(dtype=float)
-    rng = np.random.default_rng(seed)
-    picks = rng.choice(len(particles), size=n, p=weights / weights.sum())
-    return spec.fit, [{k: float(v) for k, v in particles.iloc[i].items()} for i in picks]
 
 
 def run_ensemble(scenario, n: int, seed: int, steps: int | None, executor: str = "serial", workers=None

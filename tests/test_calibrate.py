@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,14 +43,17 @@ figure = "AWS cloud share, quarter to 2025-12 (%)"
 figure = "cloud infrastructure spend, quarter to 2025-12 (USD bn)"
 [[targets]]
 figure = "Oracle backlog, 2025-08 (USD bn)"
+[[left_out]]
+figure = "Meta capex 2025 (USD bn)"
+reason = "left out to see it reported as a prediction"
 """
 
 
 def fits_folder(tmp_path, monkeypatch, fit: str, particles: str | None = None) -> Path:
-    """A temporary fits folder holding fitted set `fit-x` (its TOML text, and its posterior particles if given),
-    in place of model/fits for the test."""
+    """A temporary fits folder holding the shipped sets and fitted set `fit-x` (its TOML text, and its posterior
+    particles if given), in place of model/fits for the test."""
     fits = tmp_path / "fits"
-    fits.mkdir()
+    shutil.copytree(scenario_module.FITS_DIR, fits)  # the shipped set the library scenarios use
     (fits / "fit-x.toml").write_text(fit)
     if particles is not None:
         (fits / "fit-x.posterior.csv").write_text(particles)
@@ -91,6 +95,10 @@ def test_parameters_are_recovered_from_data_the_model_made(tmp_path):
     growth = post.loc["demand_growth_scale"]
     assert growth["p05"] <= 1.3 <= growth["p95"], growth
     assert growth["band_over_prior"] < 0.5
+    fit = pd.read_csv(tmp_path / "out" / "fit.csv").set_index("figure")
+    assert fit.loc["Meta capex 2025 (USD bn)", "role"] == "prediction (left out of the fit)"
+    assert (fit.drop(index="Meta capex 2025 (USD bn)")["role"] == "calibration target").all() and len(fit) == 5
+    assert "Meta capex 2025 (USD bn)**: left out to see it reported" in (tmp_path / "out" / "calibration.md").read_text()
 
 
 def test_a_killed_calibration_resumes_from_its_last_generation(tmp_path):
@@ -137,7 +145,7 @@ def test_a_fitted_set_is_used_by_name(tmp_path, monkeypatch):
     assert load_scenario(long).parameters == {"demand_growth_scale": 1.25, "price_weight": 2.0}
     unknown = tmp_path / "unknown.toml"
     unknown.write_text('name = "s"\ndescription = "d"\nsteps = 3\nfit = "fit-y"\n')
-    with pytest.raises(ValueError, match="unknown fitted parameter set 'fit-y' \\(known: fit-x\\)"):
+    with pytest.raises(ValueError, match="unknown fitted parameter set 'fit-y' \\(known: fit-x, fitted-2025\\)"):
         load_scenario(unknown)
 
 
@@ -191,6 +199,20 @@ def test_the_shipped_fit_loads_within_its_priors_and_lists_its_targets():
     particles = pd.read_csv(scenario_module.FITS_DIR / "fitted-2025.posterior.csv")
     assert abs(particles["weight"].sum() - 1.0) < 1e-9 and len(particles) == config.population_size
     assert fitted_targets("fitted-2025") == tuple(t.figure for t in config.targets)
+    assert not set(fitted_targets("fitted-2025")) & {item.figure for item in config.left_out}
+
+
+@pytest.mark.parametrize("name", scenario_module.scenario_names())
+def test_every_library_scenario_runs_at_the_shipped_fit(name):
+    """Issue #13: the shipped library scenarios use the shipped fit: each fitted parameter of a library scenario
+    is the value in model/fits/fitted-2025.toml (none of them overrides one)."""
+    from model.scenario import fitted_parameters
+
+    fitted = fitted_parameters("fitted-2025", scenario_module.FITS_DIR / "fitted-2025.toml")
+    scenario = load_scenario(name)
+    assert scenario.fit == "fitted-2025"
+    for parameter, value in fitted.items():
+        assert scenario.parameters[parameter] == value, parameter
 
 
 def test_the_backtest_fits_the_past_and_scores_the_deals_and_figures_after_the_cutoff(tmp_path):

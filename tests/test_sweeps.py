@@ -216,12 +216,14 @@ def test_an_interrupted_sweep_resumes_without_repeating_or_missing_runs(tmp_path
 
 
 def test_sensitivity_ranks_demand_growth_above_strictness_for_idle_capacity(tmp_path):
+    """32 Sobol samples (128 runs of 12 months): with 8 the ranking was within the estimates' noise (at the fitted
+    set, ST 0.28 against 0.39, each +/- ~0.4)."""
     text = """
 name = "sens"
 steps = 12
 seeds = [1]
 design = "sobol"
-samples = 8
+samples = 32
 [parameters.demand_growth_scale]
 low = 0.2
 high = 2.5

@@ -18,6 +18,10 @@
     figure = "AWS cloud share, quarter to 2025-12 (%)"   # a figure label of experiments/validation.py
     weight = 1.0
     scale = 2.0                      # how far off counts as one unit of distance (default: the figure's tolerance)
+
+    [[left_out]]                     # a figure deliberately not fitted, and why; the fit table reports it as a
+    figure = "Amazon capex 2025 (USD bn)"   # prediction of the fitted model
+    reason = "..."
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from model import Params, ScenarioError, load_scenario
 from model.params import MAX_HORIZON_MONTHS, check_range
@@ -39,6 +43,12 @@ FIGURE_LABELS = {figure.label for figure in FIGURES}
 
 class CalibrationConfigError(ValueError):
     """The calibration file is wrong; the message names the file, the field and the value."""
+
+
+def known_figure(label: str) -> str:
+    if label not in FIGURE_LABELS:
+        raise ValueError(f"unknown figure {label!r} (the figures are those of `compute-market validate`)")
+    return label
 
 
 class Prior(BaseModel):
@@ -60,11 +70,16 @@ class Target(BaseModel):
     weight: float = Field(default=1.0, gt=0, allow_inf_nan=False)
     scale: float | None = Field(default=None, gt=0, allow_inf_nan=False)
 
-    @model_validator(mode="after")
-    def _known(self):
-        if self.figure not in FIGURE_LABELS:
-            raise ValueError(f"unknown figure {self.figure!r} (the figures are those of `compute-market validate`)")
-        return self
+    _known = field_validator("figure")(known_figure)
+
+
+class LeftOut(BaseModel):
+    """A figure left out of the fit on purpose (the model lacks what it measures); reported as a prediction."""
+    model_config = ConfigDict(extra="forbid")
+    figure: str
+    reason: str = Field(min_length=3)
+
+    _known = field_validator("figure")(known_figure)
 
 
 class CalibrationConfig(BaseModel):
@@ -79,6 +94,7 @@ class CalibrationConfig(BaseModel):
     design_seed: int = Field(default=0, ge=0, le=2**32 - 1)
     parameters: dict[str, Prior] = Field(min_length=1)
     targets: list[Target] = Field(min_length=1)
+    left_out: list[LeftOut] = []
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -93,9 +109,9 @@ class CalibrationConfig(BaseModel):
                 raise ValueError(f"unknown parameter {name!r}")
             for bound in (prior.low, prior.high):
                 check_range(name, bound)  # a prior reaches only valid values
-        figures = [target.figure for target in self.targets]
+        figures = [target.figure for target in self.targets] + [figure.figure for figure in self.left_out]
         if len(set(figures)) != len(figures):
-            raise ValueError("each target figure may appear once")
+            raise ValueError("each figure may appear once among targets and left_out")
         return self
 
     def fingerprint(self) -> str:

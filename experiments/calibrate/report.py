@@ -72,7 +72,7 @@ def write_report(config, out: Path) -> dict[str, Path]:
 
 def fit_table(config, frame: pd.DataFrame, weights: np.ndarray, post: pd.DataFrame) -> pd.DataFrame:
     """Each target: real, the model at the posterior median, and its 5-95% band over posterior draws x seeds."""
-    simulate = simulator_for(config)
+    simulate = simulator_for(config, left_out=True)
     rng = np.random.default_rng(config.design_seed)
     draws = rng.choice(len(frame), size=min(PREDICTIVE_DRAWS, len(frame)), p=weights / weights.sum())
     samples = {label: [] for label in simulate.labels}
@@ -83,7 +83,9 @@ def fit_table(config, frame: pd.DataFrame, weights: np.ndarray, post: pd.DataFra
                 samples[label].append(value)
     median = simulate.figures(dict(zip(post["parameter"], post["p50"])))
     rows = []
-    for target in resolve_targets(config):
+    roles = [(target, "calibration target") for target in resolve_targets(config)]
+    roles += [(target, "prediction (left out of the fit)") for target in resolve_targets(config, left_out=True)]
+    for target, role in roles:
         label = target.figure.label
         values = np.asarray(samples[label], dtype=float)
         finite = values[np.isfinite(values)]
@@ -91,7 +93,7 @@ def fit_table(config, frame: pd.DataFrame, weights: np.ndarray, post: pd.DataFra
         error = (median[label] - target.real) / target.scale
         rows.append({"figure": label, "real": target.real, "model_at_median": median[label], "model_p05": p05,
                      "model_p95": p95, "error_in_scales": error, "scale": target.scale, "weight": target.weight,
-                     "within_scale": bool(abs(error) <= 1.0), "role": "calibration target",
+                     "within_scale": bool(abs(error) <= 1.0), "role": role,
                      "source": target.source})
     return pd.DataFrame(rows)
 
@@ -153,8 +155,12 @@ def markdown(config, post: pd.DataFrame, fit: pd.DataFrame, diagnostics: pd.Data
              "weighted root-mean-square of the targets' errors, each in units of its scale (its tolerance).", "",
              "## Posterior", "", table(post.drop(columns=["reason"]).round(4)), "",
              "A band over a large share of its prior (`band_over_prior` near 1) means the targets do not pin the "
-             "parameter down.", "", "## Fit (every row is a calibration target, not a prediction)", "",
-             table(fit.drop(columns=["source"]).round(3)), "", "## Convergence", "",
+             "parameter down.", "", "## Fit (a calibration target is what was fitted, not a success of the model)", "",
+             table(fit.drop(columns=["source"]).round(3)), ""]
+    if config.left_out:
+        lines += ["Left out of the fit on purpose (their rows above are predictions of the fitted model):", ""]
+        lines += [f"- **{item.figure}**: {item.reason}" for item in config.left_out] + [""]
+    lines += ["## Convergence", "",
              table(diagnostics.round(4)), ""]
     if last is not None:
         lines.append(f"Last generation: epsilon {last['epsilon']:.3f}, acceptance rate {last['acceptance_rate']:.3f}, "

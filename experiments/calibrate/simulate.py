@@ -37,7 +37,9 @@ class Simulator:
                 for label, v in values.items()}
 
 
-def simulator_for(config, scenario=None) -> Simulator:
-    """The config's evaluation; `scenario` (a Scenario) runs instead of the config's (the backtest's)."""
+def simulator_for(config, scenario=None, left_out: bool = False) -> Simulator:
+    """The config's evaluation; `scenario` (a Scenario) runs instead of the config's (the backtest's); with
+    `left_out` it also reads the figures left out of the fit (the fit table's predictions)."""
+    labels = [t.figure for t in config.targets] + ([t.figure for t in config.left_out] if left_out else [])
     return Simulator(config.scenario if scenario is None else scenario, config.steps, tuple(config.seeds),
-                     tuple(t.figure for t in config.targets))
+                     tuple(labels))

@@ -27,16 +27,17 @@ class ResolvedTarget:
     source: str
 
 
-def resolve_targets(config) -> list[ResolvedTarget]:
-    """The config's targets with their real values and scales."""
+def resolve_targets(config, left_out: bool = False) -> list[ResolvedTarget]:
+    """The config's targets with their real values and scales; with `left_out`, the figures left out of the fit
+    instead (weight 0, scale their tolerance)."""
     rows = data_rows()
     resolved = []
-    for target in config.targets:
+    for target in config.left_out if left_out else config.targets:
         figure = BY_LABEL[target.figure]
         row = find_row(rows, figure)
         real, low, high = parse_real(row["value"])
-        scale = target.scale if target.scale is not None else default_scale(figure, real, low, high)
-        resolved.append(ResolvedTarget(figure, real, target.weight, scale, row["source_title"]))
+        scale = getattr(target, "scale", None) or default_scale(figure, real, low, high)
+        resolved.append(ResolvedTarget(figure, real, getattr(target, "weight", 0.0), scale, row["source_title"]))
     return resolved
 
 

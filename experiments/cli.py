@@ -176,10 +176,18 @@ def serve_app(
     host: str = typer.Option("127.0.0.1", help="Address to serve on (localhost by default)."),
     port: int = typer.Option(8765, help="Port to serve on."),
     max_sessions: int = typer.Option(16, help="Browser sessions served at once (each holds a model); more wait."),
+    run: list[Path] = typer.Option(None, "--run", help="A finished run folder (run or run --ensemble) to show in the "
+                                                        "'Compare runs' tab; give two to compare them."),
 ) -> None:
     """Serve the interactive Solara view (open http://HOST:PORT in a browser)."""
     from model import load_scenario
     load_scenario(scenario)
+    runs = list(run or [])
+    if len(runs) > 2:
+        raise UsageProblem(f"--run may be given at most twice (two runs side by side), got {len(runs)}")
+    from viz.compare_view import RUNS_ENV, read_run_folder
+    for side, folder in zip("AB", runs):
+        read_run_folder(folder, side)  # refuses a folder that is not a finished run, naming it
     if not 0 < port < 65536:
         raise UsageProblem(f"--port must be between 1 and 65535, got {port}")
     if seed < 0:
@@ -191,7 +199,8 @@ def serve_app(
                            f"`{sys.executable} -m viz.offline_assets` (make venv does it)")
     if max_sessions < 1:
         raise UsageProblem(f"--max-sessions must be at least 1, got {max_sessions}")
-    os.environ.update(COMPUTE_MARKET_SCENARIO=scenario, COMPUTE_MARKET_SEED=str(seed))
+    os.environ.update(COMPUTE_MARKET_SCENARIO=scenario, COMPUTE_MARKET_SEED=str(seed),
+                      **{RUNS_ENV: os.pathsep.join(str(folder.resolve()) for folder in runs)})
     print(f"compute-market view on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     from viz.serve import serve
     serve(host, port, max_sessions)

@@ -181,6 +181,10 @@ CASES = [
      "--seeds must be whole numbers of 0 or more"),
     ("app port out of range", ["app", "--port", "70000"], {}, "--port must be between 1 and 65535, got 70000"),
     ("app negative seed", ["app", "--seed", "-1"], {}, "--seed must not be negative, got -1"),
+    ("app run folder missing", ["app", "--run", "{dir}/nowhere"], {}, "nowhere: not a run folder (no such folder)"),
+    ("app run folder not a run", ["app", "--run", "{dir}"], {}, "not a run folder (no timeseries.parquet or"),
+    ("app three run folders", ["app", "--run", "{dir}", "--run", "{dir}", "--run", "{dir}"], {},
+     "--run may be given at most twice"),
 ]
 
 

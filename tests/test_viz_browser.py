@@ -94,11 +94,39 @@ def wait_for_date(page, date: str) -> None:
                            timeout=60_000)
 
 
+CHARTS = (".cm-network", ".cm-hhi", ".cm-contracted", ".cm-shares", ".cm-prices", ".cm-use", ".cm-supplier-mix")
+
+
+def step_to(page, *months: str) -> None:
+    for month in months:
+        page.get_by_role("button", name=re.compile(r"^step$", re.I)).click()
+        wait_for_date(page, month)
+
+
+def reset(page) -> None:
+    page.get_by_role("button", name=re.compile(r"^reset$", re.I)).click()
+    wait_for_date(page, "2024-12")
+
+
+def tab(page, name: str) -> None:
+    page.get_by_role("tab", name=re.compile(name, re.I)).click()
+
+
+def hhi_points(page) -> int:
+    """The points drawn on the HHI chart's lines (not its legend): three series, one point a month each."""
+    return page.locator(".cm-hhi g.mark-symbol.role-mark path").count()
+
+
 def test_page_shows_network_and_charts_offline(browser_page):
     page, blocked = browser_page
-    for css in (".cm-network", ".cm-hhi", ".cm-shares", ".cm-prices", ".cm-supplier-mix"):
-        page.wait_for_selector(f"{css} canvas, {css} svg", timeout=60_000)
+    for css in CHARTS:
+        page.wait_for_selector(f"{css} svg", timeout=60_000)
     assert headline_date(page) == "2024-12"
+    tabs = [t.strip() for t in page.locator(".v-tab").all_inner_texts()]
+    assert [t.lower() for t in tabs] == ["market", "contracts and events", "agents", "compare runs"]
+    body = page.inner_text("body")
+    assert "Time:" not in body and "PAGE 0" not in body.upper()  # no Mesa developer controls, no numbered pages
+    assert hhi_points(page) == 3  # the start month is drawn before any step
     page.screenshot(path=str(ARTIFACTS / "page-start.png"), full_page=True)
     assert blocked == []  # nothing was fetched from outside this machine
 
@@ -106,57 +134,158 @@ def test_page_shows_network_and_charts_offline(browser_page):
 def test_stepping_changes_the_date_and_the_charts(browser_page):
     page, _ = browser_page
     before = shot(page, ".cm-hhi", "hhi-before")
-    step = page.get_by_role("button", name=re.compile(r"^step$", re.I))
-    for month in ("2025-01", "2025-02", "2025-03"):
-        step.click()
-        wait_for_date(page, month)
-    page.wait_for_timeout(1500)  # let vega redraw
+    step_to(page, "2025-01", "2025-02", "2025-03")
+    page.wait_for_function("() => document.querySelectorAll('.cm-hhi g.mark-symbol.role-mark path').length === 12",
+                           timeout=30_000)
     after = shot(page, ".cm-hhi", "hhi-after-3-steps")
     assert after != before
     page.screenshot(path=str(ARTIFACTS / "page-after-3-steps.png"), full_page=True)
 
 
-def test_switching_scenario_changes_the_network(browser_page):
+def test_pause_keeps_the_view_at_the_month_reached(browser_page):
+    """Issue #14: after Play then Pause the network and the charts went back to the start state while the headline
+    kept the month. Here every chart keeps the month reached, also seconds after Pause."""
+    page, _ = browser_page
+    reset(page)
+    page.get_by_role("button", name=re.compile("play", re.I)).click()
+    page.wait_for_function("() => ['2025-03', '2025-04', '2025-05'].includes("
+                           "document.querySelector('.cm-date-value').innerText.trim())", timeout=30_000)
+    page.get_by_role("button", name=re.compile("pause", re.I)).click()
+    page.wait_for_timeout(2500)
+    reached = headline_date(page)
+    months = 1 + month_index(reached)  # from 2024-12: at 2025-03, four months drawn
+    assert hhi_points(page) == 3 * months
+    page.wait_for_timeout(2000)
+    assert headline_date(page) == reached and hhi_points(page) == 3 * months
+    page.screenshot(path=str(ARTIFACTS / "page-paused.png"), full_page=True)
+
+
+def test_switching_scenario_shows_its_contracts_and_a_plain_text_log(browser_page):
     page, _ = browser_page
     before = shot(page, ".cm-network", "network-baseline")
-    page.locator(".v-select").filter(has_text="Scenario").first.click()
-    page.locator(".v-menu__content .v-list-item").filter(has_text="aws-openai-2025").first.click()
-    page.get_by_role("button", name=re.compile(r"^reset$", re.I)).click()
-    wait_for_date(page, "2024-12")
-    for month in ("2025-01", "2025-02", "2025-03"):
-        page.get_by_role("button", name=re.compile(r"^step$", re.I)).click()
-        wait_for_date(page, month)
+    page.locator(".cm-scenario").click()
+    page.locator(".v-menu__content .v-list-item").filter(has_text="aws-openai-2025:").first.click()
+    page.wait_for_selector(".cm-pending", timeout=30_000)  # "Changed: press Reset ..."
+    reset(page)
+    page.wait_for_selector(".cm-pending", state="detached", timeout=30_000)
+    step_to(page, "2025-01", "2025-02", "2025-03")
     page.wait_for_timeout(1500)
     after = shot(page, ".cm-network", "network-aws-openai-2025")
     assert after != before  # same month, another scenario: other contracts
-    page.get_by_role("tab", name=re.compile("page 1", re.I)).click()
-    page.wait_for_selector(".cm-events")
-    assert "OpenAI–CoreWeave, $11.9B" in page.locator(".cm-events").inner_text()  # the replay's March deal
+    tab(page, "contracts and events")
+    page.wait_for_selector(".cm-events .cm-event-line")
+    page.wait_for_timeout(2500)  # long after any late re-render (Markdown maths ran ~1 s after a step)
+    log = page.locator(".cm-events").inner_text()
+    assert "OpenAI–CoreWeave, $11.9B over" in log  # the replay's March deal, as written
+    assert page.locator(".cm-events .katex, .cm-events mjx-container, .cm-events math").count() == 0
     page.wait_for_selector(".cm-contracts table tbody tr")
-    page.wait_for_timeout(500)
+    assert re.search(r"\d{1,3}(,\d{3})+", page.locator(".cm-contracts table").inner_text())  # 1,234 H100e
     page.screenshot(path=str(ARTIFACTS / "page-aws-openai-2025-contracts.png"), full_page=True)
-    page.get_by_role("tab", name=re.compile("page 2", re.I)).click()
+    tab(page, "agents")
     page.wait_for_selector(".cm-provider-table tbody tr")
-    page.wait_for_timeout(500)
     agents = page.locator(".cm-agents").inner_text()
     assert "power GW" in agents and "order book H100e" in agents and "runway months" in agents
     assert "CoreWeave" in agents and "NVIDIA" in agents and "Anthropic" in agents
     page.screenshot(path=str(ARTIFACTS / "page-aws-openai-2025-agents.png"), full_page=True)
-    page.get_by_role("tab", name=re.compile("page 0", re.I)).click()
+    tab(page, "market")
     page.screenshot(path=str(ARTIFACTS / "page-aws-openai-2025.png"), full_page=True)
 
 
-def test_an_invalid_seed_is_refused_with_a_message(browser_page):
+def test_an_invalid_seed_is_refused_as_it_is_typed(browser_page):
     page, _ = browser_page
+    date_box = page.locator(".cm-headline").bounding_box()
     seed = page.get_by_label("Seed")
     seed.fill("not-a-seed")
-    seed.press("Enter")
-    page.get_by_role("button", name=re.compile(r"^reset$", re.I)).click()
-    page.wait_for_selector(".cm-input-error", timeout=60_000)
-    message = page.locator(".cm-input-error").first.inner_text()
-    assert "Refused: rng" in message and "not-a-seed" in message
+    message = page.locator(".cm-seed .v-messages__message")
+    message.wait_for(timeout=30_000)
+    assert message.inner_text() == "the seed must be a whole number (0, 1, 2, ...); 'not-a-seed' is not"
+    assert page.locator(".cm-headline").bounding_box() == date_box  # nothing else moved
     assert "Traceback" not in page.inner_text("body")
     page.screenshot(path=str(ARTIFACTS / "page-invalid-seed.png"), full_page=True)
+    seed.fill("42")
+    message.wait_for(state="detached", timeout=30_000)
+
+
+def test_a_chart_downloads_its_data_as_csv(browser_page, tmp_path):
+    page, _ = browser_page
+    tab(page, "market")
+    with page.expect_download(timeout=30_000) as download:
+        page.locator(".cm-hhi .cm-download").click()
+    path = tmp_path / "hhi.csv"
+    download.value.save_as(path)
+    lines = path.read_text().splitlines()
+    assert download.value.suggested_filename == "hhi.csv"
+    assert lines[0] == "date,provider_hhi_contracted,provider_hhi_delivering,provider_hhi_revenue"
+    assert lines[1].startswith("2024-12,") and len(lines) == 2 + month_index(headline_date(page))
+
+
+def month_index(month: str) -> int:
+    """Months after 2024-12: 2025-03 is 3."""
+    return 12 * (int(month[:4]) - 2024) + int(month[5:]) - 12
+
+
+def test_a_comparison_runs_two_configurations_on_common_seeds(browser_page, server):
+    """A: the replay; B: without the $38B OpenAI-AWS deal; five members each."""
+    page, _ = browser_page
+    page.goto(f"{server}?scenario=aws-openai-2025&seed=7")
+    page.wait_for_selector(".cm-date-value", timeout=90_000)
+    tab(page, "compare runs")
+    page.locator(".cm-compare-drop").click()
+    page.locator(".v-menu__content .v-list-item").filter(has_text="openai-aws-2025-11").first.click()
+    page.locator(".cm-compare-run").click()
+    page.wait_for_selector(".cm-compare-chart g.mark-line", timeout=120_000)
+    text = page.locator(".cm-compare").inner_text()
+    assert "B: without openai-aws-2025-11" in text and "B - A" in text
+    page.screenshot(path=str(ARTIFACTS / "page-compare.png"), full_page=True)
+    tab(page, "market")
+
+
+def test_a_link_reopens_the_page_in_exactly_that_state(browser_page, server):
+    """The link of scenario, seed, a knob and an event left out: a new browser opening it shows those inputs,
+    and three steps give the HHI a run of the same inputs gives here."""
+    from viz.session import Inputs
+
+    inputs = Inputs(scenario="aws-openai-2025", seed=7, parameters={"demand_growth_scale": 1.5},
+                    dropped=("openai-aws-2025-11",))
+    page, _ = browser_page
+    other = page.context.browser.new_context(viewport={"width": 1500, "height": 1100}).new_page()
+    other.goto(f"{server}?{inputs.query()}")
+    other.wait_for_selector(".cm-date-value", timeout=90_000)
+    assert other.locator(".cm-link input").input_value() == f"?{inputs.query()}"
+    assert other.get_by_label("Seed").input_value() == "7"
+    assert "Demand growth (× calibrated): 1.5" in other.locator(".cm-controls").inner_text()
+    step_to(other, "2025-01", "2025-02", "2025-03")
+    model = inputs.model()
+    for _ in range(3):
+        model.step()
+    assert other.locator(".cm-hhi-value").inner_text().strip() == f"{model.metrics['provider_hhi_contracted']:,.0f}"
+    other.get_by_label("Seed").fill("8")
+    other.get_by_role("button", name=re.compile(r"^reset$", re.I)).click()
+    other.wait_for_function("() => location.search.includes('seed=8')", timeout=30_000)
+    assert "drop=openai-aws-2025-11" in other.url
+    other.context.close()
+
+
+@pytest.mark.parametrize("width, height", [(1600, 1000), (1024, 700)])
+def test_the_layout_reflows_with_nothing_cut_off_or_overlapping(browser_page, server, width, height):
+    page, _ = browser_page
+    other = page.context.browser.new_context(viewport={"width": width, "height": height}).new_page()
+    other.goto(server)
+    for css in CHARTS:
+        other.wait_for_selector(f"{css} svg", timeout=90_000)
+    other.wait_for_timeout(1500)
+    assert other.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    boxes = [other.locator(css).bounding_box() for css in CHARTS]
+    for i, a in enumerate(boxes):
+        assert a["x"] >= 0 and a["x"] + a["width"] <= width + 1, CHARTS[i]
+        svg = other.locator(f"{CHARTS[i]} svg").first.bounding_box()
+        assert svg["x"] + svg["width"] <= a["x"] + a["width"] + 2, CHARTS[i]  # the chart fits its card
+        for j, b in enumerate(boxes[i + 1:], i + 1):
+            overlap = min(a["x"] + a["width"], b["x"] + b["width"]) > max(a["x"], b["x"]) and \
+                min(a["y"] + a["height"], b["y"] + b["height"]) > max(a["y"], b["y"])
+            assert not overlap, (CHARTS[i], CHARTS[j])
+    other.screenshot(path=str(ARTIFACTS / f"page-{width}x{height}.png"), full_page=True)
+    other.context.close()
 
 
 def test_each_browser_session_has_its_own_model_and_a_reload_starts_afresh(browser_page, server):
@@ -175,7 +304,7 @@ def test_each_browser_session_has_its_own_model_and_a_reload_starts_afresh(brows
     assert headline_date(page) == here  # the other visitor's steps did not move this one's market
     page.get_by_role("button", name=step).click()
     page.wait_for_function(f"() => document.querySelector('.cm-date-value').innerText.trim() !== '{here}'",
-                           timeout=60_000)
+                           timeout=60_000)  # this visitor's own next month
     other.wait_for_timeout(1000)
     assert headline_date(other) == "2025-02"
     other.reload()
@@ -249,3 +378,38 @@ def test_oversized_requests_are_refused_and_the_server_goes_on(server):
             ws.recv(timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
     assert urllib.request.urlopen(server, timeout=10).status == 200
+
+
+def test_finished_run_folders_open_side_by_side_without_running_again(browser_page, tmp_path):
+    """`compute-market app --run A --run B`: two finished runs (seeds 1 and 2, 6 months) in the comparison tab,
+    read from their folders."""
+    exe = Path(sys.executable).with_name("compute-market")
+    for seed in (1, 2):
+        subprocess.run([str(exe), "run", "--steps", "6", "--seed", str(seed), "--out", str(tmp_path / f"s{seed}")],
+                       check=True, capture_output=True)
+    port = free_port()
+    process = subprocess.Popen([str(exe), "app", "--port", str(port), "--run", str(tmp_path / "s1"), "--run",
+                                str(tmp_path / "s2")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(url, timeout=2).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        context = browser_page[0].context.browser.new_context(viewport={"width": 1500, "height": 1100})
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector(".cm-date-value", timeout=90_000)
+        tab(page, "compare runs")
+        page.wait_for_selector(".cm-finished-runs g.mark-line", timeout=60_000)
+        text = page.locator(".cm-finished-runs").inner_text()
+        assert "A: s1 (baseline, seed 1)" in text and "B: s2 (baseline, seed 2)" in text
+        assert "2025-06" in text  # the runs' last month, as written in their folders
+        page.screenshot(path=str(ARTIFACTS / "page-finished-runs.png"), full_page=True)
+        context.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -1,17 +1,26 @@
-"""The Solara view's components, rendered without a browser (solara.render)."""
+"""The page's components, rendered without a browser (solara.render): the charts' specs, the controls, the
+inputs and the link, the tables and the log, the comparison."""
+
+import threading
+import time
 
 import altair as alt
 import ipyvuetify as v
+import pandas as pd
 import pytest
 import solara
-from mesa.visualization.utils import force_update, update_counter
 from solara.widgets import VegaLite
 
+from model import ComputeMarket
 from viz import charts
-from viz.app import COMPONENTS, grid_layout, make_page
-from viz.components import Headline, HHIChart, NetworkView, PricesChart, SharesChart, ShockControls, SupplierMix
-from viz.interactive import InteractiveMarket, check_inputs
+from viz.app import Guarded, MarketPage
+from viz.compare_view import bands, compare, compare_specs, read_run_folder
+from viz.components import ContractTable, EventLog, ShockControls, contract_rows
+from viz.controls import PLAY_INTERVAL_S
+from viz.frame import run_frame
 from viz.network_view import layout, network_frames, network_spec
+from viz.session import Inputs, Session, inputs_from_query
+from viz.tables import NumberTable
 
 from .conftest import run
 
@@ -21,177 +30,386 @@ def replay():
     return run(14, scenario="aws-openai-2025", rng=2)
 
 
-def render_with(component, model):
-    """Render `component(model)` as SolaraViz does (a component re-rendered on every step)."""
-    @solara.component
-    def Shown():
-        update_counter.get()
-        return component(model)
-
-    return solara.render(Shown(), handle_error=False)
-
-
 def texts(rc) -> str:
     """The text shown by a rendered tree (solara.Text renders as v.Html, errors as v.Alert)."""
     return " ".join(str(w.children) for kind in (v.Html, v.Alert) for w in rc.find(kind).widgets)
 
 
+def shown(rc, css: str) -> str:
+    return rc.find(v.Html, class_=css).widget.children[0]
+
+
+def page(inputs: Inputs):
+    session = Session(inputs)
+    box, rc = solara.render(MarketPage(session), handle_error=False)
+    return session, rc
+
+
+def render(view, *args):
+    """Render `view(*args)` (a function of the page, drawn inside a component as the page draws it)."""
+    @solara.component
+    def Shown():
+        return view(*args)
+
+    return solara.render(Shown(), handle_error=False)
+
+
+def newest_month(widget) -> str | None:
+    months = [row["month"] for name, rows in widget.spec["datasets"].items() if name != "markers"
+              for row in rows if "month" in row]
+    return max(months) if months else None
+
+
+# --- the charts ----------------------------------------------------------------------------------------------
+
 def test_every_chart_spec_is_valid_vega_lite(replay):
-    ts, supply = replay.timeseries(), replay.supply_table()
-    for spec in (charts.shares_spec(ts), charts.hhi_spec(ts), charts.prices_spec(ts),
-                 charts.supplier_mix_spec(supply, "OpenAI"), network_spec(replay.state)):
+    ts, supply, frame = replay.timeseries(), replay.supply_table(), run_frame(replay)
+    runs = pd.concat([ts.assign(side="A", member=0), ts.assign(side="B", member=0)])
+    for spec in (charts.shares_spec(ts, frame), charts.hhi_spec(ts, frame), charts.prices_spec(ts, frame),
+                 charts.use_spec(ts, frame), charts.contracted_spec(ts, frame),
+                 charts.supplier_mix_spec(supply, "OpenAI", frame), network_spec(replay.state),
+                 *compare_specs(bands(runs, "provider_hhi_contracted"), "provider_hhi_contracted",
+                                {"A": "a", "B": "b"})):
         alt.vegalite.v5.schema.core.TopLevelSpec.validate(spec)
+        assert spec["usermeta"]["embedOptions"]["actions"]["export"] is True  # the PNG / SVG menu
 
 
-def test_hhi_chart_draws_the_guideline_bands(replay):
-    spec = charts.hhi_spec(replay.timeseries())
-    values = [row for dataset in spec["datasets"].values() for row in dataset]
-    assert {1000, 1800} <= {row.get("y") for row in values}
+def test_hhi_chart_shows_signed_delivering_and_revenue_with_the_guideline_bands(replay):
+    spec = charts.hhi_spec(replay.timeseries(), run_frame(replay))
+    assert {row["band"] for row in spec["datasets"]["bands"]} == {"unconcentrated", "moderately concentrated",
+                                                                   "highly concentrated"}
+    assert {row["low"] for row in spec["datasets"]["bands"]} == {0, 1000, 1800}
+    assert {row["series"] for row in spec["datasets"]["hhi"]} == {"signed contracts in force", "contracts delivering",
+                                                                  "cloud revenue"}
     top = next(p["value"] for p in spec["params"] if p["name"] == "hhi_top")
     assert top >= max(row["value"] for row in spec["datasets"]["hhi"])  # the y axis fits the lines
-    assert {"unconcentrated", "moderately concentrated", "highly concentrated"} <= {row.get("band") for row in values}
+    assert spec["title"]["text"] == "Market concentration (HHI)" and "0-10,000" in " ".join(spec["title"]["subtitle"])
 
 
-def test_network_groups_small_labs_and_keeps_its_layout_per_topology(replay):
-    nodes, edges = network_frames(replay.state, max_labs=10)
+def test_the_time_axis_spans_the_whole_run_with_years_from_its_first_month():
+    """A 72-month run from 2025-01: the start state's month 2024-12 to the horizon's 2030-12, yearly ticks; a
+    12-month run: 2024-12 to 2025-12, months with their year. One month of data already draws points."""
+    long_run = run_frame(ComputeMarket(rng=1))
+    short_run = run_frame(ComputeMarket(rng=1, horizon_months=12))
+    assert (long_run.first, long_run.last, short_run.last) == ("2024-12", "2030-12", "2025-12")
+    x = charts.time_axis(long_run).to_dict()
+    assert x["scale"]["domain"] == ["2024-12-01T00:00:00", "2030-12-01T00:00:00"] and x["axis"]["format"] == "%Y"
+    assert charts.time_axis(short_run).to_dict()["axis"]["format"] == "%b %Y"
+    spec = charts.shares_spec(ComputeMarket(rng=1).timeseries(), long_run)
+    assert spec["layer"][0]["mark"]["point"]  # a line of one month is still drawn
+
+
+def test_each_provider_has_one_colour_on_every_chart(replay):
+    frame = run_frame(replay)
+    scales = []
+    for spec in (charts.shares_spec(replay.timeseries(), frame), charts.contracted_spec(replay.timeseries(), frame),
+                 charts.supplier_mix_spec(replay.supply_table(), "OpenAI", frame)):
+        scales.append(spec["layer"][0]["encoding"]["color"]["scale"])
+    assert scales[0] == scales[1] == scales[2]
+    colour = dict(zip(scales[0]["domain"], scales[0]["range"]))
+    assert colour["AWS"] == "#ff9900" and colour["Microsoft Azure"] == "#0078d4"
+    assert len(set(colour.values())) == len(colour)  # no two providers share a colour
+
+
+def test_scripted_deals_and_shocks_are_marked_and_the_large_ones_lettered(replay):
+    """The replay: the $300B OpenAI-Oracle deal (2025-07) and the $38B OpenAI-AWS deal (2025-11) are lettered; the
+    $3B Meta-Nebius deal is a dashed line without a letter; AWS's price cut (a shock) is lettered."""
+    frame = run_frame(replay)
+    rows = {row["label"]: row for row in charts.marker_rows(frame)}
+    assert rows["OpenAI–Oracle $300B"]["letter"] and rows["OpenAI–Oracle $300B"]["month"] == "2025-07"
+    assert rows["OpenAI–AWS $38B"]["letter"] and rows["list price cut: AWS"]["letter"]
+    assert rows["Meta–Nebius $3B"]["letter"] == ""
+    key = charts.marker_key(frame)
+    assert f"{rows['OpenAI–Oracle $300B']['letter']} 2025-07 OpenAI–Oracle $300B" in key
+    for spec in (charts.hhi_spec(replay.timeseries(), frame), charts.use_spec(replay.timeseries(), frame)):
+        assert len(spec["datasets"]["markers"]) == len(replay.spec.events)
+
+
+def test_contracted_shares_tell_signed_from_delivering(replay):
+    """In the replay the $300B Oracle deal of 2025-07 delivers from 2027: Oracle's signed share jumps at signing
+    while its delivering share stays where it was."""
+    spec = charts.contracted_spec(replay.timeseries(), run_frame(replay))
+    rows = pd.DataFrame(spec["datasets"]["shares"])
+    oracle = rows[rows.series == "Oracle"].pivot(index="month", columns="basis", values="value")
+    assert oracle.loc["2025-07", "signed"] > 3 * oracle.loc["2025-06", "signed"]
+    assert oracle.loc["2025-07", "delivering"] == pytest.approx(oracle.loc["2025-06", "delivering"], rel=0.25)
+
+
+def test_network_draws_the_named_labs_groups_the_rest_and_links_regulators_to_their_region(replay):
+    nodes, edges = network_frames(replay.state)
     labs = nodes[nodes.kind == "lab"]
-    assert len(labs) == 10 and "OpenAI" in set(labs.name)
+    assert set(labs.name) == {name for name, f in zip(replay.state.labs.name, replay.state.labs.frontier) if f}
     grouped = nodes[nodes.kind == "labs (grouped)"]
-    assert len(grouped) == 1 and grouped.name.iloc[0].startswith("Other labs (")
-    assert {"contract", "supply", "equity"} <= set(edges.kind)
-    # the AWS -> OpenAI edge carries the value of the contracts between them that hold capacity: the $38B deal and
-    # what OpenAI negotiated with AWS after its scripted 2025
+    others = len(replay.state.labs) - len(labs)
+    assert list(grouped.name) == [f"Other labs ({others})"]
+    assert {"contract", "supply", "equity", "screens"} <= set(edges.kind)
+    us = [n for n, r in zip(replay.state.providers.name, replay.state.providers.region) if r == "US"]
+    assert set(edges[(edges.kind == "screens") & (edges.source == "US FTC/DOJ")].target) == set(us)
     c = replay.contract_table()
     held = c[(c.seller_name == "AWS") & (c.buyer_name == "OpenAI") & c.status.isin(["proposed", "under_review",
                                                                                     "approved", "active"])]
     assert 38.0 in set(held.value_usd_bn.round(6))
     assert edges.loc[(edges.kind == "contract") & (edges.target == "OpenAI") & (edges.source == "AWS"), "value"].sum() \
         == pytest.approx(held.value_usd_bn.sum())
-    assert nodes[["x", "y"]].notna().all().all()
     before = layout.cache_info().hits
-    network_frames(replay.state, max_labs=10)
+    network_frames(replay.state)
     assert layout.cache_info().hits == before + 1  # same nodes: the layout is not recomputed
 
 
-def test_page_renders_network_and_charts_and_its_headline_follows_the_model():
-    page = make_page("baseline", "3")
-    box, rc = solara.render(page, handle_error=False)
-    assert len(rc.find(VegaLite).widgets) == 5  # network, HHI, shares, prices, supplier mix (page 0)
-    assert "2024-12" in texts(rc)
-    model = page.args[0]
-    model.step()
-    force_update()
-    assert "2025-01" in texts(rc)
+# --- the page: controls, views never stale ----------------------------------------------------------------------
 
-
-@pytest.mark.parametrize("component", [NetworkView, HHIChart, SharesChart, PricesChart, SupplierMix])
-def test_each_chart_redraws_in_place_after_a_step(component):
-    model = InteractiveMarket(rng="3")
-    box, rc = render_with(component, model)
-    widget = rc.find(VegaLite).widget
-
-    def newest_date():
-        dates = [row["date"] for rows in widget.spec["datasets"].values() for row in rows if "date" in row]
-        return max(dates) if dates else None
-
-    first_spec = widget.spec
+def test_step_moves_the_counter_the_headline_and_every_chart_to_the_same_month():
+    session, rc = page(Inputs(scenario="baseline", seed=3))
+    assert shown(rc, "cm-counter") == "2024-12 · month 0 of 72" and shown(rc, "cm-date-value") == "2024-12"
+    assert len(rc.find(VegaLite).widgets) == 7  # network, HHI, contracted and revenue shares, prices, use, mix
     for _ in range(2):
-        model.step()
-        force_update()
-    assert rc.find(VegaLite).widget is widget  # the same widget, updated in place
-    assert widget.spec != first_spec
-    assert newest_date() in (None, "2025-02")
+        rc.find(v.Btn, children=["Step"]).widget.click()
+    assert shown(rc, "cm-counter") == "2025-02 · month 2 of 72" and shown(rc, "cm-date-value") == "2025-02"
+    months = {newest_month(w) for w in rc.find(VegaLite).widgets} - {None}  # the network has no months
+    assert months == {"2025-02"}
 
 
-def test_bad_inputs_are_refused_with_a_message():
-    accepted, problems = check_inputs({"rng": "abc", "scenario": "nowhere", "demand_growth_scale": -1.0,
-                                       "regulator_strictness_scale": 1.5})
-    assert accepted == {"regulator_strictness_scale": 1.5}
-    assert len(problems) == 3 and any("seed" in p for p in problems) and any("nowhere" in p for p in problems)
-    model = InteractiveMarket(rng="abc", scenario_name="baseline")
-    assert model.seed == 42 and model.input_problems
-    box, rc = render_with(Headline, model)
-    assert "Refused: rng" in texts(rc)
+def test_pause_keeps_the_view_at_the_month_reached():
+    """Issue #14: Play then Pause showed the month reached in the headline but the start in the network and the
+    charts. Here Play runs a few months, Pause stops it, and every chart holds the month the headline shows, also a
+    while later."""
+    session, rc = page(Inputs(scenario="baseline", seed=3))
+    start_spec = rc.find(VegaLite).widgets[1].spec
+    rc.find(v.Btn, children=["▶ Play"]).widget.click()
+    deadline = time.time() + 30
+    while session.model.month_index < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    rc.find(v.Btn, children=["❚❚ Pause"]).widget.click()
+    time.sleep(3 * PLAY_INTERVAL_S)
+    reached = session.model.date
+    assert session.model.month_index >= 2 and shown(rc, "cm-date-value") == reached
+    time.sleep(3 * PLAY_INTERVAL_S)
+    assert session.model.date == reached  # paused: no step after Pause
+    assert {newest_month(w) for w in rc.find(VegaLite).widgets} - {None} == {reached}
+    assert rc.find(VegaLite).widgets[1].spec != start_spec
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled is False
 
 
-def test_outage_switch_takes_capacity_offline_and_back():
-    model = InteractiveMarket(rng="1")
-    box, rc = render_with(ShockControls, model)
-    azure = model.state.providers.name.index("Microsoft Azure")
-    toggles = rc.find(v.Switch).widgets
-    assert len(toggles) == 1 and toggles[0].v_model is False
-    toggles[0].v_model = True
-    assert model.state.providers.outage_share[azure] == 0.5
-    model.step()
-    assert model.state.providers.outage_share[azure] == 0.5  # stays off until switched back
-    toggles[0].v_model = False
-    assert model.state.providers.outage_share[azure] == 0.0
+def test_play_runs_at_its_nominal_rate_until_paused():
+    """Play steps once per PLAY_INTERVAL_S (0.3 s) by a deadline, not after each redraw: over 1.5 s about 5 months
+    (a step and its redraw take far less than the interval)."""
+    session, rc = page(Inputs(scenario="baseline", seed=3))
+    rc.find(v.Btn, children=["▶ Play"]).widget.click()
+    time.sleep(5 * PLAY_INTERVAL_S)
+    rc.find(v.Btn, children=["❚❚ Pause"]).widget.click()
+    assert 3 <= session.model.month_index + 1 <= 7
 
 
-def test_contract_table_lists_market_contracts_sorted_by_value(replay):
-    from viz.components import ContractTable
-
-    box, rc = render_with(ContractTable, replay)
-    table = rc.find(v.DataTable).widget
-    assert table.sort_by == ["value_usd_bn"] and table.sort_desc == [True]
-    assert len(table.items) == int((~replay.contract_table()["captive"]).sum())
-    assert max(item["value_usd_bn"] for item in table.items) == pytest.approx(300.0)
-    assert {h["value"] for h in table.headers} <= set(table.items[0])
+def test_the_end_of_the_run_says_so_and_stops_the_buttons():
+    session, rc = page(Inputs(scenario="baseline", seed=3))
+    session.model.horizon_months = 2
+    for _ in range(2):
+        rc.find(v.Btn, children=["Step"]).widget.click()
+    assert "The run has reached its horizon (2025-02). Reset starts it again." in texts(rc)
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled and rc.find(v.Btn, children=["▶ Play"]).widget.disabled
 
 
-def test_grid_layout_fits_each_page():
-    pages = {}
-    for component, page in COMPONENTS:
-        pages.setdefault(page, []).append(component)
-    for components in pages.values():
-        cells = grid_layout(len(components))
-        assert len(cells) == len(components)
-        assert all(cell["x"] + cell["w"] <= 12 for cell in cells)
+def test_inputs_apply_on_reset_and_say_so_until_then():
+    session, rc = page(Inputs(scenario="baseline", seed=3))
+    assert "Changed: press Reset" not in texts(rc)  # the sliders' snapping to their step is no change
+    rc.find(v.TextField, class_="cm-seed").widget.v_model = "11"
+    assert "Changed: press Reset to run with these inputs." in texts(rc)
+    assert session.model.seed == 3  # nothing applies before Reset
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert session.model.seed == 11 and shown(rc, "cm-date-value") == "2024-12"
+    assert "Changed: press Reset" not in texts(rc)
+    assert rc.find(v.TextField, class_="cm-link").widget.v_model == "?scenario=baseline&seed=11"
 
 
-def test_agents_page_shows_this_months_providers_vendors_and_labs():
-    """At the start: CoreWeave's 110,000 installed H100e (providers.csv) with nothing defaulted; NVIDIA's order book
-    of six months of its 450,000 H100e a month (vendors.csv x vendor_start_backlog_months) = 2.7M; OpenAI's demand
-    of 330,000 H100e and $10B of cash (labs.csv). After a step the tables follow the model."""
-    from viz.agent_tables import agent_rows
-    from viz.components import AgentTables
+def test_a_bad_seed_is_refused_as_it_is_typed_in_plain_words_under_its_field():
+    session, rc = page(Inputs(scenario="baseline", seed=3))
+    headline = shown(rc, "cm-hhi-value")
+    field = rc.find(v.TextField, class_="cm-seed").widget
+    field.v_model = "-3"
+    assert field.error and field.messages == ["the seed must be a whole number (0, 1, 2, ...); '-3' is not"]
+    assert session.pending.seed == 3 and "Changed" not in texts(rc)  # refused: nothing pending
+    assert shown(rc, "cm-hhi-value") == headline and not rc.find(v.Alert, class_="cm-input-error").widgets
+    field.v_model = "12"
+    assert not field.error and session.pending.seed == 12
 
-    model = InteractiveMarket(scenario_name="baseline", rng="1")
-    rows = {kind: {row["name"]: row for row in agent_rows(model, kind)} for kind in ("provider", "vendor", "lab")}
-    assert rows["provider"]["CoreWeave"]["capacity_h100e"] == 110_000 and not rows["provider"]["CoreWeave"]["defaulted"]
-    assert rows["vendor"]["NVIDIA"]["backlog_h100e"] == pytest.approx(6 * 450_000)
-    assert rows["lab"]["OpenAI"]["demand_h100e"] == 330_000 and rows["lab"]["OpenAI"]["cash_usd_bn"] == 10.0
-    box, rc = render_with(AgentTables, model)
-    tables = rc.find(v.DataTable).widgets
-    assert [len(t.items) for t in tables] == [len(model.state.providers), len(model.state.vendors), len(model.state.labs)]
-    assert all({h["value"] for h in t.headers} == set(t.items[0]) for t in tables)
-    assert "Providers: capacity, power" in texts(rc)
-    model.step()
-    force_update()
-    nvidia = next(item for item in rc.find(v.DataTable).widgets[1].items if item["name"] == "NVIDIA")
-    now = float(model.state.vendors.backlog_h100e[model.state.vendors.name.index("NVIDIA")])
-    assert nvidia["backlog_h100e"] == round(now) and now != pytest.approx(6 * 450_000)
+
+def test_the_scenario_picker_describes_each_scenario():
+    session, rc = page(Inputs(scenario="baseline", seed=3))
+    items = rc.find(v.Select, class_="cm-scenario").widget.items
+    replay = next(item for item in items if item["value"] == "aws-openai-2025")
+    assert replay["text"].startswith("aws-openai-2025: Historical replay of 2025")
+    assert shown(rc, "cm-scenario-description").startswith("Calibrated end-2024 start")
+
+
+def test_the_headline_names_the_basis_of_each_figure():
+    """At the replay's start the signed and delivering HHI are the same (nothing signed for later yet); the
+    largest provider by cloud revenue is a firm (AWS, 30% in providers.csv's 2024 revenue), never "Other clouds"."""
+    session, rc = page(Inputs(scenario="aws-openai-2025", seed=1))
+    text = texts(rc)
+    for label in ("HHI, signed contracts", "HHI, contracts delivering", "Largest by cloud revenue",
+                  "Breaches (to date)"):
+        assert label in text
+    assert shown(rc, "cm-largest-value").startswith("AWS ")
+    assert shown(rc, "cm-hhi-value") == shown(rc, "cm-hhi-delivering-value")
+
+
+# --- the link ------------------------------------------------------------------------------------------------------
+
+def test_a_link_reopens_the_page_in_exactly_its_state():
+    """scenario, seed, a moved knob and an event left out go into the link and come back; the run they give is the
+    same, month by month, as the one the link was made from."""
+    inputs = Inputs(scenario="aws-openai-2025", seed=7, parameters={"demand_growth_scale": 1.5},
+                    dropped=("openai-aws-2025-11",))
+    query = inputs.query()
+    assert query == "scenario=aws-openai-2025&seed=7&demand_growth_scale=1.5&drop=openai-aws-2025-11"
+    back, problems = inputs_from_query(query, Inputs())
+    assert back == inputs and problems == []
+    runs = []
+    for each in (inputs, back):
+        model = each.model()
+        for _ in range(12):
+            model.step()
+        runs.append(model.timeseries())
+    pd.testing.assert_frame_equal(runs[0], runs[1])
+    assert "openai-aws-2025-11" not in {e.id for e in back.model().spec.events}
 
 
 @pytest.mark.parametrize("hostile", ["/etc/passwd", "../tests/test_cli.py", "tests/scenarios/every-branch.toml",
                                      "model/data/labs.csv", "x" * 10_000])
-def test_the_page_loads_only_library_scenarios_never_a_path_from_the_browser(hostile):
-    """Issue #12: whatever a browser sends as the scenario, the server reads no file outside the library (or the
-    scenario it was started with): the input is refused by name, the message quotes at most 60 characters of it,
-    shows nothing read from disk, and the model falls back to the default."""
-    model = InteractiveMarket(scenario_name=hostile, rng="1")
-    assert model.spec.name == "baseline"
-    (problem,) = model.input_problems
-    assert problem.startswith("scenario: unknown scenario") and len(problem) < 120
+def test_a_link_loads_only_library_scenarios_never_a_path(hostile):
+    """Issue #12: whatever a link names as the scenario, the server reads no file outside the library (or the
+    scenario it was started with): refused in plain words quoting at most 60 characters, nothing read shown."""
+    inputs, (problem,) = inputs_from_query(f"scenario={hostile}&seed=1", Inputs())
+    assert inputs.scenario == "baseline" and inputs.seed == 1
+    assert problem.startswith("there is no scenario called") and len(problem) < 130
     assert "root:" not in problem and "OpenAI" not in problem and "def " not in problem
 
+
+def test_a_bad_link_keeps_the_good_parts_and_says_what_was_wrong():
+    inputs, problems = inputs_from_query("seed=abc&demand_growth_scale=9&regulator_strictness_scale=1.5&colour=red"
+                                         "&drop=nothing", Inputs(seed=5))
+    assert inputs == Inputs(seed=5, parameters={"regulator_strictness_scale": 1.5})
+    assert problems == ["the link names a setting the page does not have: 'colour'",
+                        "the seed must be a whole number (0, 1, 2, ...); 'abc' is not",
+                        "Demand growth (× calibrated) must be a number from 0 to 3; '9' is not",
+                        "scenario 'baseline' has no event 'nothing' to leave out"]
+
+
+# --- contracts, log, agents ------------------------------------------------------------------------------------
+
+def test_the_contract_table_has_signing_dates_numbers_for_people_and_filters(replay):
+    box, rc = render(ContractTable, replay)
+    table = rc.find(NumberTable).widget
+    assert table.sort_by == "value_usd_bn"
+    assert table.decimals["value_usd_bn"] == 1 and table.decimals["quantity_h100e"] == 0  # shown as 300.0, 1,234
+    assert len(table.items) == int((~replay.contract_table()["captive"]).sum())
+    oracle = next(row for row in table.items if row["seller_name"] == "Oracle" and row["value_usd_bn"] == 300.0)
+    assert oracle["signed_month"] == "2025-07" and oracle["start_month"] > "2026-12"
+    rows = contract_rows(replay, lab="Anthropic")
+    assert rows and {row["buyer_name"] for row in rows} == {"Anthropic"}
+    rows = contract_rows(replay, provider="CoreWeave")
+    assert rows and all("CoreWeave" in (row["buyer_name"], row["seller_name"]) for row in rows)
+
+
+def test_the_event_log_is_plain_text_so_a_dollar_is_a_dollar(replay):
+    """Each line is a text span holding the log's words as they are: Markdown would render the text between a
+    line's two "$" as mathematics ("38.0Bover7years...")."""
+    box, rc = render(EventLog, replay)
+    widgets = rc.find(v.Html, class_="cm-event-line").widgets
+    assert widgets and all(w.tag == "span" for w in widgets)
+    lines = [w.children[0] for w in widgets]
+    log = replay.event_log()
+    assert lines[0] == f"{log.date.iloc[-1]}  {log.event.iloc[-1]}"  # latest first, word for word
+    deal = next(line for line in lines if "OpenAI–CoreWeave, $11.9B" in line)
+    assert deal.startswith("2025-03  ") and deal.count("$") == 2
+
+
+def test_agents_tab_shows_this_months_providers_vendors_and_labs():
+    """At the start: CoreWeave's 110,000 installed H100e (providers.csv) with nothing defaulted; NVIDIA's order book
+    of six months of its 450,000 H100e a month (vendors.csv x vendor_start_backlog_months) = 2.7M; OpenAI's demand
+    of 330,000 H100e and $10B of cash (labs.csv)."""
+    from viz.agent_tables import agent_rows
+    from viz.components import AgentTables
+
+    model = ComputeMarket(rng=1)
+    rows = {kind: {row["name"]: row for row in agent_rows(model, kind)} for kind in ("provider", "vendor", "lab")}
+    assert rows["provider"]["CoreWeave"]["capacity_h100e"] == 110_000 and not rows["provider"]["CoreWeave"]["defaulted"]
+    assert rows["vendor"]["NVIDIA"]["backlog_h100e"] == pytest.approx(6 * 450_000)
+    assert rows["lab"]["OpenAI"]["demand_h100e"] == 330_000 and rows["lab"]["OpenAI"]["cash_usd_bn"] == 10.0
+    box, rc = render(AgentTables, model)
+    tables = rc.find(NumberTable).widgets
+    assert [len(t.items) for t in tables] == [len(model.state.providers), len(model.state.vendors), len(model.state.labs)]
+    assert all({h["value"] for h in t.headers} == set(t.items[0]) for t in tables)
+    assert "Providers: capacity, power" in texts(rc)
+
+
+def test_outage_switch_takes_capacity_offline_and_back():
+    model = ComputeMarket(rng=1)
+    redraws = []
+    box, rc = render(ShockControls, model, lambda: redraws.append(1))
+    azure = model.state.providers.name.index("Microsoft Azure")
+    toggle = rc.find(v.Switch).widget
+    assert toggle.v_model is False
+    toggle.v_model = True
+    assert model.state.providers.outage_share[azure] == 0.5 and redraws == [1]
+    model.step()
+    assert model.state.providers.outage_share[azure] == 0.5  # stays off until switched back
+    toggle.v_model = False
+    assert model.state.providers.outage_share[azure] == 0.0
+
+
+# --- comparison ------------------------------------------------------------------------------------------------
+
+def test_a_comparison_pairs_members_on_common_seeds_and_bands_their_difference():
+    """A: the replay; B: without the $38B OpenAI-AWS deal. Members share seeds (7, 8); AWS's 2025-12 backlog is
+    lower without the deal in each member (the deal's remaining value is part of it), so the difference band is
+    below zero."""
+    a = Inputs(scenario="aws-openai-2025", seed=7)
+    b = Inputs(scenario="aws-openai-2025", seed=7, dropped=("openai-aws-2025-11",))
+    runs = compare(a, b, 2, with_draws=False)
+    assert sorted(set(zip(runs.side, runs.seed))) == [("A", 7), ("A", 8), ("B", 7), ("B", 8)]
+    band = bands(runs, "backlog_usd_bn[AWS]").set_index(["side", "date"])
+    assert band.loc[("B - A", "2025-12"), "p95"] < 0
+    assert band.loc[("B - A", "2025-10"), "p50"] == pytest.approx(0.0, abs=1e-9)  # before the deal: the same
+
+
+def test_a_comparison_with_posterior_draws_uses_the_same_draw_for_both_sides(monkeypatch):
+    seen = []
+    original = Inputs.model
+
+    def spy(self, seed=None, draw=None):
+        seen.append((self.dropped, seed, tuple(sorted((draw or {}).items()))))
+        model = original(self, seed=seed, draw=draw)
+        model.horizon_months = 1
+        return model
+
+    monkeypatch.setattr(Inputs, "model", spy)
+    compare(Inputs(scenario="baseline", seed=3), Inputs(scenario="baseline", seed=3, parameters={
+        "regulator_strictness_scale": 2.0}), 3, with_draws=True)
+    a, b = seen[:3], seen[3:]
+    assert [s[1:] for s in a] == [s[1:] for s in b] and len({s[2] for s in a}) >= 2
+
+
+def test_a_finished_run_folder_opens_without_running_again(tmp_path):
+    model = ComputeMarket(rng=4, horizon_months=3)
+    for _ in range(3):
+        model.step()
+    (tmp_path / "run").mkdir()
+    model.timeseries().to_parquet(tmp_path / "run" / "timeseries.parquet")
+    (tmp_path / "run" / "manifest.json").write_text('{"scenario": {"name": "baseline"}, "seed": 4}')
+    runs, name = read_run_folder(tmp_path / "run", "A")
+    assert name == "A: run (baseline, seed 4)" and list(runs["date"]) == ["2024-12", "2025-01", "2025-02", "2025-03"]
+    with pytest.raises(ValueError, match="not a run folder"):
+        read_run_folder(tmp_path, "B")
+
+
+# --- a problem while drawing ----------------------------------------------------------------------------------
 
 def test_a_problem_while_the_page_draws_is_one_line_and_start_afresh_builds_the_model_again():
     """Issue #12: no traceback, no file contents on the page. A view that fails to draw (here: the first model's
     view raises, with a path and a second line in its message) is replaced by one bounded line and a button; the
     button builds a new model, whose view draws."""
-    from viz.app import Guarded
-
     built = []
 
     @solara.component
@@ -211,3 +429,26 @@ def test_a_problem_while_the_page_draws_is_one_line_and_start_afresh_builds_the_
     rc.find(v.Btn, children=["Start afresh"]).widget.click()
     assert built == [1, 2]
     assert "model 2 drawn" in texts(rc)
+
+
+def test_the_play_thread_never_interleaves_with_a_click():
+    """Session.step and Session.reset hold one lock: a step from Play's thread and a Reset from a click never run
+    at once (a reset mid-step would mix two models)."""
+    session = Session(Inputs(scenario="baseline", seed=3))
+    inside = []
+    original = session.model.step
+
+    def slow_step():
+        inside.append("in")
+        time.sleep(0.2)
+        original()
+        inside.append("out")
+
+    session.model.step = slow_step
+    worker = threading.Thread(target=session.step)
+    worker.start()
+    time.sleep(0.05)
+    session.reset()
+    inside.append("reset")
+    worker.join()
+    assert inside == ["in", "out", "reset"]

@@ -1,10 +1,10 @@
-"""The Solara page: `compute-market app` or `solara run viz/app.py`.
+"""The Solara page: `compute-market app` (or `solara run viz/app.py`).
 
-Built on Mesa's SolaraViz: the sidebar has step / play / reset and the model's inputs (scenario, seed, the key
-parameters); page "Market" shows the headline, the contract network and the charts, page "Contracts" the
-contract table, the event log and the outage switch, page "Agents" this month's providers, vendors and labs.
-The scenario shown first comes from the
-COMPUTE_MARKET_SCENARIO environment variable (default: baseline).
+Each browser session has its own run (`viz/session.py`): the sidebar steps, plays and resets it and holds its
+inputs; the tabs show the market (headline, network, charts), the contracts and the event log, the agents, and
+a comparison of finished runs. The page's link encodes the inputs, so it reopens the page in that state. The
+scenario and seed shown first come from COMPUTE_MARKET_SCENARIO and COMPUTE_MARKET_SEED (baseline, 42), and
+`compute-market app --run DIR [--run DIR2]` opens finished run folders in the comparison tab.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import os
 
-import mesa.visualization.solara_viz as mesa_solara_viz
 import solara
-from mesa.visualization import Slider, SolaraViz
 
+from viz.charts import marker_key
+from viz.compare_view import CompareTab
 from viz.components import (
     AgentTables,
+    ContractedSharesChart,
     ContractTable,
     EventLog,
     Headline,
@@ -27,79 +28,130 @@ from viz.components import (
     SharesChart,
     ShockControls,
     SupplierMix,
+    UseChart,
 )
-from viz.interactive import InteractiveMarket, allowed_scenarios
+from viz.controls import Controls
+from viz.frame import run_frame
 from viz.offline_assets import serve_read_only
+from viz.session import Inputs, Session, inputs_from_query
 
 logger = logging.getLogger("compute_market.page")
-SCENARIO = os.environ.get("COMPUTE_MARKET_SCENARIO", "baseline")
-SEED = os.environ.get("COMPUTE_MARKET_SEED", "42")
-
-
-def model_params(scenario: str = SCENARIO, seed: str = SEED) -> dict:
-    """The inputs in the sidebar; they apply on Reset."""
-    return {
-        "scenario_name": {"type": "Select", "value": scenario, "values": allowed_scenarios(), "label": "Scenario"},
-        "rng": {"type": "InputText", "value": str(seed), "label": "Seed"},
-        "diversification_aversion_scale": Slider("Labs' diversification aversion (x)", 1.0, 0.0, 4.0, 0.1),
-        "demand_growth_scale": Slider("Demand growth (x calibrated)", 1.0, 0.0, 3.0, 0.1),
-        "regulator_strictness_scale": Slider("Regulator strictness (x)", 1.0, 0.0, 2.0, 0.1),
-        "regulator_hhi_threshold": Slider("Regulators' HHI threshold", 1800, 500, 5000, 100),
-        "regulator_delta_hhi_threshold": Slider("Regulators' ΔHHI threshold", 100, 10, 500, 10),
-    }
-
-
-COMPONENTS = [(Headline, 0), (NetworkView, 0), (HHIChart, 0), (SharesChart, 0), (PricesChart, 0), (SupplierMix, 0),
-              (ContractTable, 1), (EventLog, 1), (ShockControls, 1), (AgentTables, 2)]
-
-# Grid cells (12 columns, rows of ~40 px) for the components of each page, in COMPONENTS order.
-PAGE_LAYOUTS = {
-    6: [(0, 0, 12, 3), (0, 3, 6, 16), (6, 3, 6, 8), (6, 11, 6, 8), (0, 19, 6, 11), (6, 19, 6, 11)],
-    3: [(0, 0, 8, 15), (8, 0, 4, 15), (0, 15, 6, 6)],
-    1: [(0, 0, 12, 40)],
-}
-_mesa_layout = mesa_solara_viz.make_initial_grid_layout
-
-
-def grid_layout(num_components: int) -> list[dict]:
-    """Cells sized for our charts (Mesa 3.5's SolaraViz takes no layout argument; it calls this by name)."""
-    cells = PAGE_LAYOUTS.get(num_components)
-    if cells is None:
-        return _mesa_layout(num_components)
-    return [{"i": i, "x": x, "y": y, "w": w, "h": h, "moved": False} for i, (x, y, w, h) in enumerate(cells)]
-
-
-mesa_solara_viz.make_initial_grid_layout = grid_layout
+TABS = ("Market", "Contracts and events", "Agents", "Compare runs")
+CSS = """
+.cm-page { display: grid; grid-template-columns: 300px minmax(0, 1fr); gap: 16px; padding: 8px; }
+.cm-sidebar { border-right: 1px solid #e0e0e0; padding-right: 12px; }
+@media (max-width: 800px) { .cm-page { grid-template-columns: 1fr; } .cm-sidebar { border-right: none; } }
+.cm-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 14px 18px; }
+.cm-card { min-width: 0; }
+.cm-card .vega-embed { width: 100%; }
+.cm-wide { grid-column: 1 / -1; }
+@media (max-width: 1100px) { .cm-grid { grid-template-columns: 1fr; } }
+"""
 serve_read_only()  # no request may delete or replace the offline page assets
 
 
-def make_page(scenario: str = SCENARIO, seed: str = SEED, model: InteractiveMarket | None = None):
-    """The page's SolaraViz element for `model` (a new one of `scenario` and `seed` if none is given)."""
-    model = InteractiveMarket(scenario_name=scenario, rng=seed) if model is None else model
-    return SolaraViz(model, components=COMPONENTS, model_params=model_params(scenario, seed),
-                     name="compute-market", play_interval=300)
+def start_inputs() -> Inputs:
+    """The inputs the server was started with."""
+    return Inputs(scenario=os.environ.get("COMPUTE_MARKET_SCENARIO", "baseline"),
+                  seed=int(os.environ.get("COMPUTE_MARKET_SEED", "42")))
 
 
 @solara.component
 def Page():
-    """What Solara serves: each browser session (each page load) builds its own model, so visitors never step
-    one another's market and a reload starts afresh; the model goes when its session closes."""
-    return Guarded(lambda model: make_page(SCENARIO, SEED, model),
-                   lambda: InteractiveMarket(scenario_name=SCENARIO, rng=SEED))
+    """What Solara serves: each browser session builds its own run from the link's inputs (or the server's),
+    so visitors never step one another's market and a reload starts afresh."""
+    router = solara.use_router()
+    query = router.search or ""
+    inputs, problems = inputs_from_query(query, start_inputs())
+    return Guarded(lambda session: MarketPage(session, problems, on_apply=lambda q: router.push(f"/?{q}")),
+                   lambda: Session(inputs))
 
 
 @solara.component
-def Guarded(view, make_model):
-    """`view(model)` for a model made once per session by `make_model()`. Anything that goes wrong while the
-    view draws is shown as one line (the traceback goes to the server's log, never to the browser), with a
-    button that builds the model again."""
+def MarketPage(session: Session, link_problems=(), on_apply=None):
+    """The page for one session's run."""
+    version, set_version = solara.use_state(0)  # counts redraws: each step, reset and input change
+    playing, set_playing = solara.use_state(False)
+    model = session.model
+    frame = solara.use_memo(lambda: run_frame(model), [id(model)])
+
+    def redraw():
+        set_version(lambda v: v + 1)
+
+    def reset():
+        set_playing(False)
+        session.reset()
+        redraw()
+        if on_apply is not None:
+            on_apply(session.applied.query())
+
+    with solara.Div(classes=["cm-page"]) as main:
+        solara.Title("compute-market")
+        solara.Style(CSS)
+        with solara.Column(gap="8px", classes=["cm-sidebar"]):
+            solara.Text("compute-market", style={"font-size": "1.3em", "font-weight": "700"})
+            for problem in link_problems:
+                solara.Warning(f"The link was not followed here: {problem}.", dense=True, classes=["cm-link-problem"])
+            Controls(session, version, redraw, playing, set_playing, reset)
+            LinkBox(session, version)
+        with solara.Column(gap="12px", classes=["cm-main"]):
+            MainView(session, version, frame, redraw)
+    return main
+
+
+@solara.component
+def MainView(session: Session, version: int, frame, redraw):
+    """The headline over the tabs (`version` changes with every redraw, so it draws again)."""
+    model = session.model
+    with solara.Column(gap="12px") as main:
+        Headline(model)
+        with solara.lab.Tabs(lazy=True):
+            with solara.lab.Tab(TABS[0]):
+                if marker_key(frame):
+                    solara.Text("Lettered on the time charts (every scripted event is a dashed line; hover for it): "
+                                + marker_key(frame), classes=["cm-marker-key"],
+                                style={"font-size": "0.85em", "color": "#444", "display": "block"})
+                with solara.Div(classes=["cm-grid"]):
+                    NetworkView(model)
+                    HHIChart(model, frame)
+                    ContractedSharesChart(model, frame)
+                    SharesChart(model, frame)
+                    PricesChart(model, frame)
+                    UseChart(model, frame)
+                    SupplierMix(model, frame)
+            with solara.lab.Tab(TABS[1]):
+                with solara.Div(classes=["cm-grid"]):
+                    with solara.Div(classes=["cm-wide"]):
+                        ContractTable(model)
+                    EventLog(model)
+                    ShockControls(model, redraw)
+            with solara.lab.Tab(TABS[2]):
+                AgentTables(model)
+            with solara.lab.Tab(TABS[3]):
+                CompareTab(session)
+    return main
+
+
+@solara.component
+def LinkBox(session: Session, version: int):
+    """The link that reopens the page in this run's state (scenario, seed, moved knobs, events left out)."""
+    solara.Text("Link to this run", style={"font-weight": "600", "margin-top": "12px"})
+    solara.InputText("copy this address", value=f"?{session.applied.query()}", disabled=False,
+                     classes=["cm-link"], on_value=lambda _: None)
+
+
+@solara.component
+def Guarded(view, make):
+    """`view(thing)` for a thing (the session's run) made once per session by `make()`. Anything that goes
+    wrong while the view draws is shown as one line (the traceback goes to the server's log, never to the
+    browser), with a button that makes it again."""
     error, clear = solara.use_exception()
     generation, set_generation = solara.use_state(0)
-    model = solara.use_memo(make_model, [generation])
+    thing = solara.use_memo(make, [generation])
     if error is not None:
-        # a new model first, then the view: clearing first would draw the failed model once more
+        # a new one first, then the view: clearing first would draw the failed one once more
         return ProblemNotice(error, on_restart=lambda: (set_generation(generation + 1), clear()))
-    return view(model)
+    return view(thing)
 
 
 @solara.component

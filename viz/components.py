@@ -1,36 +1,61 @@
-"""The page's components. Each is a function of the model that SolaraViz redraws after every step."""
+"""The page's components: functions of the model (and its chart frame) drawn again after every step.
+
+Charts and tables are widgets made once and updated in place (`LiveWidget`); each chart has a CSV of its data
+below it, and its own menu (top right) saves it as PNG or SVG.
+"""
 
 from __future__ import annotations
 
-import ipyvuetify
 import numpy as np
+import pandas as pd
 import solara
 from solara.widgets import VegaLite
 
+from model.state import PROVIDER_KINDS
+
 from . import charts
-from .agent_tables import agent_rows, headers
-from .network_view import network_spec
+from .agent_tables import AGENT_COLUMNS, agent_rows, headers
+from .network_view import network_frames, network_spec
+from .tables import NumberTable
 
 selected_lab = solara.reactive("OpenAI")
 
 
-def Headline(model):
-    """Date, market HHI, largest provider share, idle capacity and breaches; refused inputs above them."""
+def largest_provider(model) -> tuple[str, float]:
+    """(name, share) of the firm with the largest share of cloud revenue this month ("Other clouds", the many
+    small providers together, is no firm)."""
+    p = model.state.providers
+    shares = np.where(p.kind == PROVIDER_KINDS.index("other"), 0.0, model.ctx.per_agent["provider"]["revenue_share"])
+    row = int(np.argmax(shares))
+    return p.name[row], float(shares[row])
+
+
+def headline_cells(model) -> list[tuple[str, str, str, str]]:
+    """(css key, label naming its basis, value, hover note) of the headline."""
     m = model.metrics
-    cells = [("date", "Date", model.date),
-             ("hhi", "Market HHI (contracted)", f"{m['provider_hhi_contracted']:,.0f}"),
-             ("largest", "Largest provider share", f"{m['largest_provider_share_revenue']:.1%}"),
-             ("idle", "Idle capacity", f"{m['idle_capacity_h100e'] / 1e3:,.0f}k H100e ({m['idle_share']:.1%})"),
-             ("breaches", "Breaches", f"{m['breaches']}")]
-    with solara.Column(classes=["cm-headline"]) as main:
-        for problem in getattr(model, "input_problems", []):
-            solara.Error(f"Refused: {problem}. The default was kept.", classes=["cm-input-error"])
-        with solara.Row(gap="28px"):
-            for key, label, value in cells:
-                with solara.Column(gap="0px", classes=[f"cm-{key}"]):
-                    solara.Text(label, style={"font-size": "0.8em", "color": "#666"})
-                    solara.Text(value, style={"font-size": "1.35em", "font-weight": "600"},
-                                classes=[f"cm-{key}-value"])
+    name, share = largest_provider(model)
+    return [
+        ("date", "Date", model.date, "the month just simulated"),
+        ("hhi", "HHI, signed contracts", f"{m['provider_hhi_contracted']:,.0f}",
+         "of AI capacity under signed contracts in force, counted from signing (what regulators screen)"),
+        ("hhi-delivering", "HHI, contracts delivering", f"{m['provider_hhi_delivering']:,.0f}",
+         "of what the market's contracts deliver this month"),
+        ("largest", "Largest by cloud revenue", f"{name} {share:.1%}",
+         "share of the month's cloud revenue"),
+        ("idle", "Idle capacity", f"{m['idle_capacity_h100e'] / 1e3:,.0f}k H100e ({m['idle_share']:.1%})",
+         "sellers' capacity nobody uses this month, and its share of their capacity"),
+        ("breaches", "Breaches (to date)", f"{m['breaches']:,}", "contracts a lab could not pay"),
+    ]
+
+
+def Headline(model):
+    """This month's headline figures, each naming what it is measured on."""
+    with solara.Row(gap="28px", classes=["cm-headline"], style={"flex-wrap": "wrap"}) as main:
+        for key, label, value, note in headline_cells(model):
+            with solara.Tooltip(note):
+                with solara.Column(gap="0px", classes=[f"cm-cell-{key}"]):
+                    solara.Text(label, style={"font-size": "0.8em", "color": "#555"})
+                    solara.Text(value, style={"font-size": "1.3em", "font-weight": "600"}, classes=[f"cm-{key}-value"])
     return main
 
 
@@ -56,77 +81,123 @@ def tick(model):
     return (id(model), model.month_index, len(model.ctx.log))
 
 
-def live_vega(model, spec, css: str):
-    """A Vega-Lite chart whose spec is `spec()`, redrawn in place after each step."""
+def Download(name: str, data, label: str = "CSV"):
+    """A button that downloads `data()` (a DataFrame, made when clicked) as NAME.csv."""
+    solara.FileDownload(lambda: data().to_csv(index=False), filename=f"{name}.csv", mime_type="text/csv",
+                        children=[solara.Button(label, icon_name="mdi-download", text=True, small=True,
+                                                classes=["cm-download"])])
+
+
+def ChartCard(model, css: str, spec, data):
+    """A chart (`spec()`, redrawn in place after each step) with the CSV of `data()` below it."""
     def update(widget):
         widget.spec = spec()
-    with solara.Div(classes=[css]) as main:
+    with solara.Column(gap="0px", classes=["cm-card", css]) as main:
         LiveWidget(lambda: VegaLite(spec=spec()), update, tick(model))
+        with solara.Row(justify="end"):
+            Download(css.removeprefix("cm-"), data)
     return main
+
+
+def series(model, columns) -> pd.DataFrame:
+    ts = model.timeseries()
+    return ts[["date", *[c for c in columns if c in ts.columns]]]
+
+
+def prefixed(model, *prefixes: str) -> pd.DataFrame:
+    ts = model.timeseries()
+    return ts[["date", *[c for c in ts.columns if c.startswith(prefixes)]]]
+
+
+def HHIChart(model, frame):
+    return ChartCard(model, "cm-hhi", lambda: charts.hhi_spec(model.timeseries(), frame),
+                     lambda: series(model, charts.HHI_SERIES))
+
+
+def ContractedSharesChart(model, frame):
+    return ChartCard(model, "cm-contracted", lambda: charts.contracted_spec(model.timeseries(), frame),
+                     lambda: prefixed(model, "contracted_share[", "delivering_share["))
+
+
+def SharesChart(model, frame):
+    return ChartCard(model, "cm-shares", lambda: charts.shares_spec(model.timeseries(), frame),
+                     lambda: prefixed(model, "revenue_share["))
+
+
+def PricesChart(model, frame):
+    return ChartCard(model, "cm-prices", lambda: charts.prices_spec(model.timeseries(), frame),
+                     lambda: series(model, charts.PRICE_SERIES))
+
+
+def UseChart(model, frame):
+    return ChartCard(model, "cm-use", lambda: charts.use_spec(model.timeseries(), frame),
+                     lambda: series(model, charts.USE_SERIES))
 
 
 def NetworkView(model):
-    return live_vega(model, lambda: network_spec(model.state), "cm-network")
+    return ChartCard(model, "cm-network", lambda: network_spec(model.state),
+                     lambda: network_frames(model.state)[1].drop(columns=["x", "y", "x2", "y2"]))
 
 
-def HHIChart(model):
-    return live_vega(model, lambda: charts.hhi_spec(model.timeseries()), "cm-hhi")
-
-
-def SharesChart(model):
-    return live_vega(model, lambda: charts.shares_spec(model.timeseries()), "cm-shares")
-
-
-def PricesChart(model):
-    return live_vega(model, lambda: charts.prices_spec(model.timeseries()), "cm-prices")
-
-
-def SupplierMix(model):
+def SupplierMix(model, frame):
     labs = [name for name, frontier in zip(model.state.labs.name, model.state.labs.frontier) if frontier]
     lab = selected_lab.value if selected_lab.value in labs else (labs[0] if labs else "")
 
-    def update(widget):
-        widget.spec = charts.supplier_mix_spec(model.supply_table(), lab)
+    def spec():
+        return charts.supplier_mix_spec(model.supply_table(), lab, frame)
 
-    with solara.Column(classes=["cm-supplier-mix"]) as main:
-        solara.Select("Lab", values=labs, value=selected_lab)
-        LiveWidget(lambda: VegaLite(spec=charts.supplier_mix_spec(model.supply_table(), lab)), update,
-                   (*tick(model), lab))
+    def update(widget):
+        widget.spec = spec()
+
+    with solara.Column(gap="0px", classes=["cm-card", "cm-supplier-mix"]) as main:
+        solara.Select("Lab", values=labs, value=selected_lab, dense=True)
+        LiveWidget(lambda: VegaLite(spec=spec()), update, (*tick(model), lab))
+        with solara.Row(justify="end"):
+            Download(f"supplier-mix-{lab}", lambda: model.supply_table().query("lab_name == @lab"))
     return main
 
 
-CONTRACT_COLUMNS = {"buyer_name": "buyer", "seller_name": "seller", "value_usd_bn": "value $B",
-                    "quantity_h100e": "H100e", "price_usd_per_h100e_hour": "$/h", "start_month": "start",
-                    "duration_months": "months", "hardware_generation": "chips", "status": "status",
-                    "origin": "origin"}
+CONTRACT_COLUMNS = {"signed_month": ("signed", None), "buyer_name": ("buyer", None), "seller_name": ("seller", None),
+                    "value_usd_bn": ("value $B", 1), "quantity_h100e": ("H100e", 0),
+                    "price_usd_per_h100e_hour": ("$/H100e-hour", 2), "start_month": ("delivers from", None),
+                    "duration_months": ("months", 0), "hardware_generation": ("chips", None),
+                    "status": ("status", None), "origin": ("origin", None)}
+ALL = "all"
+
+
+def contract_rows(model, lab: str = ALL, provider: str = ALL) -> list[dict]:
+    """The table's rows: every market contract (in-house fleets left out), optionally one lab's or provider's."""
+    frame = model.contract_table()
+    frame = frame[~frame["captive"]].rename(columns={"proposed_month": "signed_month"})
+    if lab != ALL:
+        frame = frame[frame["buyer_name"] == lab]
+    if provider != ALL:
+        frame = frame[(frame["seller_name"] == provider) | (frame["buyer_name"] == provider)]
+    return frame[["contract_id", *CONTRACT_COLUMNS]].to_dict("records")
 
 
 def ContractTable(model):
-    """Every market contract (in-house fleets left out); click a column header to sort by it."""
-    rows = contract_rows(model)
-    headers = [{"text": label, "value": column} for column, label in CONTRACT_COLUMNS.items()]
+    """Every market contract, largest first; sort by any column, filter by lab or provider, download as CSV."""
+    lab, set_lab = solara.use_state(ALL)
+    provider, set_provider = solara.use_state(ALL)
+    rows = contract_rows(model, lab, provider)
+    headers_ = [{"text": label, "value": column} for column, (label, _) in CONTRACT_COLUMNS.items()]
+    decimals = {column: digits for column, (_, digits) in CONTRACT_COLUMNS.items() if digits is not None}
 
     def update(widget):
         widget.items = rows
 
-    def table():
-        return ipyvuetify.DataTable(headers=headers, items=rows, item_key="contract_id", sort_by=["value_usd_bn"],
-                                  sort_desc=[True], items_per_page=10, dense=True, multi_sort=False)
-
     with solara.Column(classes=["cm-contracts"]) as main:
-        solara.Text(f"{len(rows)} contracts", style={"font-weight": "600"})
-        LiveWidget(table, update, tick(model))
+        with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Text(f"{len(rows):,} contracts", style={"font-weight": "600"})
+            solara.Select("Lab", values=[ALL, *model.state.labs.name], value=lab, on_value=set_lab, dense=True,
+                          classes=["cm-filter-lab"], style={"max-width": "220px"})
+            solara.Select("Provider", values=[ALL, *model.state.providers.name], value=provider,
+                          on_value=set_provider, dense=True, classes=["cm-filter-provider"], style={"max-width": "220px"})
+            Download("contracts", lambda: pd.DataFrame(rows))
+        LiveWidget(lambda: NumberTable(headers=headers_, items=rows, decimals=decimals, item_key="contract_id",
+                                       sort_by="value_usd_bn"), update, (*tick(model), lab, provider))
     return main
-
-
-def contract_rows(model) -> list[dict]:
-    """The table's rows: every market contract (in-house fleets left out), rounded for display."""
-    frame = model.contract_table()
-    frame = frame[~frame["captive"]][["contract_id", *CONTRACT_COLUMNS]].copy()
-    frame["value_usd_bn"] = frame["value_usd_bn"].round(2)
-    frame["quantity_h100e"] = frame["quantity_h100e"].round(0)
-    frame["price_usd_per_h100e_hour"] = frame["price_usd_per_h100e_hour"].round(2)
-    return frame.to_dict("records")
 
 
 AGENT_TABLE_TITLES = {"provider": "Providers: capacity, power, prices, capex and finance this month",
@@ -139,33 +210,42 @@ def AgentTables(model):
     with solara.Column(classes=["cm-agents"]) as main:
         for kind, title in AGENT_TABLE_TITLES.items():
             rows = agent_rows(model, kind)
+            decimals = {column: digits for column, _, digits in AGENT_COLUMNS[kind] if digits is not None}
 
             def update(widget, rows=rows):
                 widget.items = rows
 
-            def table(kind=kind, rows=rows):
-                return ipyvuetify.DataTable(headers=headers(kind), items=rows, item_key="name", items_per_page=15,
-                                          dense=True, multi_sort=False, class_=f"cm-{kind}-table")
+            def table(kind=kind, rows=rows, decimals=decimals):
+                return NumberTable(headers=headers(kind), items=rows, decimals=decimals, item_key="name",
+                                   sort_by="", per_page=15, table_class=f"cm-{kind}-table")
 
-            solara.Text(title, style={"font-weight": "600"})
+            with solara.Row(gap="12px", style={"align-items": "center"}):
+                solara.Text(title, style={"font-weight": "600"})
+                Download(f"{kind}s-{model.date}", lambda rows=rows: pd.DataFrame(rows))
             LiveWidget(table, update, tick(model))
     return main
 
 
 def EventLog(model):
-    """What happened, latest first, in plain words."""
+    """What happened, latest first, as plain text (never Markdown: a "$" is a dollar, not mathematics)."""
     log = model.event_log()
-    lines = [f"**{row.date}** {row.event}" for row in log.iloc[::-1].head(25).itertuples()]
-    with solara.Column(classes=["cm-events"]) as main:
-        solara.Text("Event log", style={"font-weight": "600"})
-        solara.Markdown("\n\n".join(lines) if lines else "_nothing yet: press step_")
+    with solara.Column(gap="2px", classes=["cm-events"]) as main:
+        with solara.Row(gap="12px", style={"align-items": "center"}):
+            solara.Text(f"Event log ({len(log):,} entries, latest first)", style={"font-weight": "600"})
+            Download("event-log", lambda: log)
+        if log.empty:
+            solara.Text("Nothing yet: press Step.", style={"color": "#777"})
+        with solara.Div(style={"max-height": "520px", "overflow-y": "auto"}):
+            for row in log.iloc[::-1].head(80).itertuples():
+                solara.Text(f"{row.date}  {row.event}", classes=["cm-event-line"],
+                            style={"display": "block", "font-size": "0.9em"})
     return main
 
 
 outage_provider = solara.reactive("Microsoft Azure")
 
 
-def ShockControls(model):
+def ShockControls(model, redraw):
     """An outage switch: take half of a provider's capacity offline until switched back."""
     p = model.state.providers
     names = list(p.name)
@@ -178,12 +258,14 @@ def ShockControls(model):
         p.outage_months_left[row] = 10**6 if value else 0
         model.ctx.log.append((model.month_index + 1, f"{provider} outage switched {'on' if value else 'off'} "
                                                       f"(50% of capacity)"))
+        redraw()
 
     with solara.Column(classes=["cm-shocks"]) as main:
         solara.Text("Shocks", style={"font-weight": "600"})
-        solara.Select("Provider", values=names, value=outage_provider)
+        solara.Select("Provider", values=names, value=outage_provider, dense=True)
         solara.Switch(label="Outage (50% of capacity)", value=on, on_value=switch, classes=["cm-outage"])
         risk = model.ctx.per_agent["provider"]["compute_at_risk_share"]
         order = np.argsort(-risk)[:3]
-        solara.Text("Most compute at risk: " + ", ".join(f"{names[i]} {risk[i]:.0%}" for i in order))
+        solara.Text("Most compute at risk (share of all compute delivered to labs): "
+                    + ", ".join(f"{names[i]} {risk[i]:.0%}" for i in order))
     return main

@@ -1,7 +1,7 @@
 """The contract network as a layered picture: vendors -> providers -> labs, regulators and investors apart.
 
-Only the largest labs are drawn one by one (the named labs and the biggest generated ones, `max_labs` in
-all); the rest are grouped into one node. The layout depends only on which nodes are shown, so it is
+The named labs are drawn one by one (in a generated market without named labs, the `max_labs` largest); the rest
+are grouped into one node. Each regulator is linked to the providers whose deals it screens (its region). The layout depends only on which nodes are shown, so it is
 computed once per change of that set, not every step. Edge width is contract value, node size capacity
 (providers, vendors' monthly output) or demand (labs); hover a node or edge for details.
 """
@@ -17,18 +17,19 @@ import pandas as pd
 from model.market_rules import holds
 from model.state import PROVIDER_KINDS, MarketState
 
-from .charts import KIND_COLOURS, with_data
+from .charts import EMBED, KIND_COLOURS, with_data
 
 GROUPED = "Other labs"
 COLUMN_X = {"vendor": 0.0, "provider": 1.0, "lab": 2.0, "labs (grouped)": 2.0, "investor": 2.7, "regulator": 1.0}
 
 
 def shown_labs(state: MarketState, max_labs: int = 24) -> list[int]:
-    """Rows of the labs drawn individually: named labs first, then the largest others by demand."""
+    """Rows of the labs drawn individually: the named (frontier) labs, or without any the largest by demand."""
     labs = state.labs
-    named = list(np.flatnonzero(labs.frontier))
-    others = [int(i) for i in np.argsort(-labs.demand_h100e) if not labs.frontier[i]]
-    return sorted(named + others[: max(max_labs - len(named), 0)])
+    named = [int(i) for i in np.flatnonzero(labs.frontier)]
+    if named:
+        return named[:max_labs]
+    return sorted(int(i) for i in np.argsort(-labs.demand_h100e)[:max_labs])
 
 
 @lru_cache(maxsize=16)
@@ -109,7 +110,11 @@ def _edges(state: MarketState, lab_rows, lab_names, xy) -> pd.DataFrame:
                            "value": eq.value_usd_bn, "kind": "equity"})
     equity["details"] = [f"{s} invested ${val:,.1f}B in {t}" for s, t, val in zip(equity.source, equity.target,
                                                                                    equity.value)]
-    edges = pd.concat([contracts.drop(columns=["quantity", "count"]), supply, equity], ignore_index=True)
+    screens = pd.DataFrame([(regulator, p.name[row], 0.0, "screens", f"{regulator} screens {p.name[row]}'s deals")
+                            for regulator, region in zip(state.regulators.name, state.regulators.region)
+                            for row in np.flatnonzero(np.asarray(p.region) == region)],
+                           columns=["source", "target", "value", "kind", "details"])
+    edges = pd.concat([contracts.drop(columns=["quantity", "count"]), supply, equity, screens], ignore_index=True)
     edges = edges[edges["source"].isin(xy) & edges["target"].isin(xy)]
     edges["x"] = [xy[s][0] for s in edges["source"]]
     edges["y"] = [xy[s][1] for s in edges["source"]]
@@ -120,24 +125,32 @@ def _edges(state: MarketState, lab_rows, lab_names, xy) -> pd.DataFrame:
 
 @cache
 def template_network(width: int = 560, height: int = 520) -> dict:
-    scale_x = alt.Scale(domain=[-0.25, 3.0])
-    scale_y = alt.Scale(domain=[-0.25, 1.02])
-    links = alt.Chart(alt.NamedData("edges")).mark_rule(opacity=0.45).encode(
+    scale_x = alt.Scale(domain=[-0.25, 3.25])  # room for the labels right of the last column
+    scale_y = alt.Scale(domain=[-0.25, 1.04])
+    links = alt.Chart(alt.NamedData("edges")).mark_rule(opacity=0.5).encode(
         x=alt.X("x:Q", scale=scale_x, axis=None), y=alt.Y("y:Q", scale=scale_y, axis=None), x2="x2:Q", y2="y2:Q",
         strokeWidth=alt.StrokeWidth("value:Q", scale=alt.Scale(range=[0.6, 9]), legend=None),
         color=alt.Color("kind:N", title="link", scale=alt.Scale(
-            domain=["contract", "supply", "supply (blocked)", "equity"], range=["#1f78b4", "#aaaaaa", "#d73027", "#1b9e77"])),
+            domain=["contract", "supply", "supply (blocked)", "equity", "screens"],
+            range=["#1f78b4", "#aaaaaa", "#d73027", "#1b9e77", "#555555"]), legend=alt.Legend(orient="bottom", columns=3)),
+        strokeDash=alt.condition("datum.kind == 'screens'", alt.value([3, 3]), alt.value([1, 0])),
         tooltip=[alt.Tooltip("details:N", title="link")])
     dots = alt.Chart(alt.NamedData("nodes")).mark_circle(opacity=0.9, stroke="white", strokeWidth=0.8).encode(
         x=alt.X("x:Q", scale=scale_x, axis=None), y=alt.Y("y:Q", scale=scale_y, axis=None),
         size=alt.Size("size:Q", scale=alt.Scale(range=[40, 900]), legend=None),
-        fill=alt.Fill("kind:N", title="node", scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values()))),
+        fill=alt.Fill("kind:N", title="node", scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values())),
+                      legend=alt.Legend(orient="bottom", columns=3)),
         tooltip=[alt.Tooltip("name:N"), alt.Tooltip("kind:N"), alt.Tooltip("details:N")])
-    labels = alt.Chart(alt.NamedData("nodes")).mark_text(align="left", dx=9, fontSize=9).encode(
+    labels = alt.Chart(alt.NamedData("nodes")).mark_text(align="left", dx=9, fontSize=9, limit=110).encode(
         x=alt.X("x:Q", scale=scale_x, axis=None), y=alt.Y("y:Q", scale=scale_y, axis=None), text="name:N")
-    chart = alt.layer(links, dots, labels, title="Contract network (hover for details)")
-    chart = chart.resolve_scale(color="independent").properties(width=width, height=height)
-    return chart.configure_view(stroke=None).to_dict(validate=False)
+    chart = alt.layer(links, dots, labels, title=alt.TitleParams(
+        "Who buys compute from whom", anchor="start", fontSize=13, subtitleFontSize=10, subtitleColor="#555",
+        subtitle="Vendors supply providers; providers sell to labs (line width: contract value in force); "
+                 "regulators screen their region's providers. Hover for details."))
+    chart = chart.resolve_scale(color="independent").properties(width="container", height=height)
+    spec = chart.configure_view(stroke=None).to_dict(validate=False)
+    spec["usermeta"] = EMBED
+    return spec
 
 
 def network_spec(state: MarketState, max_labs: int = 24) -> dict:

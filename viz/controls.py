@@ -1,0 +1,122 @@
+"""The sidebar: Step, Play / Pause and Reset, the date as the step counter, and the inputs (each checked as it is
+typed, in plain words; all of them apply on Reset, as the sidebar says when one has changed)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import solara
+
+from model import load_scenario
+from model.units import index_to_month
+
+from .session import (
+    KNOBS,
+    Session,
+    allowed_scenarios,
+    knob_default,
+    knob_source,
+    seed_problem,
+)
+
+PLAY_INTERVAL_S = 0.3  # Play's nominal rate: one month every 0.3 s
+
+
+def month_counter(model) -> str:
+    """The date as the step counter: "2025-07 · month 7 of 72"."""
+    return f"{model.date} · month {model.month_index + 1} of {model.horizon_months}"
+
+
+def end_of_run(model) -> str:
+    last = index_to_month(model.params.start_month, model.horizon_months - 1)
+    return f"The run has reached its horizon ({last}). Reset starts it again."
+
+
+def play_loop(session: Session, redraw, cancel) -> None:
+    """Step at the nominal rate until paused (`cancel` set) or the horizon; each month is drawn before the next."""
+    due = time.monotonic()
+    while not cancel.is_set():
+        if not session.step():
+            redraw()
+            return
+        redraw()
+        due += PLAY_INTERVAL_S
+        cancel.wait(max(0.0, due - time.monotonic()))
+
+
+@solara.component
+def Controls(session: Session, version: int, redraw, playing: bool, set_playing, on_reset):
+    """Step / Play / Reset and the inputs of `session`; `redraw()` draws the page again (and changes `version`, so
+    this draws again), `playing` is Play's state."""
+    model = session.model
+
+    def play(cancel):
+        if playing:
+            play_loop(session, redraw, cancel)
+            if not cancel.is_set():
+                set_playing(False)  # the horizon: Play ends by itself
+
+    solara.use_thread(play, dependencies=[playing], intrusive_cancel=False)
+
+    def step():
+        session.step()
+        redraw()
+
+    with solara.Column(gap="10px", classes=["cm-controls"]):
+        solara.Text(month_counter(model), classes=["cm-counter"], style={"font-size": "1.2em", "font-weight": "600"})
+        with solara.Row(gap="6px"):
+            solara.Button("Reset", on_click=on_reset, color="primary", outlined=True)
+            solara.Button("❚❚ Pause" if playing else "▶ Play", on_click=lambda: set_playing(not playing),
+                          color="primary", disabled=not model.running, classes=["cm-play"])
+            solara.Button("Step", on_click=step, color="primary", disabled=playing or not model.running)
+        if not model.running:
+            solara.Info(end_of_run(model), classes=["cm-end-banner"], dense=True)
+        Inputs(session, version, redraw)
+
+
+@solara.component
+def Inputs(session: Session, version: int, redraw):
+    """The scenario (with its description), the seed and the knobs; a changed input says it applies on Reset."""
+    pending = session.pending
+    seed_text, set_seed_text = solara.use_state(str(pending.seed))
+    problem = seed_problem(seed_text)
+
+    def edit(inputs):
+        session.pending = inputs
+        redraw()
+
+    def set_scenario(name):
+        edit(replace(session.pending, scenario=name, parameters={}, dropped=()))
+
+    def moved(name, new, old):
+        if abs(float(new) - float(old)) >= KNOBS[name].step / 2:  # the slider snaps a fitted value to its step
+            edit(session.pending.with_value(name, float(new)))
+
+    def set_seed(text):
+        set_seed_text(text)
+        if seed_problem(text) is None:
+            edit(replace(session.pending, seed=int(text.strip())))
+
+    solara.Text("Inputs (apply on Reset)", style={"font-weight": "600", "margin-top": "8px"})
+    items = [{"text": f"{name}: {describe(name, 70)}", "value": name} for name in allowed_scenarios()]
+    solara.v.Select(label="Scenario", items=items, v_model=pending.scenario, on_v_model=set_scenario,
+                    class_="cm-scenario", dense=True, hide_details=True, menu_props={"maxWidth": 520})
+    solara.Text(describe(pending.scenario), classes=["cm-scenario-description"],
+                style={"font-size": "0.85em", "color": "#555"})
+    solara.InputText("Seed", value=seed_text, on_value=set_seed, continuous_update=True, error=problem or False,
+                     message=problem, classes=["cm-seed"])
+    for name, knob in KNOBS.items():
+        value = pending.parameters.get(name, knob_default(pending.scenario, name))
+        with solara.Tooltip(f"Source: {knob_source(pending.scenario, name)}"):
+            with solara.Column(gap="0px", classes=[f"cm-knob-{name}"]):
+                solara.Text(f"{knob.label}: {value:,.4g}", style={"font-size": "0.85em"})
+                solara.SliderFloat("", value=float(value), min=knob.low, max=knob.high, step=knob.step,
+                                   thumb_label=False, on_value=lambda v, name=name, value=value: moved(name, v, value))
+    if session.changed:
+        solara.Warning("Changed: press Reset to run with these inputs.", dense=True, classes=["cm-pending"])
+
+
+def describe(name: str, limit: int | None = None) -> str:
+    text = load_scenario(name).description
+    return text if limit is None or len(text) <= limit else text[:limit - 1].rstrip() + "…"

@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/scale_over_time.py
 	$(PY) benchmarks/viz_step.py
 	$(PY) benchmarks/page_load.py
+	$(PY) benchmarks/page_speed.py
 	$(PY) benchmarks/startup.py
 
 app: $(STAMP)

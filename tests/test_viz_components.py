@@ -55,7 +55,7 @@ def render(view, *args):
 
 
 def newest_month(widget) -> str | None:
-    months = [row["month"] for name, rows in widget.spec["datasets"].items() if name != "markers"
+    months = [row["month"] for name, rows in widget.rows.items() if name != "markers"
               for row in rows if "month" in row]
     return max(months) if months else None
 
@@ -174,7 +174,7 @@ def test_pause_keeps_the_view_at_the_month_reached():
     charts. Here Play runs a few months, Pause stops it, and every chart holds the month the headline shows, also a
     while later."""
     session, rc = page(Inputs(scenario="baseline", seed=3))
-    start_spec = rc.find(VegaLite).widgets[1].spec
+    start_data = dict(rc.find(VegaLite).widgets[1].rows)
     rc.find(v.Btn, children=["▶ Play"]).widget.click()
     deadline = time.time() + 30
     while session.model.month_index < 2 and time.time() < deadline:
@@ -186,7 +186,7 @@ def test_pause_keeps_the_view_at_the_month_reached():
     time.sleep(3 * PLAY_INTERVAL_S)
     assert session.model.date == reached  # paused: no step after Pause
     assert {newest_month(w) for w in rc.find(VegaLite).widgets} - {None} == {reached}
-    assert rc.find(VegaLite).widgets[1].spec != start_spec
+    assert rc.find(VegaLite).widgets[1].rows != start_data
     assert rc.find(v.Btn, children=["Step"]).widget.disabled is False
 
 
@@ -452,3 +452,21 @@ def test_the_play_thread_never_interleaves_with_a_click():
     inside.append("reset")
     worker.join()
     assert inside == ["in", "out", "reset"]
+
+
+def test_a_step_sends_a_charts_rows_not_its_whole_spec(replay):
+    """LiveVega: a spec of the drawn structure changes only the rows and the parameter values (the chart is
+    changed in place in the browser); a spec of another structure (another lab's title) is drawn afresh."""
+    from viz.live_vega import LiveVega
+
+    frame = run_frame(replay)
+    first = charts.hhi_spec(replay.timeseries().iloc[:3], frame)
+    widget = LiveVega(spec=first)
+    later = charts.hhi_spec(replay.timeseries(), frame)
+    widget.show(later)
+    assert widget.spec is first and widget.datasets == {"hhi": later["datasets"]["hhi"]}  # bands, markers: as shown
+    assert widget.signals == {"hhi_top": next(p["value"] for p in later["params"] if p["name"] == "hhi_top")}
+    assert newest_month(widget) == replay.date
+    other = charts.supplier_mix_spec(replay.supply_table(), "Anthropic", frame)
+    widget.show(other)
+    assert widget.spec is other and widget.datasets == {}

@@ -1,7 +1,7 @@
 """The page's components: functions of the model (and its chart frame) drawn again after every step.
 
-Charts and tables are widgets made once and updated in place (`LiveWidget`); each chart has a CSV of its data
-below it, and its own menu (top right) saves it as PNG or SVG.
+Charts and tables are widgets made once and updated in place (`LiveWidget`; a chart's rows change inside the drawn
+chart, `LiveVega`); each chart has a CSV of its data below it, and its own menu (top right) saves it as PNG or SVG.
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import solara
-from solara.widgets import VegaLite
 
 from model.state import PROVIDER_KINDS
 
 from . import charts
 from .agent_tables import AGENT_COLUMNS, agent_rows, headers
+from .live_vega import LiveVega
 from .network_view import network_frames, network_spec
 from .tables import NumberTable
 
@@ -90,10 +90,8 @@ def Download(name: str, data, label: str = "CSV"):
 
 def ChartCard(model, css: str, spec, data):
     """A chart (`spec()`, redrawn in place after each step) with the CSV of `data()` below it."""
-    def update(widget):
-        widget.spec = spec()
     with solara.Column(gap="0px", classes=["cm-card", css]) as main:
-        LiveWidget(lambda: VegaLite(spec=spec()), update, tick(model))
+        LiveWidget(lambda: LiveVega(spec=spec()), lambda widget: widget.show(spec()), tick(model))
         with solara.Row(justify="end"):
             Download(css.removeprefix("cm-"), data)
     return main
@@ -146,12 +144,9 @@ def SupplierMix(model, frame):
     def spec():
         return charts.supplier_mix_spec(model.supply_table(), lab, frame)
 
-    def update(widget):
-        widget.spec = spec()
-
     with solara.Column(gap="0px", classes=["cm-card", "cm-supplier-mix"]) as main:
         solara.Select("Lab", values=labs, value=selected_lab, dense=True)
-        LiveWidget(lambda: VegaLite(spec=spec()), update, (*tick(model), lab))
+        LiveWidget(lambda: LiveVega(spec=spec()), lambda widget: widget.show(spec()), (*tick(model), lab))
         with solara.Row(justify="end"):
             Download(f"supplier-mix-{lab}", lambda: model.supply_table().query("lab_name == @lab"))
     return main

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from functools import lru_cache
 
 import solara
 
@@ -117,6 +118,7 @@ def Inputs(session: Session, version: int, redraw):
         solara.Warning("Changed: press Reset to run with these inputs.", dense=True, classes=["cm-pending"])
 
 
+@lru_cache(maxsize=64)
 def describe(name: str, limit: int | None = None) -> str:
     text = load_scenario(name).description
     return text if limit is None or len(text) <= limit else text[:limit - 1].rstrip() + "…"

@@ -233,13 +233,21 @@ def sensitivity(
     workers: int = typer.Option(None, help="Worker processes."),
     out: Path = typer.Option(Path("runs/sensitivity"), help="Folder for the runs, the table and the figure."),
     resume: bool = typer.Option(False, help="Continue an interrupted sensitivity sweep in --out."),
+    samples: int = typer.Option(None, help="Sobol base samples (runs: samples x (parameters + 2) x seeds; a power "
+                                           "of 2); default: the file's."),
+    steps: int = typer.Option(None, help="Months per run; default: the file's."),
+    quick: bool = typer.Option(False, help="A small design to try it: 8 base samples, 12 months, the first seed."),
 ) -> None:
     """Sobol indices (SALib) of market HHI at 2027, OpenAI's supplier HHI, idle share and breaches."""
     from .sensitivity import DEFAULT_CONFIG, run_sensitivity
-    from .sweep_config import load_sweep_config
+    from .sweep_config import load_sweep_config, resized
     spec = load_sweep_config(DEFAULT_CONFIG if config is None else config)
+    spec = resized(spec, samples=8 if quick and samples is None else samples,
+                   steps=12 if quick and steps is None else steps, seeds=spec.seeds[:1] if quick else None)
     table, files = run_sensitivity(spec, out, executor=executor, workers=workers, scheduler=scheduler, resume=resume)
-    print(table.pivot_table(index="parameter", columns="outcome", values="ST").round(3).to_string())
+    print(table.pivot_table(index="parameter", columns="outcome_label", values="ST").round(3).to_string())
+    for label, why in table.attrs.get("left_out", {}).items():
+        print(f"left out: {label}: {why}")
     print("written: " + ", ".join(str(f) for f in files))
 
 

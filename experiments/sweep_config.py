@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from model import Params, load_scenario
 from model.params import MAX_HORIZON_MONTHS, check_overrides, check_range
@@ -158,3 +158,19 @@ def run_list(config: SweepConfig) -> list[dict]:
         for seed in config.seeds:  # values are checked by the run itself: a bad one fails that run only
             runs.append({"run_id": len(runs), "point": point, "seed": seed, "parameters": values})
     return runs
+
+
+def resized(config: SweepConfig, samples: int | None = None, steps: int | None = None,
+            seeds: list[int] | None = None) -> SweepConfig:
+    """The sweep with another number of samples, months or seeds (from the command line), checked again."""
+    update = {key: value for key, value in {"samples": samples, "steps": steps, "seeds": seeds}.items()
+              if value is not None}
+    if not update:
+        return config
+    try:
+        return SweepConfig.model_validate({**config.model_dump(), **update})
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "the design"
+        raise SweepConfigError(f"--{field}: {first['msg']} (value: {update.get(field, first.get('input'))!r})") \
+            from None

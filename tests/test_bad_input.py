@@ -126,6 +126,10 @@ CASES = [
      "exists: add --overwrite to replace it"),
     ("sweep out holds other files", ["sweep", "{dir}/w.toml", "--out", "{dir}/mine"],
      {"w.toml": SWEEP, "mine/notes.txt": "x"}, "holds files a sweep did not write (notes.txt)"),
+    ("sensitivity with no samples", ["sensitivity", "--samples", "0", "--out", "OUT"], {},
+     "--samples: Input should be greater than or equal to 1 (value: 0)"),
+    ("sensitivity of too many months", ["sensitivity", "--steps", "999", "--out", "OUT"], {},
+     "--steps: Input should be less than or equal to 240 (value: 999)"),
     ("sensitivity out holds other files", ["sensitivity", "--out", "{dir}/mine"], {"mine/notes.txt": "x"},
      "holds files a sweep did not write (notes.txt)"),
     # sweep files

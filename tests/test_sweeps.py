@@ -3,6 +3,7 @@ sensitivity and the scripted experiments."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -238,7 +239,12 @@ n_small_labs = 15
     assert all(path.exists() for path in files)
     idle = table[table["outcome"] == "idle_share_last_12m"].set_index("parameter")
     assert idle.loc["demand_growth_scale", "ST"] > idle.loc["regulator_strictness_scale", "ST"]
-    assert set(table["outcome"]) == {"market_hhi_2027", "openai_supplier_hhi", "idle_share_last_12m", "breaches"}
+    assert set(table["outcome"]) == {"market_hhi_2027", "idle_share_last_12m"}
+    # in the baseline Microsoft keeps OpenAI exclusive (its supplier HHI is 10,000 in every run), and no lab breaches
+    # a contract within 12 months: those outcomes cannot vary, and say so
+    assert table.attrs["left_out"] == {"OpenAI's supplier HHI": "it cannot vary in this design: every run gave 10,000",
+                                       "breaches": "it cannot vary in this design: every run gave 0"}
+    assert "Left out: **breaches**" in (tmp_path / "out" / "sobol_indices.md").read_text()
 
 
 @pytest.mark.parametrize("name", sorted(EXPERIMENTS))
@@ -250,6 +256,33 @@ def test_each_experiment_writes_its_figures_and_report(tmp_path, name):
     assert f"compute-market experiment {name}" in text and "seeds**: 3" in text and "git commit" in text
     for figure in figures:
         assert f"]({figure.name})" in text
+    data = list((tmp_path / name).glob("*.parquet"))  # the runs' data beside the report
+    assert data and all(f"`{path.name}`" in text for path in data) and len(pd.read_parquet(data[0])) > 0
+    results = text.split("## Set-up")[1].split("## Figures")[0]
+    assert not re.search(r"\de[+-]\d", results)  # numbers for people, never 5.95e+03
+    assert "| seed |" not in results  # means over seeds never average the seed ids
+
+
+def test_numbers_in_reports_are_for_people():
+    from experiments.scripted.common import human
+    assert [human(v) for v in (5950.3, 0.0342, 59_500_000.0, 2.346, 1800, 0.0, float("nan"), "AWS")] == \
+        ["5,950", "0.034", "59.5M", "2.35", "1,800", "0", "–", "AWS"]
+
+
+def test_a_heat_map_whose_cells_barely_differ_says_no_effect_instead_of_spreading_colours():
+    """Cells 3,000 / 3,001 / 3,002 / 3,003 (a 0.1% spread) would fill the whole palette; the panel says "no
+    effect". Cells 1,000 to 4,000 are coloured, with a colour bar."""
+    from experiments.scripted.common import subplots
+    from experiments.scripted.regulator_policy import heat_map
+
+    flat = pd.DataFrame([[3000.0, 3001.0], [3002.0, 3003.0]], index=[1000, 2500], columns=[0.0, 1.0])
+    fig, (a, b) = subplots(1, 2)
+    heat_map(fig, a, flat, "HHI")
+    heat_map(fig, b, pd.DataFrame([[1000.0, 3001.0], [3002.0, 4000.0]], index=flat.index, columns=flat.columns),
+             "HHI")
+    assert "no effect" in a.get_title() and "no effect" not in b.get_title()
+    assert len(fig.axes) == 3  # the two panels and one colour bar, for the panel with an effect
+    assert [t.get_text() for t in a.texts] == ["3,000", "3,001", "3,002", "3,003"]
 
 
 def test_a_sweeps_scenario_may_be_a_file_beside_the_sweep_file(tmp_path):

@@ -3,13 +3,14 @@ compute each named lab loses."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from model import load_scenario
 from model.scenario import OutageEvent
 
 from ..tasks import RunTask
-from .common import prepare, run_tasks, save, subplots, table, write_report
+from .common import human, prepare, run_tasks, save, stand_alone, subplots, table, write_report
 
 PROVIDER = "Microsoft Azure"
 START = "2026-06"
@@ -36,7 +37,7 @@ def concentration_risk(out, seeds=(1, 2), steps: int = 24, executor: str = "seri
                 cells[len(tasks)] = (share, months, seed)
                 tasks.append(RunTask(run_id=len(tasks), seed=seed, steps=steps, scenario=with_outage(base, share, months),
                                      keep_supply=True))
-    results = run_tasks(tasks, executor, workers)
+    results = run_tasks(tasks, executor, workers, name="concentration_risk")
     delivered = {}
     for run_id, (share, months, seed) in cells.items():
         supply = results[run_id]["supply"]
@@ -55,13 +56,21 @@ def concentration_risk(out, seeds=(1, 2), steps: int = 24, executor: str = "seri
     image = left.imshow(total.to_numpy(), cmap="Reds", aspect="auto")
     left.set_xticks(range(len(total.columns)), [f"{m} mo" for m in total.columns])
     left.set_yticks(range(len(total.index)), [f"{s:.0%}" for s in total.index])
-    left.set_title(f"Compute lost by named labs (H100e-months)\n{PROVIDER} outage from {START}: share x months")
+    left.set_title("Compute the named labs lose (H100e-months, all labs)", fontsize=10)
+    left.set_xlabel("outage length", fontsize=8)
+    left.set_ylabel(f"share of {PROVIDER}'s capacity lost", fontsize=8)
+    for (r, c), value in np.ndenumerate(total.to_numpy()):
+        left.text(c, r, human(value), ha="center", va="center", fontsize=8)
     fig.colorbar(image, ax=left)
     worst = by_lab[(by_lab["outage share"] == max(shares)) & (by_lab["months"] == max(durations))]
     worst = worst.sort_values("H100e-months lost", ascending=False)
     right.barh(worst["lab"], worst["H100e-months lost"], color="#d73027")
-    right.set_title(f"Lost by lab: {max(shares):.0%} for {max(durations)} months")
+    right.set_title(f"By lab: {max(shares):.0%} of its capacity for {max(durations)} months", fontsize=10)
+    right.set_xlabel("H100e-months lost against the same run without the outage", fontsize=8)
     right.invert_yaxis()
+    stand_alone(fig, f"Concentration risk: an outage at {PROVIDER} from {START}",
+                "Compute lost: each named lab's delivered compute against the same run without the outage (same "
+                "seed), summed over the run; means over seeds.", "aws-openai-2025 plus one outage", seeds, steps)
     figures = [save(fig, out, "concentration_risk.png")]
     summary = by_lab.pivot_table(index="lab", columns=["outage share", "months"], values="H100e-months lost")
     summary.columns = [f"{s:.0%} x {m} mo" for s, m in summary.columns]
@@ -72,5 +81,5 @@ def concentration_risk(out, seeds=(1, 2), steps: int = 24, executor: str = "seri
         "without the outage (same seed), summed over the run.",
         {"scenario": "aws-openai-2025 plus one outage event", "outage shares": shares, "durations (months)": durations,
          "executor": executor},
-        [("Compute lost by lab (H100e-months, mean over seeds)", table(summary.reset_index().round(0), ".0f"))],
-        figures, seeds, steps, quick)
+        [("Compute lost by lab (H100e-months, mean over seeds)", table(summary.reset_index()))],
+        figures, seeds, steps, quick, data={"lost": lost})

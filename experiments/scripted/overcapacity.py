@@ -8,7 +8,19 @@ from model import load_scenario
 from model.scenario import DemandShockEvent, RevenueShockEvent
 
 from ..tasks import RunTask
-from .common import date_axis, prepare, run_tasks, save, subplots, table, write_report
+from .common import (
+    band,
+    date_axis,
+    mark_events,
+    percent_axis,
+    prepare,
+    run_tasks,
+    save,
+    stand_alone,
+    subplots,
+    table,
+    write_report,
+)
 
 SHOCK = "2027-01"
 
@@ -33,19 +45,31 @@ def overcapacity(out, seeds=(1, 2), steps: int = 60, executor: str = "serial", w
             labels[len(tasks)] = (factor, seed)
             tasks.append(RunTask(run_id=len(tasks), seed=seed, steps=steps, scenario=with_shortfall(base, factor),
                                  keep_timeseries=True))
-    results = run_tasks(tasks, executor, workers)
-    series = pd.concat([results[i]["timeseries"].assign(factor=labels[i][0], seed=labels[i][1]) for i in results])
-    columns = {"idle_share": "idle share", "spot_price_usd_per_h100e_hour": "spot price ($/H100e-h)",
-               "breaches": "breaches (cumulative)", "stranded_usd_bn": "stranded contract value ($B)"}
-    mean = series.groupby(["factor", "date"])[list(columns)].mean().reset_index()
-    fig, axes = subplots(2, 2, figsize=(11, 7))
-    for ax, (column, label) in zip(axes.ravel(), columns.items()):
-        for factor, part in mean.groupby("factor"):
-            ax.plot(pd.to_datetime(part["date"]), part[column], label=f"revenue x{factor:g}")
-        ax.axvline(pd.Timestamp(SHOCK), color="#999", linestyle=":")
-        ax.set_title(label)
+    results = run_tasks(tasks, executor, workers, name="overcapacity")
+    series = pd.concat([results[i]["timeseries"].assign(factor=labels[i][0], seed=labels[i][1]) for i in results],
+                       ignore_index=True)
+    # column: (panel title, y-axis label with units, a share?)
+    columns = {"idle_share": ("Idle capacity", "sellers' capacity unused (%)", True),
+               "spot_price_usd_per_h100e_hour": ("Spot price", "$ per H100e-hour", False),
+               "breaches": ("Breaches", "contracts a lab could not pay (to date)", False),
+               "stranded_usd_bn": ("Stranded contract value", "value of contracts ended by breach ($B)", False)}
+    fig, axes = subplots(2, 2, figsize=(11, 7.5))
+    for ax, (column, (title, unit, share)) in zip(axes.ravel(), columns.items()):
+        for factor in factors:
+            band(ax, series[series.factor == factor], column, f"revenue x{factor:g}")
+        ax.axvline(pd.Timestamp(SHOCK), color="#c00", linestyle="--", linewidth=0.9)
+        ax.text(pd.Timestamp(SHOCK), 0.98, " shortfall", transform=ax.get_xaxis_transform(), fontsize=7,
+                va="top", color="#c00")
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(unit, fontsize=8)
+        if share:
+            percent_axis(ax)
+        mark_events(ax, base)
         date_axis(ax)
     axes[0, 0].legend(fontsize=8)
+    stand_alone(fig, f"Overcapacity: OpenAI's revenue and demand fall short from {SHOCK}",
+                "Each line: OpenAI's revenue and demand multiplied by the factor from the dashed line on (revenue "
+                "then stops growing), on common seeds.", "aws-openai-2025 plus the shortfall", seeds, steps)
     figures = [save(fig, out, "overcapacity.png")]
     last = series[series["month_index"] == series["month_index"].max()]
     after = series[series["date"] >= SHOCK]
@@ -61,4 +85,4 @@ def overcapacity(out, seeds=(1, 2), steps: int = 60, executor: str = "serial", w
         f"From {SHOCK}, OpenAI's revenue and demand are multiplied by a factor (and revenue stops growing): idle "
         "capacity, prices, breaches and the contract value they strand.",
         {"scenario": "aws-openai-2025 plus a revenue and a demand shock", "factors": factors, "executor": executor},
-        [("Results (means over seeds)", table(summary))], figures, seeds, steps, quick)
+        [("Results (means over seeds)", table(summary))], figures, seeds, steps, quick, data={"runs": series})

@@ -252,6 +252,24 @@ def sensitivity(
 
 
 @app.command()
+def explore(
+    sweep: Path = typer.Argument(..., help="A finished sweep's folder (compute-market sweep --out)."),
+    outcome: str = typer.Option(..., help="The outcome whose runs of interest PRIM explains (a results column)."),
+    above: float = typer.Option(None, help="Runs of interest: the outcome above this."),
+    below: float = typer.Option(None, help="Runs of interest: the outcome below this."),
+    out: Path = typer.Option(Path("runs/explore"), help="Folder for explore.md, the figures and box.csv."),
+    overwrite: bool = typer.Option(False, help="Replace an earlier explore output in --out."),
+) -> None:
+    """Envelopes over a sweep's runs and the PRIM box of parameter ranges behind an outcome threshold."""
+    from .explore import explore as run_explore
+    found = run_explore(sweep, outcome, out, above=above, below=below, overwrite=overwrite)
+    print(f"{found['of_interest']:,} of {found['runs']:,} runs of interest; PRIM box: coverage "
+          f"{found['coverage']:.0%}, density {found['density']:.0%}")
+    print(found["limits"].to_string(index=False) if len(found["limits"]) else "the box restricts no parameter")
+    print(f"report: {found['report']}")
+
+
+@app.command()
 def experiment(
     name: str = typer.Argument(..., help="aws_openai_deal | concentration_risk | overcapacity | regulator_policy."),
     out: Path = typer.Option(..., help="Folder for the figures and report.md."),

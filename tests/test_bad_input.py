@@ -126,6 +126,8 @@ CASES = [
      "exists: add --overwrite to replace it"),
     ("sweep out holds other files", ["sweep", "{dir}/w.toml", "--out", "{dir}/mine"],
      {"w.toml": SWEEP, "mine/notes.txt": "x"}, "holds files a sweep did not write (notes.txt)"),
+    ("explore a folder that is not a sweep", ["explore", "{dir}", "--outcome", "breaches", "--above", "1", "--out",
+                                              "OUT"], {}, "not a sweep folder (no manifest.json and results/)"),
     ("sensitivity with no samples", ["sensitivity", "--samples", "0", "--out", "OUT"], {},
      "--samples: Input should be greater than or equal to 1 (value: 0)"),
     ("sensitivity of too many months", ["sensitivity", "--steps", "999", "--out", "OUT"], {},

@@ -470,3 +470,22 @@ def test_a_step_sends_a_charts_rows_not_its_whole_spec(replay):
     other = charts.supplier_mix_spec(replay.supply_table(), "Anthropic", frame)
     widget.show(other)
     assert widget.spec is other and widget.datasets == {}
+
+
+def test_an_ensemble_of_one_configuration_gives_its_median_and_band_over_members(monkeypatch):
+    """Without a B, the comparison tab runs A's members alone (seeds 3, 4, 5): a band per month, no difference."""
+    original = Inputs.model
+
+    def short(self, seed=None, draw=None):
+        model = original(self, seed=seed, draw=draw)
+        model.horizon_months = 3
+        return model
+
+    monkeypatch.setattr(Inputs, "model", short)
+    runs = compare(Inputs(scenario="baseline", seed=3), None, 3, with_draws=False)
+    assert set(runs.side) == {"A"} and sorted(set(runs.seed)) == [3, 4, 5]
+    band = bands(runs, "provider_hhi_contracted")
+    assert set(band.side) == {"A"} and (band.members == 3).all()
+    last = runs[runs.date == "2025-03"]["provider_hhi_contracted"]
+    row = band[band.date == "2025-03"].iloc[0]
+    assert row.p50 == pytest.approx(last.median()) and row.p05 <= row.p50 <= row.p95

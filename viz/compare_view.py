@@ -57,10 +57,12 @@ def members(inputs: Inputs, n: int, draws: list[dict] | None, side: str, progres
     return pd.concat(frames, ignore_index=True)
 
 
-def compare(a: Inputs, b: Inputs, n: int, with_draws: bool, progress=None) -> pd.DataFrame:
-    """Members of A and B on common seeds (and common posterior draws of A's fitted set)."""
+def compare(a: Inputs, b: Inputs | None, n: int, with_draws: bool, progress=None) -> pd.DataFrame:
+    """Members of A and B on common seeds (and common posterior draws of A's fitted set); without B, A's
+    ensemble alone."""
     draws = posterior_draws(a.scenario, n, a.seed)[1] if with_draws else None
-    return pd.concat([members(a, n, draws, "A", progress), members(b, n, draws, "B", progress)], ignore_index=True)
+    sides = [members(a, n, draws, "A", progress)] + ([members(b, n, draws, "B", progress)] if b is not None else [])
+    return pd.concat(sides, ignore_index=True)
 
 
 def bands(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -186,11 +188,13 @@ def LiveComparison(session: Session):
     if knob != NONE:
         b = b.with_value(knob, float(value))
     names = {"A": f"A: {a.scenario}, this run's inputs", "B": "B: " + variant_words(a, b)}
+    alone = a == b  # nothing changed: an ensemble of A
 
     def run():
         try:
-            set_status(f"running {2 * n} runs...")
-            runs = compare(a, b, n, with_draws, progress=lambda side, i: set_status(f"{side}: {i} of {n} done"))
+            set_status(f"running {n if alone else 2 * n} runs...")
+            runs = compare(a, None if alone else b, n, with_draws,
+                           progress=lambda side, i: set_status(f"{side}: {i} of {n} done"))
             set_result((runs, names))
             set_status("")
         except (NoPosterior, ValueError) as problem:
@@ -213,11 +217,11 @@ def LiveComparison(session: Session):
             solara.SliderInt(f"members: {n}", value=n, min=1, max=MAX_MEMBERS, on_value=set_n)
         solara.Checkbox(label="draw parameters from the fitted posterior", value=with_draws,
                         on_value=set_with_draws)
-        solara.Button("Run the comparison", on_click=task, color="primary", disabled=task.pending or a == b,
-                      classes=["cm-compare-run"])
-    if a == b:
-        solara.Text("B is the same as A: change B's scenario, an event it leaves out or a setting.",
-                    style={"color": "#777"})
+        solara.Button("Run the ensemble of A" if alone else "Run the comparison", on_click=task, color="primary",
+                      disabled=task.pending, classes=["cm-compare-run"])
+    if alone:
+        solara.Text("B is the same as A: the run shows A's ensemble (its median and 5-95% band over the members). "
+                    "Change B's scenario, an event it leaves out or a setting to compare.", style={"color": "#777"})
     if status:
         solara.Text(status, classes=["cm-compare-status"])
     if result is not None:
@@ -241,8 +245,9 @@ def BandCharts(band: pd.DataFrame, metric: str, names: dict[str, str]):
     with solara.Div(classes=["cm-grid", "cm-compare-chart"]):
         with solara.Div(classes=["cm-card"]):
             VegaLite.element(spec=sides)
-        with solara.Div(classes=["cm-card"]):
-            VegaLite.element(spec=difference)
+        if (band["side"] == "B - A").any():
+            with solara.Div(classes=["cm-card"]):
+                VegaLite.element(spec=difference)
 
 
 def variant_words(a: Inputs, b: Inputs) -> str:

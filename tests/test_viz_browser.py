@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,11 +32,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
+EXE = Path(sys.executable).with_name("compute-market")
+
+
+@contextmanager
+def app_server(*options: str):
+    """`compute-market app` on a free port with `options`, until the block ends: its URL."""
     port = free_port()
-    exe = Path(sys.executable).with_name("compute-market")
-    process = subprocess.Popen([str(exe), "app", "--port", str(port), "--seed", "7"], stdout=subprocess.PIPE,
+    process = subprocess.Popen([str(EXE), "app", "--port", str(port), *options], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 90
@@ -48,9 +52,17 @@ def server():
     else:
         process.kill()
         pytest.fail("the app did not start: " + (process.stdout.read() if process.stdout else ""))
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with app_server("--seed", "7") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -383,22 +395,10 @@ def test_oversized_requests_are_refused_and_the_server_goes_on(server):
 def test_finished_run_folders_open_side_by_side_without_running_again(browser_page, tmp_path):
     """`compute-market app --run A --run B`: two finished runs (seeds 1 and 2, 6 months) in the comparison tab,
     read from their folders."""
-    exe = Path(sys.executable).with_name("compute-market")
     for seed in (1, 2):
-        subprocess.run([str(exe), "run", "--steps", "6", "--seed", str(seed), "--out", str(tmp_path / f"s{seed}")],
+        subprocess.run([str(EXE), "run", "--steps", "6", "--seed", str(seed), "--out", str(tmp_path / f"s{seed}")],
                        check=True, capture_output=True)
-    port = free_port()
-    process = subprocess.Popen([str(exe), "app", "--port", str(port), "--run", str(tmp_path / "s1"), "--run",
-                                str(tmp_path / "s2")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(url, timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
+    with app_server("--run", str(tmp_path / "s1"), "--run", str(tmp_path / "s2")) as url:
         context = browser_page[0].context.browser.new_context(viewport={"width": 1500, "height": 1100})
         page = context.new_page()
         page.goto(url)
@@ -410,6 +410,3 @@ def test_finished_run_folders_open_side_by_side_without_running_again(browser_pa
         assert "2025-06" in text  # the runs' last month, as written in their folders
         page.screenshot(path=str(ARTIFACTS / "page-finished-runs.png"), full_page=True)
         context.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=20)

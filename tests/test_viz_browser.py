@@ -200,6 +200,8 @@ def test_switching_scenario_shows_its_contracts_and_a_plain_text_log(browser_pag
     assert "CoreWeave" in agents and "NVIDIA" in agents and "Anthropic" in agents
     page.screenshot(path=str(ARTIFACTS / "page-aws-openai-2025-agents.png"), full_page=True)
     tab(page, "market")
+    page.wait_for_selector(".cm-hhi g.mark-symbol.role-mark path", timeout=30_000)
+    page.wait_for_timeout(1000)  # the tab's slide
     page.screenshot(path=str(ARTIFACTS / "page-aws-openai-2025.png"), full_page=True)
 
 

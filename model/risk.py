@@ -67,6 +67,35 @@ def debtrank(exposure: np.ndarray, capital: np.ndarray, value: np.ndarray, shock
     return h @ v - initial @ v
 
 
+def eisenberg_noe(liabilities: np.ndarray, external_assets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(clearing payments, shortfalls) of a network of obligations (Eisenberg and Noe 2001), USD bn.
+
+    liabilities[i, j]: what i owes j. Each node pays what it owes in full, or, when its assets (external assets
+    plus what it is paid) fall short, all of them, shared among its creditors in proportion to what it owes:
+    p_i = min(owed_i, e_i + sum_j Pi_ji p_j), Pi_ij = liabilities[i, j] / owed_i. The greatest such vector is
+    found by the fictitious default algorithm: assume no one defaults, solve for the payments of those who cannot
+    pay in full, and repeat until the set of defaulters stops growing (at most one round per node).
+    shortfall_i = owed_i - p_i.
+    """
+    liabilities = np.asarray(liabilities, dtype=float)
+    e = np.asarray(external_assets, dtype=float)
+    owed = liabilities.sum(axis=1)
+    relative = np.divide(liabilities, owed[:, None], out=np.zeros_like(liabilities), where=owed[:, None] > 0)
+    pay = owed.copy()
+    defaulting = np.zeros(len(owed), dtype=bool)
+    for _ in range(len(owed) + 1):
+        newly = e + relative.T @ pay < owed - 1e-12
+        if (newly == defaulting).all():
+            break
+        defaulting = newly
+        d, solvent = np.flatnonzero(defaulting), np.flatnonzero(~defaulting)
+        # for defaulters: p_D = e_D + Pi_DD^T p_D + Pi_SD^T owed_S
+        system = np.eye(d.size) - relative[np.ix_(d, d)].T
+        pay = owed.copy()
+        pay[d] = np.linalg.solve(system, e[d] + relative[np.ix_(solvent, d)].T @ owed[solvent])
+    return pay, owed - pay
+
+
 def node_debtrank(exposure: np.ndarray, capital: np.ndarray, value: np.ndarray) -> np.ndarray:
     """DebtRank of each node failing alone (initial distress 1)."""
     return debtrank(exposure, capital, value, np.eye(len(capital)))

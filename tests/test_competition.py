@@ -1,0 +1,68 @@
+"""Competition screens (model/competition.py) and Eisenberg-Noe clearing (model/risk.py) on cases worked by hand
+(issue #15)."""
+
+import numpy as np
+import pytest
+
+from model import kernels
+from model.competition import GUPPI_SAFE_HARBOUR, cmcr, delta_mhhi, guppi, logit_diversion, upp
+from model.risk import eisenberg_noe
+
+
+def test_logit_diversion_is_in_proportion_to_share():
+    """Shares 50 / 30 / 20: firm 1's lost sales go 0.3 / 0.5 = 60% to firm 2 and 0.2 / 0.5 = 40% to firm 3; firm
+    3's go 0.5 / 0.8 = 62.5% to firm 1."""
+    d = logit_diversion(np.array([0.5, 0.3, 0.2]))
+    assert d[0, 1] == pytest.approx(0.6) and d[0, 2] == pytest.approx(0.4) and d[2, 0] == pytest.approx(0.625)
+    assert np.allclose(np.diag(d), 0.0) and np.allclose(d.sum(axis=1), 1.0)  # no outside good: all diverted
+
+
+def test_upp_and_guppi_by_hand():
+    """D12 = 0.6, p2 = $10, c2 = $6, a 10% efficiency on c1 = $5: UPP = 0.6 x 4 - 0.5 = $1.90. GUPPI with p1 = $8:
+    0.6 x 0.4 x 10 / 8 = 30%, far above the 5% read as safe."""
+    assert upp(0.6, 10.0, 6.0, 0.1, 5.0) == pytest.approx(1.9)
+    assert guppi(0.6, 0.4, 10.0, 8.0) == pytest.approx(0.30) and 0.30 > GUPPI_SAFE_HARBOUR
+
+
+def test_cmcr_reduces_to_the_symmetric_textbook_form():
+    """Symmetric firms (Werden 1996): CMCR = m d / ((1 - m)(1 - d)); m = 0.4, d = 0.2: 0.08 / 0.48 = 16.7%.
+    Asymmetric: m1 = 0.3, m2 = 0.5, D12 = 0.25, D21 = 0.4, p1 = 10, p2 = 12:
+    (0.3 x 0.1 + 0.5 x 0.25 x 1.2) / (0.7 x 0.9) = 0.18 / 0.63 = 28.6%."""
+    assert cmcr(0.4, 0.4, 0.2, 0.2, 1.0, 1.0) == pytest.approx(0.08 / 0.48)
+    assert cmcr(0.3, 0.5, 0.25, 0.4, 10.0, 12.0) == pytest.approx(0.18 / 0.63)
+
+
+def test_a_silent_stake_raises_the_modified_hhi_of_the_owner_that_holds_it():
+    """Two firms of 50% each, owned and controlled by A and B. A buys 20% of firm 2's profits without control:
+    firm 1's managers (A) now gain on 2's sales, 50 x 50 x 0.2 / 1 = 500 points; firm 2's (B) gain nothing on 1's.
+    The HHI stays 5,000; the MHHI is 5,500. With the stake a controlling one (A controls both), firm 2's term is
+    50 x 50 x (1 x 1) / (1 x 0.2) and the MHHI far above a full merger's 10,000: a controller with a small stake
+    runs the firm for its other holding."""
+    shares = np.array([0.5, 0.5])
+    control = np.array([[1.0, 0.0], [0.0, 1.0]])     # owners x firms
+    ownership = np.array([[1.0, 0.2], [0.0, 0.8]])
+    assert kernels.hhi(shares) == pytest.approx(5000.0)
+    assert delta_mhhi(shares, control, ownership) == pytest.approx(500.0)
+    assert delta_mhhi(shares, np.array([[1.0, 1.0], [0.0, 0.0]]), ownership) == pytest.approx(500.0 + 12500.0)
+
+
+def test_eisenberg_noe_clears_a_chain_and_a_cycle():
+    """A chain: A owes B 10, B owes C 10; A has 5 of its own, B and C nothing. A pays all it has, 5, to B, who
+    passes it on: payments (5, 5, 0), shortfalls (5, 5, 0). A cycle: A and B owe each other 10 with nothing of
+    their own: netting clears both in full (the greatest clearing vector), no shortfall."""
+    chain = np.array([[0, 10, 0], [0, 0, 10], [0, 0, 0]], dtype=float)
+    pay, short = eisenberg_noe(chain, np.array([5.0, 0.0, 0.0]))
+    assert np.allclose(pay, [5, 5, 0]) and np.allclose(short, [5, 5, 0])
+    cycle = np.array([[0, 10], [10, 0]], dtype=float)
+    pay, short = eisenberg_noe(cycle, np.zeros(2))
+    assert np.allclose(pay, [10, 10]) and np.allclose(short, 0)
+
+
+def test_eisenberg_noe_shares_a_shortfall_among_creditors_in_proportion():
+    """A owes B 6 and C 4 and has 5: B gets 3 and C 2. B owes C 10 and has 4 of its own plus A's 3 = 7: it pays 7.
+    C ends with 2 + 7 = 9 received. Shortfalls: A 5, B 3."""
+    liabilities = np.array([[0, 6, 4], [0, 0, 10], [0, 0, 0]], dtype=float)
+    pay, short = eisenberg_noe(liabilities, np.array([5.0, 4.0, 0.0]))
+    assert np.allclose(pay, [5, 7, 0]) and np.allclose(short, [5, 3, 0])
+    received = (liabilities / np.maximum(liabilities.sum(axis=1, keepdims=True), 1e-12)).T @ pay
+    assert np.allclose(received, [0, 3, 9])

@@ -66,3 +66,35 @@ def test_eisenberg_noe_shares_a_shortfall_among_creditors_in_proportion():
     assert np.allclose(pay, [5, 7, 0]) and np.allclose(short, [5, 3, 0])
     received = (liabilities / np.maximum(liabilities.sum(axis=1, keepdims=True), 1e-12)).T @ pay
     assert np.allclose(received, [0, 3, 9])
+
+
+def test_diversion_measured_from_the_agents_matches_the_logit_closed_form():
+    """Two labs that each want 500 H100e may buy from A, B and Other, all with room; Other is less reliable, so
+    the labs' logit gives it a smaller share. Raising A's price 5% in the first month moves what A loses to B
+    and Other in proportion to their shares (the logit's independence of irrelevant alternatives):
+    D[A -> k] = s_k / (1 - s_A), with s the shares of the month's new contracts without the raise. The labs'
+    best quote (B's price) is unchanged, so nothing leaves the market: the ratios sum to 1."""
+    from experiments.diversion import measured_diversion, new_contracts
+    from model.edges import compile_edges
+
+    from .tiny import L1, L2, OTHER, A, B, tiny_model, tiny_state
+
+    def market():
+        state = tiny_state()
+        state.providers.reliability[OTHER] = 0.8
+        lab = np.array([L1, L1, L1, L2, L2, L2])
+        provider = np.array([A, B, OTHER, A, B, OTHER])
+        supply = {"supply_vendor": np.zeros(3, dtype=np.int64), "supply_provider": np.arange(3),
+                  "supply_weight": np.ones(3), "supply_blocked": np.zeros(3, dtype=bool)}
+        state.edges = compile_edges(lab, provider, np.zeros(6), 2, supply)
+        return tiny_model(state)
+
+    base = market()
+    base.step()
+    shares = new_contracts(base, 0).reindex(["A", "B", "Other"], fill_value=0.0)
+    shares = shares / shares.sum()
+    assert shares["Other"] < shares["B"] and shares["A"] == pytest.approx(shares["B"])  # A and B alike
+    d = measured_diversion(market, "A", month=0, step=0.05)
+    assert d["B"] == pytest.approx(shares["B"] / (1 - shares["A"]), rel=1e-6)
+    assert d["Other"] == pytest.approx(shares["Other"] / (1 - shares["A"]), rel=1e-6)
+    assert d.sum() == pytest.approx(1.0)

@@ -34,8 +34,11 @@ SWEEP_RUNS = 48
 
 
 def start(*args, env=None, cwd=None) -> subprocess.Popen:
+    """The command as a user starts it at a terminal: with Ctrl-C's default action (a test run started in the
+    background by a non-interactive shell has SIGINT ignored, and a child would inherit that)."""
     return subprocess.Popen([str(EXE), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})}, cwd=cwd)
+                            env={**os.environ, **(env or {})}, cwd=cwd,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for(condition, timeout_s: float = 60.0, every_s: float = 0.1) -> None:

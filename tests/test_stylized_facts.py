@@ -139,15 +139,19 @@ def test_a_self_builder_rents_once_its_own_build_rate_binds(engine):
 def test_after_the_scripted_history_the_named_labs_sign_multi_year_contracts_every_year_to_2030(seed):
     """In the replay, OpenAI and Anthropic sign only their scripted deals in 2025 (`history_until`), deals that
     cover their demand well into 2027; their demand keeps growing past that cover, so each goes back to the market
-    and signs at least one contract of two years or more in each of 2026, 2027, 2028, 2029 and 2030."""
+    and signs at least one contract of two years or more in each of 2026, 2027, 2028, 2029 and 2030. Except
+    OpenAI in 2027: its $300B Oracle deal delivers from 2027 and, at the fitted demand growth (0.75 of the
+    calibrated, docs/calibration.md), covers that year with what it signed in 2026; it returns in 2028. (Before
+    the library used the fit, OpenAI signed in 2027 too.)"""
     from experiments.run import run_scenario
 
     contracts = run_scenario("aws-openai-2025", steps=72, seed=seed).model.contract_table()
     negotiated = contracts[(contracts.origin == "negotiated") & (contracts.duration_months >= 24)]
-    for lab in ("OpenAI", "Anthropic"):
+    expected = {"OpenAI": {"2026", "2028", "2029", "2030"}, "Anthropic": {"2026", "2027", "2028", "2029", "2030"}}
+    for lab, every_year in expected.items():
         years = set(negotiated.proposed_month[negotiated.buyer_name == lab].str[:4])
         assert "2025" not in years, lab
-        assert {"2026", "2027", "2028", "2029", "2030"} <= years, (lab, sorted(years))
+        assert every_year <= years, (lab, sorted(years))
 
 
 @ENGINES

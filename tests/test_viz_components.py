@@ -489,3 +489,18 @@ def test_an_ensemble_of_one_configuration_gives_its_median_and_band_over_members
     last = runs[runs.date == "2025-03"]["provider_hhi_contracted"]
     row = band[band.date == "2025-03"].iloc[0]
     assert row.p50 == pytest.approx(last.median()) and row.p05 <= row.p50 <= row.p95
+
+
+def test_reset_to_another_scenario_redraws_every_chart_from_the_new_run():
+    """After two steps of the baseline (no scripted events), Reset to the replay: the charts hold the replay's
+    start month only and its 29 scripted events as markers."""
+    from dataclasses import replace
+
+    session, rc = page(Inputs(scenario="baseline", seed=3))
+    for _ in range(2):
+        rc.find(v.Btn, children=["Step"]).widget.click()
+    session.pending = replace(session.pending, scenario="aws-openai-2025")
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    hhi = rc.find(VegaLite).widgets[1]
+    assert newest_month(hhi) == "2024-12" and shown(rc, "cm-date-value") == "2024-12"
+    assert len(hhi.rows["markers"]) == len(session.model.spec.events) == 29

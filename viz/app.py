@@ -73,7 +73,7 @@ def MarketPage(session: Session, link_problems=(), on_apply=None):
     version, set_version = solara.use_state(0)  # counts redraws: each step, reset and input change
     playing, set_playing = solara.use_state(False)
     model = session.model
-    frame = solara.use_memo(lambda: run_frame(model), [id(model)])
+    frame = solara.use_memo(lambda: run_frame(model), [model])  # the model itself: ids are reused
 
     def redraw():
         set_version(lambda v: v + 1)

@@ -77,8 +77,9 @@ def LiveWidget(widget_factory, update, tick):
 
 
 def tick(model):
-    """Changes with every step and every new model: what makes a live widget redraw."""
-    return (id(model), model.month_index, len(model.ctx.log))
+    """Changes with every step and every new model: what makes a live widget redraw. The model itself, not its
+    id: a new model may be given the id of the one it replaced."""
+    return (model, model.month_index, len(model.ctx.log))
 
 
 def Download(name: str, data, label: str = "CSV"):

@@ -54,6 +54,17 @@ def start_server(port: int) -> tuple[subprocess.Popen, float]:
             time.sleep(0.05)
 
 
+def benchmark_setup(description: str, *arguments: tuple[str, type, object]):
+    """The script's arguments ((flag, type, default) each), after checking that Debian's chromium is here."""
+    parser = argparse.ArgumentParser(description=description)
+    for flag, kind, default in arguments:
+        parser.add_argument(flag, type=kind, default=default)
+    args = parser.parse_args()
+    if CHROMIUM is None:
+        sys.exit("needs Debian's chromium: apt-get install -y chromium")
+    return args
+
+
 def month_after(date: str) -> str:
     year, month = (int(x) for x in date.split("-"))
     year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -88,12 +99,7 @@ def session(browser, url: str, steps: int, ready: threading.Barrier, go: threadi
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=12)
-    args = parser.parse_args()
-    if CHROMIUM is None:
-        sys.exit("needs Debian's chromium: apt-get install -y chromium")
+    args = benchmark_setup(__doc__.splitlines()[0], ("--sessions", int, 5), ("--steps", int, 12))
     from playwright.sync_api import sync_playwright
 
     port = free_port()

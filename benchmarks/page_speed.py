@@ -14,12 +14,10 @@ It prints medians, ranges and the goals (load <= 3 s, step <= 300 ms median, Pla
 
 from __future__ import annotations
 
-import argparse
 import statistics
-import sys
 import time
 
-from page_load import CHROMIUM, LOCAL, free_port, start_server
+from page_load import CHROMIUM, LOCAL, benchmark_setup, free_port, start_server
 
 TIME_CHARTS = (".cm-hhi", ".cm-contracted", ".cm-shares", ".cm-prices", ".cm-use")
 ALL_CHARTS = (".cm-network", *TIME_CHARTS, ".cm-supplier-mix")
@@ -44,13 +42,8 @@ def load_once(browser, url: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--loads", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--play-s", type=float, default=6.0)
-    args = parser.parse_args()
-    if CHROMIUM is None:
-        sys.exit("needs Debian's chromium: apt-get install -y chromium")
+    args = benchmark_setup(__doc__.splitlines()[0], ("--loads", int, 5), ("--steps", int, 20),
+                           ("--play-s", float, 6.0))
     from playwright.sync_api import sync_playwright
 
     port = free_port()

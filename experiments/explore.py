@@ -105,12 +105,11 @@ def envelopes(sweep: Sweep, y: np.ndarray, names: tuple[str, str]):
     metrics = {k: v for k, v in ENVELOPE_METRICS.items() if k in sweep.timeseries.columns}
     fig, axes = subplots(1, len(metrics), figsize=(4.2 * len(metrics), 4.2))
     interest = dict(zip(sweep.results["run_id"], y))
-    series = sweep.timeseries.assign(seed=sweep.timeseries["run_id"],  # `band` spreads over "seed": here, runs
-                                     interest=sweep.timeseries["run_id"].map(interest))
+    series = sweep.timeseries.assign(interest=sweep.timeseries["run_id"].map(interest))
     for ax, (column, label) in zip(np.atleast_1d(axes), metrics.items()):
         for flag, name, colour in ((True, names[0], "#d73027"), (False, names[1], "#4575b4")):
             part = series[series["interest"] == flag]
-            band(ax, part, column, name, colour)
+            band(ax, part, column, name, colour, over="run_id")
             grouped = part.groupby("date")[column]
             ax.fill_between(pd.to_datetime(list(grouped.groups)), grouped.min(), grouped.max(), color=colour,
                             alpha=0.06, linewidth=0)

@@ -112,6 +112,23 @@ def finish(chart, frame: Frame, datasets: dict | None = None) -> dict:
     return spec
 
 
+def time_lines(dataset: str, frame: Frame, title: str, subtitle, **encodings) -> dict:
+    """A time chart of one line a series (points on it, so one month shows) over the named `dataset`, with the
+    frame's event marks: the shape of every line chart of the page."""
+    lines = alt.Chart(alt.NamedData(dataset)).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
+        x=time_axis(frame), **encodings)
+    chart = alt.layer(lines, *marker_layers(frame), title=titled(title, subtitle))
+    return finish(chart.properties(height=HEIGHT), frame)
+
+
+SHARE_AXIS = alt.Y("value:Q", title="share (%)", axis=alt.Axis(format=".0%"))
+
+
+def provider_colours(frame: Frame) -> alt.Color:
+    return alt.Color("series:N", title="provider", scale=frame.colour_scale(),
+                     legend=alt.Legend(orient="right", labelLimit=120))
+
+
 def with_data(template: dict, **frames: pd.DataFrame) -> dict:
     """The template with this step's rows as its named datasets."""
     spec = dict(template)
@@ -180,21 +197,16 @@ def hhi_spec(ts: pd.DataFrame, frame: Frame) -> dict:
 
 @lru_cache(maxsize=32)
 def template_contracted(frame: Frame) -> dict:
-    lines = alt.Chart(alt.NamedData("shares")).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
-        x=time_axis(frame), y=alt.Y("value:Q", title="share (%)", axis=alt.Axis(format=".0%")),
-        color=alt.Color("series:N", title="provider", scale=frame.colour_scale(),
-                        legend=alt.Legend(orient="right", labelLimit=120)),
-        strokeDash=alt.StrokeDash("basis:N", title="counted", scale=alt.Scale(
-            domain=["signed", "delivering"], range=[[1, 0], [5, 3]]), legend=alt.Legend(orient="right")),
-        detail="basis:N",
-        tooltip=["month:N", alt.Tooltip("series:N", title="provider"), alt.Tooltip("basis:N", title="counted"),
-                 alt.Tooltip("value:Q", format=".1%", title="share")])
-    chart = alt.layer(lines, *marker_layers(frame), title=titled(
-        "Shares of contracted AI capacity, by provider (%)",
+    return time_lines(
+        "shares", frame, "Shares of contracted AI capacity, by provider (%)",
         ["Solid: the capacity of signed contracts in force (what the HHI above counts and regulators screen); "
          "dashed: what they deliver", "this month. A deal signed for later delivery moves the solid line at once, "
-         "the dashed one when it delivers."]))
-    return finish(chart.properties(height=HEIGHT), frame)
+         "the dashed one when it delivers."],
+        y=SHARE_AXIS, color=provider_colours(frame), detail="basis:N",
+        strokeDash=alt.StrokeDash("basis:N", title="counted", scale=alt.Scale(
+            domain=["signed", "delivering"], range=[[1, 0], [5, 3]]), legend=alt.Legend(orient="right")),
+        tooltip=["month:N", alt.Tooltip("series:N", title="provider"), alt.Tooltip("basis:N", title="counted"),
+                 alt.Tooltip("value:Q", format=".1%", title="share")])
 
 
 def contracted_spec(ts: pd.DataFrame, frame: Frame, top: int = 6) -> dict:
@@ -208,17 +220,12 @@ def contracted_spec(ts: pd.DataFrame, frame: Frame, top: int = 6) -> dict:
 
 @lru_cache(maxsize=32)
 def template_shares(frame: Frame) -> dict:
-    lines = alt.Chart(alt.NamedData("shares")).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
-        x=time_axis(frame), y=alt.Y("value:Q", title="share (%)", axis=alt.Axis(format=".0%")),
-        color=alt.Color("series:N", title="provider", scale=frame.colour_scale(),
-                        legend=alt.Legend(orient="right", labelLimit=120)),
-        tooltip=["month:N", alt.Tooltip("series:N", title="provider"), alt.Tooltip("value:Q", format=".1%",
-                                                                                  title="share")])
-    chart = alt.layer(lines, *marker_layers(frame), title=titled(
-        "Cloud revenue share, by provider (%)",
+    return time_lines(
+        "shares", frame, "Cloud revenue share, by provider (%)",
         "Each provider's cloud revenue this month (AI contracts, spot sales and its other cloud business) over "
-        "the market's."))
-    return finish(chart.properties(height=HEIGHT), frame)
+        "the market's.", y=SHARE_AXIS, color=provider_colours(frame),
+        tooltip=["month:N", alt.Tooltip("series:N", title="provider"),
+                 alt.Tooltip("value:Q", format=".1%", title="share")])
 
 
 def shares_spec(ts: pd.DataFrame, frame: Frame, top: int = 6) -> dict:
@@ -237,16 +244,13 @@ USE_SERIES = {"utilisation": "utilisation", "idle_share": "idle share"}
 
 @lru_cache(maxsize=32)
 def template_prices(frame: Frame) -> dict:
-    prices = alt.Chart(alt.NamedData("prices")).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
-        x=time_axis(frame), y=alt.Y("value:Q", title="$ per H100e-hour"),
+    return time_lines(
+        "prices", frame, "Prices of AI compute ($ per H100e-hour)",
+        "Committed: quantity-weighted price of contracts in force; list: capacity-weighted on-demand prices; "
+        "spot: the month's clearing price.", y=alt.Y("value:Q", title="$ per H100e-hour"),
         color=alt.Color("series:N", title="price", sort=list(PRICE_SERIES.values()),
                         legend=alt.Legend(orient="bottom", columns=2, labelLimit=220)),
         tooltip=["month:N", "series:N", alt.Tooltip("value:Q", format="$.2f", title="$/H100e-hour")])
-    chart = alt.layer(prices, *marker_layers(frame), title=titled(
-        "Prices of AI compute ($ per H100e-hour)",
-        "Committed: quantity-weighted price of contracts in force; list: capacity-weighted on-demand prices; "
-        "spot: the month's clearing price."))
-    return finish(chart.properties(height=HEIGHT), frame)
 
 
 def prices_spec(ts: pd.DataFrame, frame: Frame) -> dict:
@@ -256,14 +260,12 @@ def prices_spec(ts: pd.DataFrame, frame: Frame) -> dict:
 
 @lru_cache(maxsize=32)
 def template_use(frame: Frame) -> dict:
-    use = alt.Chart(alt.NamedData("use")).mark_line(point=alt.OverlayMarkDef(size=14)).encode(
-        x=time_axis(frame), y=alt.Y("value:Q", title="share of capacity (%)", axis=alt.Axis(format=".0%")),
+    return time_lines(
+        "use", frame, "Utilisation and idle capacity (%)",
+        "Utilisation: capacity delivered over installed; idle: sellers' capacity nobody uses this month, over "
+        "theirs.", y=alt.Y("value:Q", title="share of capacity (%)", axis=alt.Axis(format=".0%")),
         color=alt.Color("series:N", title="capacity", legend=alt.Legend(orient="bottom")),
         tooltip=["month:N", "series:N", alt.Tooltip("value:Q", format=".1%", title="share")])
-    chart = alt.layer(use, *marker_layers(frame), title=titled(
-        "Utilisation and idle capacity (%)", "Utilisation: capacity delivered over installed; idle: sellers' "
-        "capacity nobody uses this month, over theirs."))
-    return finish(chart.properties(height=HEIGHT), frame)
 
 
 def use_spec(ts: pd.DataFrame, frame: Frame) -> dict:

@@ -55,13 +55,14 @@ def mark_events(ax, scenario) -> None:
                 fontsize=5.5, va="top", ha="right", color="#555")
 
 
-def band(ax, frame: pd.DataFrame, column: str, label: str, colour=None) -> None:
-    """The median over seeds of `column` by date, with the 5-95% band shaded when there are several seeds."""
+def band(ax, frame: pd.DataFrame, column: str, label: str, colour=None, over: str = "seed") -> None:
+    """The median over runs (`over`: seeds by default) of `column` by date, with the 5-95% band shaded when there
+    are several."""
     grouped = frame.groupby("date")[column]
     dates = pd.to_datetime(list(grouped.groups))
     median = grouped.median().to_numpy()
     line, = ax.plot(dates, median, label=label, color=colour)
-    if frame["seed"].nunique() > 1:
+    if frame[over].nunique() > 1:
         ax.fill_between(dates, grouped.quantile(0.05).to_numpy(), grouped.quantile(0.95).to_numpy(),
                         color=line.get_color(), alpha=0.18, linewidth=0)
 
@@ -106,8 +107,7 @@ def prepare(out: Path, overwrite: bool = False) -> PendingOutput:
 
 
 def save(fig, output: PendingOutput, name: str) -> str:
-    if not fig.texts:  # a figure that stands alone has placed its title and footer already
-        fig.tight_layout()
+    """Keep `fig` (laid out by `stand_alone`) to be written with the report as `name`."""
     output.figures[name] = fig
     return name
 

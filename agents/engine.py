@@ -163,9 +163,17 @@ def supply(state: MarketState, ctx: StepContext) -> None:
 
 
 def pricing(state: MarketState, ctx: StepContext) -> None:
+    """Each provider prices on its firm's pooled scarcity (its own, unless a deal put it under another's control)."""
+    providers = ctx.agents["provider"]
     highest_wtp = max([lab.wtp_usd_per_h100e_hour for lab in ctx.agents["lab"] if not lab.defaulted], default=0.0)
-    for provider in ctx.agents["provider"]:
-        provider.set_prices(ctx.params, highest_wtp)
+    pooled = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for provider in providers:
+        firm = pooled[provider.firm]
+        firm[0] += provider.refused_h100e
+        firm[1] += provider.idle_h100e
+        firm[2] += provider.capacity_h100e
+    for provider in providers:
+        provider.set_prices(ctx.params, highest_wtp, *pooled[provider.firm])
 
 
 def negotiation(state: MarketState, ctx: StepContext) -> None:
@@ -267,16 +275,17 @@ def regulation(state: MarketState, ctx: StepContext) -> None:
         return
     draws = [float(ctx.streams.uniform("regulator", month, kernels.deal_key(
         c.seller[i], c.buyer_lab[i], c.buyer_provider[i], len(state.labs)))) for i in due]
-    market = [0.0] * len(providers)  # contracted AI capacity per provider: the compute market's active contracts
+    market = [0.0] * len(providers)  # contracted AI capacity per firm (at the row of the provider that controls
+    # the others, a provider on its own at its own): the compute market's active contracts
     for i in range(c.n):
         if c.status[i] == ACTIVE and c.buyer_lab[i] >= 0 and not is_captive(state, c.seller[i], c.buyer_lab[i]):
-            market[c.seller[i]] += c.quantity_h100e[i]
-    residual = [provider.is_residual for provider in providers]
+            market[providers[c.seller[i]].firm] += c.quantity_h100e[i]
+    residual = [providers[provider.firm].is_residual for provider in providers]
     for i, draw in zip(due, draws):
         regulator = regulators[c.regulator[i]]
-        value = float(c.value_usd_bn[i])
-        before, after, _ = regulator.hhi_with(market, residual, int(c.seller[i]), float(c.quantity_h100e[i]))
-        outcome, quantity = regulator.decide(market, residual, int(c.seller[i]), float(c.quantity_h100e[i]),
+        value, firm = float(c.value_usd_bn[i]), providers[c.seller[i]].firm
+        before, after, _ = regulator.hhi_with(market, residual, firm, float(c.quantity_h100e[i]))
+        outcome, quantity = regulator.decide(market, residual, firm, float(c.quantity_h100e[i]),
                                              float(draw), ctx.params.regulator_strictness_scale)
         c.decided_step[i] = month
         if outcome == "blocked":

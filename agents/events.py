@@ -101,7 +101,10 @@ def equity(state, ctx, event, rows, index) -> str:
     """A stake is recorded; a lab that receives it banks the cash; a provider that makes it pays (borrowing if
     short)."""
     investor, investee, value = rows["investor"], rows["investee"], event.value_usd_bn
-    state.equity.append(investor=investor, investee=investee, value_usd_bn=value, step=state.month)
+    state.equity.append(investor=investor, investee=investee, value_usd_bn=value, step=state.month,
+                        share=event.share or 0.0, control=event.control)
+    if event.control:
+        come_under_control(ctx, rows["acquirer_provider"], rows["acquirer_vendor"], rows["target"], 0.0)
     lab, provider = investee - state.node_offset("lab"), investor - state.node_offset("provider")
     if 0 <= lab < len(state.labs):
         investee_lab = ctx.agents["lab"][lab]
@@ -109,6 +112,40 @@ def equity(state, ctx, event, rows, index) -> str:
         investee_lab.funding_raised_usd_bn = investee_lab.funding_raised_usd_bn + value
     if 0 <= provider < len(state.providers):
         ctx.agents["provider"][provider].borrow_or_repay(-value)
+    return describe(event, {}, ctx.params.start_month)
+
+
+def come_under_control(ctx, acquirer_provider: int, acquirer_vendor: int, target: int, efficiency_share: float):
+    """The target provider, and those it controls, answer to the acquirer's firm from now on (a vendor acquirer
+    serves the target first instead); each party's provider saves the stated share of its unit cost."""
+    providers = ctx.agents["provider"]
+    bought = providers[target]
+    parties = [bought]
+    if acquirer_provider >= 0:
+        buyer = providers[acquirer_provider]
+        firm = buyer.firm
+        if firm != target:
+            for provider in providers:
+                if provider.parent_provider == target:
+                    provider.parent_provider = firm
+            bought.parent_provider = firm
+        parties.append(buyer)
+    else:
+        ctx.agents["vendor"][acquirer_vendor].captive_owner = target
+    for provider in parties:
+        provider.cost_efficiency_share = 1.0 - (1.0 - provider.cost_efficiency_share) * (1.0 - efficiency_share)
+
+
+def deal(state, ctx, event, rows, index) -> str:
+    """A merger or an acquisition: the acquirer pays for all of the target's equity (a provider borrowing if
+    short) and takes control of it."""
+    acquirer = (state.node_offset("provider") + rows["acquirer_provider"] if rows["acquirer_provider"] >= 0
+                else state.node_offset("vendor") + rows["acquirer_vendor"])
+    state.equity.append(investor=acquirer, investee=state.node_offset("provider") + rows["target"],
+                        value_usd_bn=event.value_usd_bn, step=state.month, share=1.0, control=True)
+    if rows["acquirer_provider"] >= 0 and event.value_usd_bn > 0:
+        ctx.agents["provider"][rows["acquirer_provider"]].borrow_or_repay(-event.value_usd_bn)
+    come_under_control(ctx, rows["acquirer_provider"], rows["acquirer_vendor"], rows["target"], event.efficiency_share)
     return describe(event, {}, ctx.params.start_month)
 
 
@@ -129,4 +166,4 @@ def contract(state, ctx, event, rows, index) -> str:
 
 APPLY = {"exclusivity": exclusivity, "outage": outage, "list_price_cut": list_price_cut, "demand_shock": demand_shock,
          "revenue_shock": revenue_shock, "chip_supply_shock": chip_supply_shock, "export_control": export_control, "policy": policy,
-         "lab_default": lab_default, "equity": equity, "contract": contract}
+         "lab_default": lab_default, "equity": equity, "merger": deal, "acquisition": deal, "contract": contract}

@@ -85,6 +85,9 @@ def compute(state, ctx):
     contracted_share = kernels.shares_of(contracted)
     delivering_share = kernels.shares_of(delivering)
     residual = [p.kind == PROVIDER_KINDS.index("other") for p in providers]
+    firm_share = [0.0] * n_p  # contracted shares summed by firm (at the row of the provider in control)
+    for p in providers:
+        firm_share[p.firm] += contracted_share[p.row]
 
     through = [by_seller[row] + spot_sold[row] for row in range(n_p)]
     delivered_to_labs = sum(to_lab) + sum(spot_bought)
@@ -134,6 +137,7 @@ def compute(state, ctx):
         "month_index": month,
         "provider_hhi_contracted": kernels.hhi(contracted_share, residual),
         "provider_cr3_contracted": kernels.concentration_ratio(contracted_share, 3, residual),
+        "firm_hhi_contracted": kernels.hhi(firm_share, [residual[p.firm] for p in providers]),
         "provider_hhi_delivering": kernels.hhi(delivering_share, residual),
         "provider_hhi_revenue": kernels.hhi(revenue_share, residual),
         "provider_cr3_revenue": kernels.concentration_ratio(revenue_share, 3, residual),

@@ -92,13 +92,21 @@ class CloudProvider(ProviderView):
         return min(chips, power * h100e_per_gw)
 
     # --- pricing
-    def set_prices(self, params, highest_wtp: float) -> None:
-        """Unit cost from annuitised capex plus opex; the going 12-month price moves with last month's scarcity
-        (requests turned away less idle capacity, over capacity) within cost and the highest willingness to pay;
-        list price = contract price x (1 + on-demand premium)."""
+    @property
+    def firm(self) -> int:
+        """Row of the provider that controls it (after a merger, acquisition or controlling stake), else its own."""
+        return self.parent_provider if self.parent_provider >= 0 else self.row
+
+    def set_prices(self, params, highest_wtp: float, firm_refused_h100e: float, firm_idle_h100e: float,
+                   firm_capacity_h100e: float) -> None:
+        """Unit cost from annuitised capex plus opex, less a deal's stated efficiency; the going 12-month price
+        moves with last month's scarcity at its firm (requests turned away less idle capacity, over capacity: its
+        own when it is its own firm) within cost and the highest willingness to pay; list price = contract price
+        x (1 + on-demand premium)."""
         self.unit_cost_usd_per_h100e_hour = float(kernels.unit_cost_usd_per_h100e_hour(
-            self.capex_usd_per_h100e, self.cost_of_capital, self.useful_life_years, self.opex_usd_per_h100e_hour))
-        pressure = kernels.scarcity_pressure(self.refused_h100e, self.idle_h100e, self.capacity_h100e)
+            self.capex_usd_per_h100e, self.cost_of_capital, self.useful_life_years, self.opex_usd_per_h100e_hour,
+            self.cost_efficiency_share))
+        pressure = kernels.scarcity_pressure(firm_refused_h100e, firm_idle_h100e, firm_capacity_h100e)
         self.contract_price_usd_per_h100e_hour = float(kernels.next_contract_price(
             self.contract_price_usd_per_h100e_hour, pressure, params.contract_price_sensitivity,
             params.contract_price_max_move_per_month, self.unit_cost_usd_per_h100e_hour, highest_wtp))

@@ -340,10 +340,17 @@ def _small_lab_start_contracts(state: MarketState, params: Params, rng) -> None:
 def _equity(state: MarketState, data_dir: Path) -> None:
     path = data_dir / "equity.csv"
     nodes = _index(state.node_names(), "node", path)
-    for row in read_rows("equity.csv", ("value_usd_bn",), ("investor", "investee", "date"), data_dir):
+    for line, row in enumerate(read_rows("equity.csv", ("value_usd_bn", "share"), ("investor", "investee", "date",
+                                                                                   "share_source"), data_dir), 2):
         investor = _lookup(nodes, row["investor"], path, "investor")
         investee = _lookup(nodes, row["investee"], path, "investee")
-        state.equity.append(investor=investor, investee=investee, value_usd_bn=row["value_usd_bn"], step=-1)
+        if not 0.0 <= row["share"] <= 1.0:
+            raise DataFileError(f"{path}:{line}: field 'share' has value {row['share']!r}, not a share of 0 to 1 "
+                                "(0: not on record)")
+        if row["share"] > 0 and not row["share_source"].strip():
+            raise DataFileError(f"{path}:{line}: field 'share_source' is empty; cite a source or say ESTIMATE and how")
+        state.equity.append(investor=investor, investee=investee, value_usd_bn=row["value_usd_bn"], step=-1,
+                            share=row["share"])
         # An investor's cloud has a relationship with the lab it invested in.
         provider = investor - state.node_offset("provider")
         lab = investee - state.node_offset("lab")

@@ -58,3 +58,30 @@ def delta_mhhi(shares: np.ndarray, control: np.ndarray, ownership: np.ndarray) -
     np.fill_diagonal(ratio, 0.0)
     return float(1e4 * s @ ratio @ s)
 
+
+
+def vguppi_upstream(diversion_rival_to_partner: float, margin_partner: float, price_partner: float,
+                    input_price_rival: float) -> float:
+    """Vertical GUPPI of the upstream merging firm (Moresi and Salop 2013): its incentive to raise the input price
+    it charges a downstream rival, D_RD m_D P_D / W_R: the rival's lost downstream sales diverted to the downstream
+    partner (D_RD), valued at the partner's margin m_D and price P_D, over the rival's input price W_R."""
+    return diversion_rival_to_partner * margin_partner * price_partner / input_price_rival
+
+
+def vguppi_downstream(diversion_partner_to_rival: float, margin_upstream: float, input_price_rival: float,
+                      price_partner: float) -> float:
+    """Vertical GUPPI of the downstream merging firm (Moresi and Salop 2013): its incentive to raise its own price
+    because the sales it loses to a rival buy the upstream partner's input, D_DR m_U W_R / P_D."""
+    return diversion_partner_to_rival * margin_upstream * input_price_rival / price_partner
+
+
+def lab_surplus_usd_per_hour(base_demand_h100e, price, reference_price, willingness_to_pay, elasticity):
+    """A lab's surplus per hour under the model's demand D(x) = base (x / P_ref)^-e, bought at `price`, no unit
+    worth more than its willingness to pay W: the area under D from the price to W,
+    base P_ref^e (W^(1-e) - p^(1-e)) / (1 - e), or base P_ref ln(W / p) when e = 1 (0 when p >= W). USD per hour."""
+    base, p = np.asarray(base_demand_h100e, dtype=float), np.minimum(np.asarray(price, dtype=float),
+                                                                     willingness_to_pay)
+    if abs(elasticity - 1.0) < 1e-12:
+        return base * reference_price * np.log(willingness_to_pay / p)
+    return base * reference_price ** elasticity * (willingness_to_pay ** (1.0 - elasticity)
+                                                   - p ** (1.0 - elasticity)) / (1.0 - elasticity)

@@ -28,7 +28,8 @@ def describe(event, names: dict, start_month: str, **figures) -> str:
     """`names`: the agent names the event refers to, by field ("lab", "provider"); `figures`: what applying it gave."""
     kind = event.type
     if kind == "exclusivity":
-        return f"{names['lab']} exclusivity: {event.mode}"
+        until = f" until {event.until}" if event.until else ""
+        return f"{names['lab']} exclusivity: {event.mode}{until}"
     if kind == "outage":
         return f"{names['provider']} outage: {event.share:.0%} of capacity for {event.months} months"
     if kind == "list_price_cut":
@@ -46,7 +47,14 @@ def describe(event, names: dict, start_month: str, **figures) -> str:
     if kind == "lab_default":
         return f"{names['lab']} defaults"
     if kind == "equity":
-        return f"{event.investor} invests ${event.value_usd_bn:g}B in {event.investee}"
+        stake = f" for {event.share:.0%}" if event.share else ""
+        return (f"{event.investor} invests ${event.value_usd_bn:g}B in {event.investee}{stake}"
+                + (", with control" if event.control else ""))
+    if kind in ("merger", "acquisition"):
+        verb = "merges with" if kind == "merger" else "acquires"
+        paid = f" for ${event.value_usd_bn:g}B" if event.value_usd_bn > 0 else ""
+        saving = f"; stated efficiency {event.efficiency_share:.0%} of unit cost" if event.efficiency_share > 0 else ""
+        return f"{event.acquirer} {verb} {event.target}{paid}{saving}"
     if kind == "contract":
         return (f"{event.buyer}–{event.seller}, ${figures['value_usd_bn']:,.1f}B over {event.duration_months / 12:g} "
                 f"years from {index_to_month(start_month, figures['start'])} ({figures['quantity_h100e']:,.0f} H100e "

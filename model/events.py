@@ -12,7 +12,7 @@ import numpy as np
 
 from . import kernels
 from .event_text import POLICY_FIELDS, describe
-from .market_rules import breach_labs
+from .market_rules import breach_labs, firm_of
 from .records import ORDER_CANCELLED, ORDER_OPEN, ORIGIN_SCRIPTED, PROPOSED
 from .scenario import Scenario, ScenarioError
 from .state import EXCLUSIVITY_MODES, FUNDS, MarketState
@@ -21,7 +21,8 @@ from .units import month_to_index
 ALL = "all"
 # Which field of each event type names which kind of agent.
 NAMED_FIELDS = {"lab": "lab", "provider": "provider", "vendor": "vendor", "regulator": "regulator",
-                "seller": "provider", "buyer": "lab_or_provider", "investor": "node", "investee": "node"}
+                "seller": "provider", "buyer": "lab_or_provider", "investor": "node", "investee": "node",
+                "acquirer": "provider_or_vendor", "target": "provider"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def compile_timeline(scenario: Scenario, state: MarketState, start_month: str) -
         "regulator": {n: i for i, n in enumerate(state.regulators.name)},
         "node": {n: i for i, n in enumerate(state.node_names())},
     }
-    timeline = defaultdict(list)
+    timeline, vendors_taken = defaultdict(list), set()
     for index, event in enumerate(scenario.events):
         month = month_to_index(start_month, event.date)
         where = f"{scenario.source or scenario.name}: event {event.id!r}"
@@ -61,14 +62,48 @@ def compile_timeline(scenario: Scenario, state: MarketState, start_month: str) -
                 rows[field] = -1
             elif kind == "lab_or_provider":
                 rows.update(_buyer(name, lookup, where))
+            elif kind == "provider_or_vendor":
+                rows.update(_acquirer(name, lookup, where))
             elif name in lookup[kind]:
                 rows[field] = lookup[kind][name]
             else:
                 raise ScenarioError(f"{where}: field {field!r} has value {name!r}, which is not a known {kind}")
         if getattr(event, "start", None) is not None:
             rows["start"] = month_to_index(start_month, event.start)
+        _check_control(event, rows, state, vendors_taken, where)
         timeline[month].append(ResolvedEvent(index, month, event, rows))
+        if getattr(event, "until", None) is not None:  # an exclusivity that ends: its end is an event of its own
+            end = month_to_index(start_month, event.until)
+            ended = event.model_copy(update={"mode": "none", "until": None, "date": event.until})
+            timeline[end].append(ResolvedEvent(index, end, ended, rows))
     return dict(timeline)
+
+
+def _check_control(event, rows, state, vendors_taken: set, where: str) -> None:
+    """A controlling stake must be a provider's or a vendor's in a provider; a vendor serves one owner first."""
+    if event.type == "equity" and event.control:
+        provider, vendor = state.node_offset("provider"), state.node_offset("vendor")
+        if not 0 <= rows["investee"] - provider < len(state.providers):
+            raise ScenarioError(f"{where}: field 'control': the investee {event.investee!r} is not a provider "
+                                "(control is modelled over providers only)")
+        if not (0 <= rows["investor"] - provider < len(state.providers)
+                or 0 <= rows["investor"] - vendor < len(state.vendors)):
+            raise ScenarioError(f"{where}: field 'control': the investor {event.investor!r} is neither a provider "
+                                "nor a vendor")
+        rows.update(acquirer_provider=rows["investor"] - provider if rows["investor"] >= provider else -1,
+                    acquirer_vendor=rows["investor"] - vendor if rows["investor"] < provider else -1,
+                    target=rows["investee"] - provider)
+    vendor = rows.get("acquirer_vendor", -1)
+    if event.type == "merger" and vendor >= 0:
+        raise ScenarioError(f"{where}: field 'acquirer' has value {event.acquirer!r}: a merger is of two providers "
+                            "(a vendor buying a provider is an acquisition)")
+    if vendor >= 0 and "target" in rows:
+        owner = state.vendors.captive_owner[vendor]
+        if owner >= 0 or vendor in vendors_taken:
+            first = state.providers.name[owner] if owner >= 0 else "a provider it bought earlier"
+            raise ScenarioError(f"{where}: field 'acquirer': {state.vendors.name[vendor]!r} already serves "
+                                f"{first} first (a vendor has one owner it serves first)")
+        vendors_taken.add(vendor)
 
 
 def mark_scripted_history(scenario: Scenario, state: MarketState, params) -> None:
@@ -113,6 +148,14 @@ def _buyer(name, lookup, where) -> dict:
     if name in lookup["provider"]:
         return {"buyer_lab": -1, "buyer_provider": lookup["provider"][name]}
     raise ScenarioError(f"{where}: field 'buyer' has value {name!r}, which is not a known lab or provider")
+
+
+def _acquirer(name, lookup, where) -> dict:
+    if name in lookup["provider"]:
+        return {"acquirer_provider": lookup["provider"][name], "acquirer_vendor": -1}
+    if name in lookup["vendor"]:
+        return {"acquirer_provider": -1, "acquirer_vendor": lookup["vendor"][name]}
+    raise ScenarioError(f"{where}: field 'acquirer' has value {name!r}, which is not a known provider or vendor")
 
 
 def _rows(row: int, n: int) -> np.ndarray:
@@ -214,7 +257,10 @@ def apply_lab_default(state, ctx, ev: ResolvedEvent) -> str:
 
 def apply_equity(state, ctx, ev: ResolvedEvent) -> str:
     investor, investee, value = ev.rows["investor"], ev.rows["investee"], ev.event.value_usd_bn
-    state.equity.append(investor=investor, investee=investee, value_usd_bn=value, step=state.month)
+    state.equity.append(investor=investor, investee=investee, value_usd_bn=value, step=state.month,
+                        share=ev.event.share or 0.0, control=ev.event.control)
+    if ev.event.control:
+        take_control(state, ev.rows["acquirer_provider"], ev.rows["acquirer_vendor"], ev.rows["target"], 0.0)
     lab = investee - state.node_offset("lab")
     if 0 <= lab < len(state.labs):
         state.labs.cash_usd_bn[lab] += value
@@ -225,6 +271,37 @@ def apply_equity(state, ctx, ev: ResolvedEvent) -> str:
         p.cash_usd_bn[provider], p.debt_usd_bn[provider] = kernels.finance(p.cash_usd_bn[provider],
                                                                            p.debt_usd_bn[provider], -value)
     return describe(ev.event, {}, ctx.params.start_month)
+
+
+def take_control(state, acquirer_provider: int, acquirer_vendor: int, target: int, efficiency_share: float) -> None:
+    """The target provider (and any it controls) joins the acquirer's firm; a vendor acquirer serves it first;
+    the stated efficiency lowers the unit cost of the parties' providers (savings compound over deals)."""
+    p = state.providers
+    parties = [target]
+    if acquirer_provider >= 0:
+        firm = firm_of(p)[acquirer_provider]
+        if firm != target:  # (a provider buying the firm that controls it changes no control)
+            p.parent_provider[(p.parent_provider == target) | (np.arange(len(p)) == target)] = firm
+        parties.append(acquirer_provider)
+    else:
+        state.vendors.captive_owner[acquirer_vendor] = target
+    rows = np.array(parties)
+    p.cost_efficiency_share[rows] = 1.0 - (1.0 - p.cost_efficiency_share[rows]) * (1.0 - efficiency_share)
+
+
+def apply_deal(state, ctx, ev: ResolvedEvent) -> str:
+    """A merger or an acquisition: the acquirer pays (a provider from cash, then debt), the stake is recorded
+    (all of the target's equity, with control) and the target joins the acquirer's firm."""
+    e, rows = ev.event, ev.rows
+    acquirer = (state.node_offset("provider") + rows["acquirer_provider"] if rows["acquirer_provider"] >= 0
+                else state.node_offset("vendor") + rows["acquirer_vendor"])
+    state.equity.append(investor=acquirer, investee=state.node_offset("provider") + rows["target"],
+                        value_usd_bn=e.value_usd_bn, step=state.month, share=1.0, control=True)
+    if rows["acquirer_provider"] >= 0 and e.value_usd_bn > 0:
+        p, a = state.providers, rows["acquirer_provider"]
+        p.cash_usd_bn[a], p.debt_usd_bn[a] = kernels.finance(p.cash_usd_bn[a], p.debt_usd_bn[a], -e.value_usd_bn)
+    take_control(state, rows["acquirer_provider"], rows["acquirer_vendor"], rows["target"], e.efficiency_share)
+    return describe(e, {}, ctx.params.start_month)
 
 
 def contract_terms(event, h100e_per_gw: float) -> tuple[float, float, float]:
@@ -254,6 +331,6 @@ APPLY = {
     "demand_shock": apply_demand_shock, "revenue_shock": apply_revenue_shock,
     "chip_supply_shock": apply_chip_supply_shock,
     "export_control": apply_export_control, "policy": apply_policy, "lab_default": apply_lab_default,
-    "equity": apply_equity, "contract": apply_contract,
+    "equity": apply_equity, "merger": apply_deal, "acquisition": apply_deal, "contract": apply_contract,
 }
 

@@ -172,10 +172,12 @@ def capital_recovery_factor(rate, years):
     return np.where(rate > 0, safe / (1.0 - (1.0 + safe) ** (-years)), 1.0 / years)
 
 
-def unit_cost_usd_per_h100e_hour(capex_usd_per_h100e, cost_of_capital, useful_life_years, opex_usd_per_h100e_hour):
-    """Full cost of one H100e-hour: capex annuitised over its useful life at the cost of capital, plus opex."""
+def unit_cost_usd_per_h100e_hour(capex_usd_per_h100e, cost_of_capital, useful_life_years, opex_usd_per_h100e_hour,
+                                 efficiency_share=0.0):
+    """Full cost of one H100e-hour: capex annuitised over its useful life at the cost of capital, plus opex, less
+    the share a deal's stated efficiency saves."""
     annual = capex_usd_per_h100e * capital_recovery_factor(cost_of_capital, useful_life_years)
-    return annual / HOURS_PER_YEAR + opex_usd_per_h100e_hour
+    return (annual / HOURS_PER_YEAR + opex_usd_per_h100e_hour) * (1.0 - efficiency_share)
 
 
 def list_price(contract_price, premium, unit_cost):

@@ -43,6 +43,11 @@ def is_captive(state: MarketState, seller, buyer_lab) -> np.ndarray:
     return own == np.asarray(seller)
 
 
+def firm_of(providers) -> np.ndarray:
+    """The firm of each provider: the provider row that controls it (`parent_provider`), else its own row."""
+    return np.where(providers.parent_provider >= 0, providers.parent_provider, np.arange(len(providers)))
+
+
 def residual_providers(state: MarketState) -> np.ndarray:
     """Providers that stand for the rest of the market ("Other clouds": many small firms), not one firm."""
     return state.providers.kind == PROVIDER_KINDS.index("other")

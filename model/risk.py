@@ -1,7 +1,9 @@
-"""Network risk: compute at risk, DebtRank over the contract and equity graph, circular flows.
+"""Network risk: compute at risk, DebtRank over the contract and equity graph, Eisenberg-Noe clearing payments
+over the obligations of the coming year, circular flows.
 
 Pure functions over arrays (the small hand-built cases in tests/test_risk.py are worked by hand), and
-`risk_tables(state)` which builds their inputs from a market state. Money in USD bn.
+`risk_tables(state, params)`, the one interface: it builds their inputs from a market state over one set of nodes
+and returns them side by side. Money in USD bn.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .archive import all_contracts
-from .market_rules import holds, remaining_value_usd_bn
+from .market_rules import holds, ramped_h100e, remaining_value_usd_bn
 from .phases.metrics import flows
 from .records import ORDER_OPEN
 from .state import MarketState
@@ -177,15 +179,64 @@ def exposures(state: MarketState, non_ai_margin: float, lab_rows: np.ndarray) ->
     return exposure, capital
 
 
-def risk_tables(state: MarketState, params, max_labs: int = 200) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(per-node risk table, circular flows table) for the current state. DebtRank covers vendors, providers
-    and at most `max_labs` labs (the named ones and the most committed); the others get NaN."""
+CLEARING_MONTHS = 12  # the obligations Eisenberg-Noe clears: those falling due over the coming year
+
+
+def obligations(state: MarketState, params, lab_rows: np.ndarray, lab_revenue_share: float = 1.0,
+                months: int = CLEARING_MONTHS) -> tuple[np.ndarray, np.ndarray]:
+    """(liabilities, external assets) over the nodes of `exposures` plus one last node for the lenders, USD bn.
+
+    Owed over the next `months`: each buyer's contract bills as scheduled (its ramp, its term) at their prices, to
+    the seller; each provider's open chip orders, to the vendor; each provider's interest at this month's rate and
+    any debt above its credit limit, to the lenders. External assets: a lab's cash and its revenue over the period
+    (times `lab_revenue_share`, a stress); a provider's cash, its non-AI margin over the period and the credit it
+    has left; a vendor's margin on a year's output (as its DebtRank capital). What smaller labs owe is left out, as
+    in `exposures`."""
+    v, p, labs, c, o = state.vendors, state.providers, state.labs, state.contracts, state.orders
+    n_v, n_p = len(v), len(p)
+    n = n_v + n_p + lab_rows.size
+    local = np.full(len(state.node_names()), -1, dtype=np.int64)
+    local[: n_v + n_p] = np.arange(n_v + n_p)
+    local[state.node_offset("lab") + lab_rows] = n_v + n_p + np.arange(lab_rows.size)
+    owed = np.zeros((n + 1, n + 1))
+    live = holds(c.status)
+    due = sum(ramped_h100e(c, state.month + k, live) for k in range(1, months + 1)) * \
+        c.price_usd_per_h100e_hour * 730.0 / 1e9 if c.n else np.zeros(0)
+    buyer = np.where(c.buyer_lab >= 0, local[state.node_offset("lab") + np.maximum(c.buyer_lab, 0)],
+                     n_v + c.buyer_provider)
+    counted = buyer >= 0
+    np.add.at(owed, (buyer[counted], n_v + c.seller[counted]), due[counted])
+    open_ = o.status == ORDER_OPEN
+    np.add.at(owed, (n_v + o.provider[open_], o.vendor[open_]), o.remaining_h100e[open_] * o.price_usd_per_h100e[open_]
+              / 1e9)
+    alive = ~p.defaulted
+    owed[n_v + np.arange(n_p), n] = np.where(alive, months * p.interest_usd_bn
+                                             + np.maximum(p.debt_usd_bn - p.credit_limit_usd_bn, 0.0), 0.0)
+    np.fill_diagonal(owed, 0.0)
+    external = np.concatenate([
+        12 * VENDOR_MARGIN * v.production_h100e_per_month * v.price_usd_per_h100e / 1e9,
+        np.where(alive, p.cash_usd_bn + months * params.non_ai_margin * p.non_ai_revenue_usd_bn_per_month
+                 + np.maximum(p.credit_limit_usd_bn - p.debt_usd_bn, 0.0), 0.0),
+        labs.cash_usd_bn[lab_rows] + months * lab_revenue_share * labs.revenue_usd_bn_per_month[lab_rows],
+        [0.0],
+    ])
+    return owed, external
+
+
+def risk_tables(state: MarketState, params, max_labs: int = 200,
+                lab_revenue_share: float = 1.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-node risk table, circular flows table) for the current state: compute at risk, DebtRank and the
+    Eisenberg-Noe clearing of the coming year's obligations (`obligations`, labs' revenue times
+    `lab_revenue_share`) over one set of nodes: vendors, providers and at most `max_labs` labs (the named ones and
+    the most committed); the others get NaN."""
     v, p, labs, c = state.vendors, state.providers, state.labs, state.contracts
     n_v, n_p, n_l = len(v), len(p), len(labs)
     names = state.node_names()
     lab_rows = debtrank_labs(state, max_labs)
     exposure, capital_covered = exposures(state, params.non_ai_margin, lab_rows)
     covered = np.concatenate([np.arange(n_v + n_p), n_v + n_p + lab_rows])
+    liabilities, external = obligations(state, params, lab_rows, lab_revenue_share)
+    paid, shortfall = eisenberg_noe(liabilities, external)
     rank, capital = np.full(n_v + n_p + n_l, np.nan), np.full(n_v + n_p + n_l, np.nan)
     rank[covered] = node_debtrank(exposure, capital_covered, capital_covered)
     capital[covered] = capital_covered
@@ -206,6 +257,8 @@ def risk_tables(state: MarketState, params, max_labs: int = 200) -> tuple[pd.Dat
         "debtrank": rank,
         "capital_usd_bn": capital,
         "exposure_usd_bn": _spread(exposure.sum(axis=1), covered, n_v + n_p + n_l),
+        "owed_next_year_usd_bn": _spread(liabilities.sum(axis=1)[:-1], covered, n_v + n_p + n_l),
+        "clearing_shortfall_usd_bn": _spread(shortfall[:-1], covered, n_v + n_p + n_l),
         # the cascade that happened: who failed, what each lost to others' failures, what lenders lost
         "defaulted": np.concatenate([np.zeros(n_v, dtype=bool), p.defaulted, labs.defaulted]),
         "realised_loss_usd_bn": np.concatenate([v.lost_orders_usd_bn, p.stranded_usd_bn, np.zeros(n_l)]),

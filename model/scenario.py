@@ -42,11 +42,23 @@ class EventBase(BaseModel):
 
 
 class ExclusivityEvent(EventBase):
-    """A lab's exclusivity with a provider changes: exclusive, right of first refusal (rofr), or none."""
+    """A lab's exclusivity with a provider changes: exclusive, right of first refusal (rofr), or none; an
+    exclusivity or right of first refusal given `until` a month ends then (the lab is free from that month)."""
     type: Literal["exclusivity"]
     lab: str
     provider: str = ""
     mode: Literal["exclusive", "rofr", "none"]
+    until: str | None = None
+
+    @model_validator(mode="after")
+    def _until_after_date(self):
+        if self.until is not None:
+            _check_month(self.until)
+            if self.mode == "none":
+                raise ValueError("until is for an exclusivity or a right of first refusal, not for mode 'none'")
+            if month_to_index(self.date, self.until) <= 0:
+                raise ValueError(f"until {self.until} is not after the date {self.date}")
+        return self
 
 
 class OutageEvent(EventBase):
@@ -113,12 +125,47 @@ class LabDefaultEvent(EventBase):
 
 
 class EquityEvent(EventBase):
-    """An investor (any agent) puts `value_usd_bn` into an investee; a lab investee gains that cash."""
+    """An investor (any agent) puts `value_usd_bn` into an investee; a lab investee gains that cash. `share` is
+    the part of the investee's equity it buys, when known (it enters the modified HHI); a stake with `control`
+    (a provider or vendor investing in a provider) brings the investee under the investor's control, as an
+    acquisition does."""
     type: Literal["equity"]
     investor: str
     investee: str
     value_usd_bn: float = Field(gt=0)
+    share: float | None = Field(default=None, gt=0, le=1)
+    control: bool = False
     source: str = ""
+
+
+class DealEvent(EventBase):
+    """A deal that brings the `target` provider under the `acquirer`'s control from `date`: one firm from then on
+    (one going price, moved by the firm's pooled scarcity; one firm in the regulators' screens and the firm HHI).
+    `efficiency_share` is the stated efficiency: the share of unit cost the deal saves at the parties' providers.
+    The acquirer pays `value_usd_bn` (a provider from cash, then debt)."""
+    acquirer: str
+    target: str
+    value_usd_bn: float = Field(default=0.0, ge=0)
+    efficiency_share: float = Field(default=0.0, ge=0, lt=1)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _two_parties(self):
+        if self.acquirer == self.target:
+            raise ValueError(f"acquirer and target are both {self.target!r}")
+        return self
+
+
+class MergerEvent(DealEvent):
+    """Two providers merge; the `acquirer` (a provider) is the firm that survives. An all-share merger pays 0."""
+    type: Literal["merger"]
+
+
+class AcquisitionEvent(DealEvent):
+    """A provider or a vendor buys the `target` provider for `value_usd_bn`. A vendor that buys a provider serves
+    it first when chips are short (as it serves a captive owner: `strategic_priority`)."""
+    type: Literal["acquisition"]
+    value_usd_bn: float = Field(gt=0)
 
 
 class ContractEvent(EventBase):
@@ -160,7 +207,8 @@ class ContractEvent(EventBase):
 
 
 Event = Annotated[Union[ExclusivityEvent, OutageEvent, ListPriceCutEvent, DemandShockEvent, RevenueShockEvent, ChipSupplyShockEvent,
-                        ExportControlEvent, PolicyEvent, LabDefaultEvent, EquityEvent, ContractEvent],
+                        ExportControlEvent, PolicyEvent, LabDefaultEvent, EquityEvent, MergerEvent, AcquisitionEvent,
+                        ContractEvent],
                   Field(discriminator="type")]
 
 

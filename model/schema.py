@@ -124,6 +124,9 @@ PROVIDER = Table("provider", "providers", meaning="Cloud providers and self-buil
     C("kind", "code", 0, "hyperscaler, neocloud, other clouds or self-builder", codes=PROVIDER_KINDS),
     C("region", "str", "US", "jurisdiction (which regulator screens its deals)"),
     C("captive_lab", "int", NOT_SET, "lab row it serves in-house, or -1"),
+    C("parent_provider", "int", NOT_SET, "provider row that controls it since a merger, an acquisition or a "
+      "controlling stake (its firm), or -1: it is its own firm"),
+    C("cost_efficiency_share", "float", 0.0, "share of its unit cost saved by a deal's stated efficiency"),
     P("capacity_h100e", "float", None, "installed capacity"),
     C("pipeline_h100e", "float", 0.0, "chips delivered whose site is not finished, by month of completion "
       "(ring buffer)", width=PIPELINE_MONTHS),
@@ -303,6 +306,8 @@ EQUITY = Table("equity", "equity", meaning="Equity stakes: investor node -> inve
     C("investee", "int", None, "investee node"),
     C("value_usd_bn", "float", None, "invested"),
     C("step", "int", None, "month invested (-1: before the start)"),
+    C("share", "float", 0.0, "share of the investee's equity the stake bought (0: not on record)"),
+    C("control", "bool", False, "the stake carries control (a merger, an acquisition or a controlling stake)"),
 ))
 
 RECORD_TABLES = (CONTRACT, ORDER, EQUITY)

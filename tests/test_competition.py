@@ -5,7 +5,17 @@ import numpy as np
 import pytest
 
 from model import kernels
-from model.competition import GUPPI_SAFE_HARBOUR, cmcr, delta_mhhi, guppi, logit_diversion, upp
+from model.competition import (
+    GUPPI_SAFE_HARBOUR,
+    cmcr,
+    delta_mhhi,
+    guppi,
+    lab_surplus_usd_per_hour,
+    logit_diversion,
+    upp,
+    vguppi_downstream,
+    vguppi_upstream,
+)
 from model.risk import eisenberg_noe
 
 
@@ -98,3 +108,48 @@ def test_diversion_measured_from_the_agents_matches_the_logit_closed_form():
     assert d["B"] == pytest.approx(shares["B"] / (1 - shares["A"]), rel=1e-6)
     assert d["Other"] == pytest.approx(shares["Other"] / (1 - shares["A"]), rel=1e-6)
     assert d.sum() == pytest.approx(1.0)
+
+
+def test_guppis_summed_over_the_partners_products_give_the_r_antitrust_upp_example():
+    """The R antitrust package documents upp.bertrand(prices = (50, 45, 70), margins = (.3, .4, .6),
+    diversions = matrix(c(-1, .5, .01, .6, -1, .1, .02, .2, -1), ncol = 3), ownerPre = c(1, 0, 0)): product 1 merges
+    with the firm of products 2 and 3. Its formula's net pressure on product i is the sum over the partner's
+    products j of D_ij m_j p_j / p_i (R fills the matrix by column: D_12 = .6, D_13 = .02, D_21 = .5, D_31 = .01).
+    By hand: product 1, (.6 x .4 x 45 + .02 x .6 x 70) / 50 = (10.8 + .84) / 50 = 23.28%; product 2,
+    .5 x .3 x 50 / 45 = 16.667%; product 3, .01 x .3 x 50 / 70 = 0.2143%."""
+    assert guppi(0.6, 0.4, 45.0, 50.0) + guppi(0.02, 0.6, 70.0, 50.0) == pytest.approx(0.2328)
+    assert guppi(0.5, 0.3, 50.0, 45.0) == pytest.approx(0.166667, rel=1e-5)
+    assert guppi(0.01, 0.3, 50.0, 70.0) == pytest.approx(0.0021429, rel=1e-4)
+
+
+def test_modified_hhi_gives_the_r_antitrust_hhi_examples():
+    """The R antitrust package's HHI example: shares .15, .2, .25, .35, .05; A makes products 1-2, B 3-4, C 5. A buys
+    75% of product 3's profits and B 10% of product 1's, control unchanged. Owners x products:
+    profits A (.9, 1, .75, 0, 0), B (.1, 0, .25, 1, 0), C (0, 0, 0, 0, 1); control A (1, 1, 0, 0, 0), B (0, 0, 1, 1,
+    0), C (0, 0, 0, 0, 1). By hand, sum over j of s_j sum over k of s_k w_jk / w_jj (shares in %):
+    j=1: 15 (15 + 20/.9 + 25 x .75/.9) = 870.83; j=2: 20 (13.5 + 20 + 18.75) = 1,045; j=3: 25 (15 x .4 + 25 + 35 x 4)
+    = 4,275; j=4: 35 (1.5 + 6.25 + 35) = 1,496.25; j=5: 25. MHHI 7,712.08 (HHI of the products alone 2,500).
+    When B also gets 30% of product 1's control, row j=1 becomes 15 (15 + 20 x .7/.66 + 25 x .6/.66 + 35 x .3/.66)
+    = 1,122.73: MHHI 7,963.98."""
+    shares = np.array([0.15, 0.2, 0.25, 0.35, 0.05])
+    profits = np.array([[0.9, 1, 0.75, 0, 0], [0.1, 0, 0.25, 1, 0], [0, 0, 0, 0, 1]])
+    control = np.array([[1, 1, 0, 0, 0], [0, 0, 1, 1, 0], [0, 0, 0, 0, 1]], dtype=float)
+    assert kernels.hhi(shares) + delta_mhhi(shares, control, profits) == pytest.approx(7712.0833, rel=1e-7)
+    control[:, 0] = [0.7, 0.3, 0.0]
+    assert kernels.hhi(shares) + delta_mhhi(shares, control, profits) == pytest.approx(7963.9773, rel=1e-7)
+
+
+def test_vertical_guppis_by_hand():
+    """Upstream: a rival's lost sales divert 30% to the partner, whose margin is 40% on a $3 price, over the rival's
+    $1.20 input price: .3 x .4 x 3 / 1.2 = 0.30. Downstream: 25% of the partner's lost sales go to a rival that buys
+    the input at $1.20 with a 50% upstream margin, over the partner's $3: .25 x .5 x 1.2 / 3 = 0.05."""
+    assert vguppi_upstream(0.3, 0.4, 3.0, 1.2) == pytest.approx(0.30)
+    assert vguppi_downstream(0.25, 0.5, 1.2, 3.0) == pytest.approx(0.05)
+
+
+def test_lab_surplus_is_the_area_under_the_models_demand_up_to_willingness_to_pay():
+    """D(x) = 100 (x / 2)^-0.5, bought at $1, worth at most $4: the integral from 1 to 4 of 100 sqrt(2) x^-0.5 is
+    100 sqrt(2) x 2 (2 - 1) = 282.84 $/h. With e = 1: 100 x 2 x ln 4 = 277.26. At or above $4, nothing."""
+    assert lab_surplus_usd_per_hour(100.0, 1.0, 2.0, 4.0, 0.5) == pytest.approx(200 * np.sqrt(2))
+    assert lab_surplus_usd_per_hour(100.0, 1.0, 2.0, 4.0, 1.0) == pytest.approx(200 * np.log(4))
+    assert lab_surplus_usd_per_hour(100.0, 5.0, 2.0, 4.0, 0.5) == 0.0

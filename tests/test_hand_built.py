@@ -212,9 +212,9 @@ def test_negotiation_logit_split_and_the_minimum_contract(engine):
     assert set(strict.state.contracts.seller.tolist()) == {A}
 
 
-def regulated_market(strictness: float, engine: str):
+def regulated_state(strictness: float):
     """Active from the start: L1-A 600 H100e at $2, L2-B 200 at $3, L2-Other 200 at $2.5 (labs' demand covered, so
-    they do not negotiate). A scripted 400 H100e at $2 for 12 months, A -> L1, is reviewed (threshold $0)."""
+    they do not negotiate); the regulator reviews every deal (threshold $0)."""
     state = tiny_state()
     add_active(state, A, L1, 600.0, 2.0)
     add_active(state, B, L2, 200.0, 3.0)
@@ -222,7 +222,12 @@ def regulated_market(strictness: float, engine: str):
     state.labs.base_demand_h100e[:] = [600.0, 400.0]
     state.regulators.value_threshold_usd_bn[0] = 0.0
     state.regulators.strictness[0] = strictness
-    return tiny_model(state, engine=engine, events=[
+    return state
+
+
+def regulated_market(strictness: float, engine: str):
+    """`regulated_state`, and a scripted 400 H100e at $2 for 12 months, A -> L1, that is reviewed."""
+    return tiny_model(regulated_state(strictness), engine=engine, events=[
         {"id": "deal", "date": "2025-01", "type": "contract", "seller": "A", "buyer": "L1", "quantity_h100e": 400.0,
          "price_usd_per_h100e_hour": 2.0, "duration_months": 12, "ramp_months": 0}])
 

@@ -64,3 +64,28 @@ def test_debtrank_covers_a_bounded_set_of_labs_in_large_markets():
     assert len(labs) == 400 and labs["debtrank"].notna().sum() == 50
     assert nodes.loc[nodes.kind != "lab", "debtrank"].notna().all()
     assert labs["compute_at_risk_share"].notna().all()
+
+
+def test_clearing_covers_the_coming_years_bills_and_a_lab_that_cannot_pay_leaves_a_shortfall():
+    """tiny market, L1 holds 600 H100e from A at $2 for 24 months: it owes A 600 x 2 x 730 x 12 / 1e9 = $0.010512B
+    over the coming year. With $10B cash and $1B a month of revenue it pays in full; with no cash and its revenue
+    stressed to nothing it pays nothing and the whole bill is its shortfall (A, owing nothing, has none)."""
+    from model.risk import risk_tables
+
+    from .tiny import L1, A, add_active, tiny_model, tiny_state
+
+    def shortfall(cash, revenue_share):
+        state = tiny_state()
+        add_active(state, A, L1, 600.0, 2.0)
+        state.labs.cash_usd_bn[L1] = cash
+        model = tiny_model(state)
+        nodes, _ = risk_tables(model.state, model.params, lab_revenue_share=revenue_share)
+        return nodes.set_index("name").loc[["L1", "A"], ["owed_next_year_usd_bn", "clearing_shortfall_usd_bn"]]
+
+    paid = shortfall(10.0, 1.0)
+    assert paid.loc["L1", "owed_next_year_usd_bn"] == pytest.approx(0.010512)
+    assert paid.loc["L1", "clearing_shortfall_usd_bn"] == 0.0
+    stressed = shortfall(0.0, 0.0)
+    assert stressed.loc["L1", "clearing_shortfall_usd_bn"] == pytest.approx(0.010512)
+    assert stressed.loc["A", "clearing_shortfall_usd_bn"] == 0.0
+

@@ -14,6 +14,7 @@ from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import idle_h100e, sum_by
 from ..market_rules import (
+    firm_of,
     is_captive,
     market_contracts,
     market_quantities,
@@ -121,6 +122,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     neocloud = p.kind == PROVIDER_KINDS.index("neocloud")
     market_q = c.quantity_h100e[active_market]
     residual = residual_providers(state)
+    firm = firm_of(p)
     new = (c.active_step == state.month) & active_market
     new_1y = new & (c.duration_months <= 12)
     other = p.kind == PROVIDER_KINDS.index("other")
@@ -130,6 +132,8 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
         "month_index": state.month,
         "provider_hhi_contracted": kernels.hhi(contracted_share, residual),
         "provider_cr3_contracted": kernels.concentration_ratio(contracted_share, 3, residual),
+        # providers under one control (a merger, an acquisition) as one firm
+        "firm_hhi_contracted": kernels.hhi(sum_by(firm, weights=contracted_share, minlength=n_p), residual[firm]),
         "provider_hhi_delivering": kernels.hhi(delivering_share, residual),
         "provider_hhi_revenue": kernels.hhi(revenue_share, residual),
         "provider_cr3_revenue": kernels.concentration_ratio(revenue_share, 3, residual),

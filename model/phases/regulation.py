@@ -10,8 +10,10 @@ import numpy as np
 from .. import kernels
 from ..context import StepContext
 from ..event_text import review_text
+from ..kernels import sum_by
 from ..market_rules import (
     capped_quantity,
+    firm_of,
     is_captive,
     market_quantities,
     post_deal_hhi,
@@ -60,9 +62,12 @@ def decide_reviews(state: MarketState, ctx: StepContext) -> None:
         return
     draws = review_draws(state, ctx, due)
     reg = c.regulator[due]
-    quantities = market_quantities(state)
-    residual = residual_providers(state)
-    before, after, share = post_deal_hhi(quantities, c.seller[due], c.quantity_h100e[due], residual)
+    # the screened market is of firms: providers under one control count as one, at the row of the one in control
+    firm = firm_of(state.providers)
+    quantities = sum_by(firm, weights=market_quantities(state), minlength=len(firm))
+    residual = residual_providers(state)[firm]
+    seller = firm[c.seller[due]]
+    before, after, share = post_deal_hhi(quantities, seller, c.quantity_h100e[due], residual)
     presumption = kernels.merger_presumption(after, after - before, share, r.hhi_threshold[reg],
                                              r.delta_hhi_threshold[reg], r.share_threshold[reg])
     strictness = np.clip(r.strictness[reg] * ctx.params.regulator_strictness_scale, 0.0, 1.0)
@@ -74,7 +79,7 @@ def decide_reviews(state: MarketState, ctx: StepContext) -> None:
     np.add.at(r.blocks, reg[block], 1)
     capped = due[cap]
     if capped.size:
-        q = capped_quantity(quantities, c.seller[capped], c.quantity_h100e[capped], r.delta_hhi_threshold[reg[cap]],
+        q = capped_quantity(quantities, seller[cap], c.quantity_h100e[capped], r.delta_hhi_threshold[reg[cap]],
                             residual)
         c.quantity_h100e[capped] = q
         c.value_usd_bn[capped] = usd_bn(q, c.price_usd_per_h100e_hour[capped],

@@ -269,6 +269,38 @@ def explore(
     print(f"report: {found['report']}")
 
 
+@app.command("assess-deal")
+def assess_deal_command(
+    scenario: str = typer.Argument(..., help="Scenario (name or TOML path) that holds the deal."),
+    without: list[str] = typer.Option(..., "--without", help="The deal's event id: the counterfactual drops it "
+                                      "(repeatable, for a deal of several events)."),
+    seeds: str = typer.Option("1,2,3,4", help="Comma-separated seeds, the same in every arm."),
+    draws: int = typer.Option(0, help="Parameter sets drawn from the scenario's fitted posterior (0: the fitted set)."),
+    efficiency: float = typer.Option(None, help="Stated efficiency of a merger or acquisition, a share of unit cost "
+                                     "(default: the file's); adds an arm with it."),
+    steps: int = typer.Option(None, help="Months to simulate (default: the scenario's)."),
+    executor: str = typer.Option("serial", help="serial | processes | dask."),
+    workers: int = typer.Option(None, help="Worker processes."),
+    out: Path = typer.Option(Path("runs/deal"), help="Folder for report.md, the figures and the data."),
+    quick: bool = typer.Option(False, help="One seed: a first look in a minute."),
+    overwrite: bool = typer.Option(False, help="Replace an earlier assessment in --out."),
+) -> None:
+    """Assess a deal: the competition screens and effects beside the systemic-risk view, with and without it."""
+    from .assess_deal import assess_deal
+    try:
+        seed_list = tuple(int(s) for s in seeds.split(",") if s.strip())
+    except ValueError:
+        raise UsageProblem(f"--seeds must be comma-separated whole numbers, got {seeds!r}") from None
+    if not seed_list or min(seed_list) < 0:
+        raise UsageProblem(f"--seeds must be whole numbers of 0 or more, got {seeds!r}")
+    if steps is not None and steps < 1:
+        raise UsageProblem(f"--steps must be a positive number of months, got {steps}")
+    found = assess_deal(scenario, without, out, seeds=seed_list, draws=draws, efficiency=efficiency, steps=steps,
+                        executor=executor, workers=workers, quick=quick, overwrite=overwrite)
+    print(found["headline"])
+    print(f"report: {found['report']}")
+
+
 @app.command()
 def experiment(
     name: str = typer.Argument(..., help="aws_openai_deal | concentration_risk | overcapacity | regulator_policy."),

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+MIN_LOST_H100E = 1.0  # below this the provider lost nothing that a ratio can be taken over
+
 
 def new_contracts(model, month: int) -> pd.Series:
     """H100e of the contracts proposed in `month` (an index), by seller."""
@@ -42,7 +44,7 @@ def measured_diversion(make_model, provider: str, month: int, step: float = 0.05
     names = list(model.state.providers.name)
     base, raised_ = (s.reindex(names, fill_value=0.0) for s in signed)
     lost = base[provider] - raised_[provider]
-    if lost <= 0:
+    if lost < MIN_LOST_H100E:  # no loss, or rounding: a ratio over it would be noise
         return pd.Series(np.nan, index=[n for n in names if n != provider])
     return ((raised_ - base) / lost).drop(provider)
 

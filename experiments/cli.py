@@ -178,6 +178,8 @@ def serve_app(
     max_sessions: int = typer.Option(16, help="Browser sessions served at once (each holds a model); more wait."),
     run: list[Path] = typer.Option(None, "--run", help="A finished run folder (run or run --ensemble) to show in the "
                                                         "'Compare runs' tab; give two to compare them."),
+    deal: Path = typer.Option(None, "--deal", help="A deal assessment folder (assess-deal --out) to show in the "
+                                                   "'Deal assessment' tab."),
 ) -> None:
     """Serve the interactive Solara view (open http://HOST:PORT in a browser)."""
     from model import load_scenario
@@ -188,6 +190,9 @@ def serve_app(
     from viz.compare_view import RUNS_ENV, read_run_folder
     for side, folder in zip("AB", runs):
         read_run_folder(folder, side)  # refuses a folder that is not a finished run, naming it
+    from viz.deal_view import DEAL_ENV, read_deal_folder
+    if deal is not None:
+        read_deal_folder(deal)  # refuses a folder that is not a finished assessment, naming it
     if not 0 < port < 65536:
         raise UsageProblem(f"--port must be between 1 and 65535, got {port}")
     if seed < 0:
@@ -200,7 +205,8 @@ def serve_app(
     if max_sessions < 1:
         raise UsageProblem(f"--max-sessions must be at least 1, got {max_sessions}")
     os.environ.update(COMPUTE_MARKET_SCENARIO=scenario, COMPUTE_MARKET_SEED=str(seed),
-                      **{RUNS_ENV: os.pathsep.join(str(folder.resolve()) for folder in runs)})
+                      **{RUNS_ENV: os.pathsep.join(str(folder.resolve()) for folder in runs),
+                         DEAL_ENV: str(deal.resolve()) if deal is not None else ""})
     print(f"compute-market view on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     from viz.serve import serve
     serve(host, port, max_sessions)

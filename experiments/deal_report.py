@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from textwrap import fill
 
 import pandas as pd
+from matplotlib.ticker import PercentFormatter
 
 from model.params import param_sources
 
@@ -96,29 +98,39 @@ def paths_figure(monthly: pd.DataFrame, setup: dict):
     stand_alone(fig, f"The market with and without {', '.join(setup['without'])}",
                 "Monthly, from the deal's month: median over seeds and parameter draws, 5-95% band shaded. Same "
                 "seeds in every arm (common random numbers).", setup["scenario"], setup["seeds"], setup["steps"],
-                note=f"{setup['draws']} posterior draw(s)." if setup["draws"] else "At the fitted parameters.")
+                note=f"{setup['draws']} posterior draw(s) per seed." if setup["draws"] else "At the fitted parameters.")
     return fig
 
 
-def differences_figure(paired: pd.DataFrame, effects: dict, risks: dict, setup: dict):
-    """Left, the competition effects; right, the risk figures: paired differences with the deal, as bands."""
-    fig, (left, right) = subplots(1, 2, figsize=(12, 5))
-    for ax, measures, title in ((left, effects, "Competition: effect of the deal"),
+def relative_differences(per_run: pd.DataFrame, paired: pd.DataFrame, measures) -> pd.DataFrame:
+    """The paired differences as shares of each run's level without the deal (NaN where that level is 0)."""
+    base = per_run[per_run["arm"] == ARMS[0]].set_index(["seed", "draw"])[list(measures)].abs()
+    part = paired.set_index(["seed", "draw"])
+    relative = part[list(measures)] / base.loc[part.index].where(base.loc[part.index] > 0).to_numpy()
+    return relative.assign(arm=part["arm"].to_numpy()).reset_index()
+
+
+def differences_figure(per_run, paired: pd.DataFrame, effects: dict, risks: dict, setup: dict):
+    """Left, the competition effects; right, the risk figures: paired differences with the deal as a share of the
+    level without it, as bands (one scale for every measure)."""
+    fig, (left, right) = subplots(1, 2, figsize=(12, 5.5))
+    for ax, measures, title in ((left, {k: v[0] for k, v in effects.items()}, "Competition: effect of the deal"),
                                 (right, risks, "Systemic risk: effect of the deal")):
-        diffs = difference_bands(paired, measures)
-        diffs = diffs[diffs.arm == ARMS[1]]
-        labels = [measures[k][0] if isinstance(measures[k], tuple) else measures[k] for k in diffs["measure"]]
-        y = range(len(diffs))
-        ax.barh(list(y), diffs["p50"], color="#1f78b4", alpha=0.6)
-        ax.errorbar(diffs["p50"], list(y), xerr=[diffs["p50"] - diffs["p05"], diffs["p95"] - diffs["p50"]],
-                    fmt="none", color="#333", capsize=3)
-        ax.set_yticks(list(y), [label[:48] for label in labels], fontsize=7)
+        diffs = difference_bands(relative_differences(per_run, paired, measures), measures)
+        diffs = diffs[diffs.arm == ARMS[1]].dropna(subset=["p50"])
+        y = list(range(len(diffs)))
+        ax.barh(y, diffs["p50"], color="#1f78b4", alpha=0.6)
+        ax.errorbar(diffs["p50"], y, xerr=[diffs["p50"] - diffs["p05"], diffs["p95"] - diffs["p50"]], fmt="none",
+                    color="#333", capsize=3)
+        ax.set_yticks(y, [fill(measures[k], 34) for k in diffs["measure"]], fontsize=7)
         ax.axvline(0, color="#888", linewidth=0.8)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel("with the deal - without, in each row's unit", fontsize=8)
+        ax.set_xlabel("with the deal - without, as a share of the level without it", fontsize=8)
     stand_alone(fig, "The deal's effects, competition and systemic risk side by side",
-                "Bars: median paired difference over seeds and draws; whiskers: 5-95%.", setup["scenario"],
-                setup["seeds"], setup["steps"])
+                "Bars: median paired difference over seeds and draws, as a share of the run's level without the deal "
+                "(measures whose level is 0 are left out); whiskers: 5-95%.", setup["scenario"], setup["seeds"],
+                setup["steps"], note=f"{setup['draws']} posterior draw(s) per seed." if setup["draws"] else "")
     return fig
 
 
@@ -201,7 +213,7 @@ def write_report(out: Path, setup, spec, events, variants, per_run, paired, scre
               + f"; {', '.join(f'{k} {v}' for k, v in package_versions().items())}; written "
               f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}."]
     figures = {"paths.png": paths_figure(monthly, setup),
-               "differences.png": differences_figure(paired, EFFECTS, RISKS, setup)}
+               "differences.png": differences_figure(per_run, paired, EFFECTS, RISKS, setup)}
     data = {"effects": per_run, "paired": paired, "screens": screened, "diversion": measured, "monthly": monthly,
             "risk_nodes": risk_nodes}
     if parameter_sets[0]:

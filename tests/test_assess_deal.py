@@ -134,3 +134,22 @@ def test_a_non_deal_event_is_no_deal(tmp_path):
                                             'type = "outage"\nprovider = "Nebius"\nmonths = 2\nshare = 0.5'))
     done = cli("assess-deal", str(path), "--without", "nebius-lambda", "--out", str(tmp_path / "o"), cwd=None)
     assert done.returncode != 0 and "the outage event is no deal" in done.stderr
+
+
+def test_the_page_shows_the_assessment_side_by_side_with_its_figures(assessed, tmp_path):
+    """The 'Deal assessment' tab renders the report's sections (the side-by-side table first) and both figures; a
+    folder that is not an assessment is refused, naming it."""
+    import ipyvuetify as v
+    import ipywidgets
+    import solara
+
+    from viz.deal_view import DealView, read_deal_folder
+
+    folder, _ = assessed
+    box, rc = solara.render(DealView(folder / "out"), handle_error=False)
+    shown = " ".join(w.template for w in rc.find(v.VuetifyTemplate).widgets)  # solara.Markdown's rendered HTML
+    assert shown.index("Competition authority") < shown.index("Competition: screens")
+    assert "Financial-stability view" in shown and "assess-deal" in shown
+    assert len(rc.find(ipywidgets.Image).widgets) == 2
+    with pytest.raises(ValueError, match="not a deal assessment folder"):
+        read_deal_folder(tmp_path)

@@ -4,7 +4,8 @@ Each browser session has its own run (`viz/session.py`): the sidebar steps, play
 inputs; the tabs show the market (headline, network, charts), the contracts and the event log, the agents, and
 a comparison of finished runs. The page's link encodes the inputs, so it reopens the page in that state. The
 scenario and seed shown first come from COMPUTE_MARKET_SCENARIO and COMPUTE_MARKET_SEED (baseline, 42), and
-`compute-market app --run DIR [--run DIR2]` opens finished run folders in the comparison tab.
+`compute-market app --run DIR [--run DIR2]` opens finished run folders in the comparison tab, and
+`--deal DIR` a deal assessment (`compute-market assess-deal`) in the deal tab.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ from viz.components import (
     UseChart,
 )
 from viz.controls import Controls
+from viz.deal_view import DealTab
 from viz.frame import run_frame
 from viz.offline_assets import serve_read_only
 from viz.session import Inputs, Session, inputs_from_query
 
 logger = logging.getLogger("compute_market.page")
-TABS = ("Market", "Contracts and events", "Agents", "Compare runs")
+TABS = ("Market", "Contracts and events", "Agents", "Compare runs", "Deal assessment")
 CSS = """
 .cm-page { display: grid; grid-template-columns: 300px minmax(0, 1fr); gap: 16px; padding: 8px; }
 .cm-sidebar { border-right: 1px solid #e0e0e0; padding-right: 12px; }
@@ -129,6 +131,8 @@ def MainView(session: Session, version: int, frame, redraw):
                 AgentTables(model)
             with solara.lab.Tab(TABS[3]):
                 CompareTab(session)
+            with solara.lab.Tab(TABS[4]):
+                DealTab()
     return main
 
 

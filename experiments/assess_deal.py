@@ -94,10 +94,10 @@ def run_all(tasks: list[ArmTask], executor: str, workers: int | None) -> list[di
     return sorted(results, key=lambda r: r["run_id"])
 
 
-def measured_diversions(without_spec, events, rows_of, deal_month, steps, seeds, parameters,
+def measured_diversions(without_spec, events, rows_of, deal_month, steps, seeds, parameter_sets,
                         months: int = 5) -> pd.DataFrame:
     """D[party -> every other provider] from the agents, for each provider party of a horizontal or vertical deal,
-    over the seeds and the deal's month and the `months` after (within the horizon)."""
+    over the seeds, the parameter draws and the deal's month and the `months` after (within the horizon)."""
     from model import ComputeMarket
 
     parties = []
@@ -107,13 +107,16 @@ def measured_diversions(without_spec, events, rows_of, deal_month, steps, seeds,
             if rows.get(key, -1) >= 0 and event.type in ("merger", "acquisition", "equity"):
                 parties.append(rows[key])
     months = [m for m in range(deal_month, deal_month + months + 1) if m < steps]
+    runs = [(seed, draw) for seed in seeds for draw in range(len(parameter_sets))]
+
+    def make(run):
+        seed, draw = run
+        return ComputeMarket(scenario=without_spec, rng=seed, horizon_months=steps, **parameter_sets[draw])
+
     frames = []
     for row in dict.fromkeys(parties):
-        name = ComputeMarket(scenario=without_spec, rng=seeds[0], horizon_months=steps, **parameters
-                             ).state.providers.name[row]
-        band = diversion_bands(lambda seed: ComputeMarket(scenario=without_spec, rng=seed, horizon_months=steps,
-                                                          **parameters), name, months, seeds)
-        frames.append(band.assign(origin=name))
+        name = make(runs[0]).state.providers.name[row]
+        frames.append(diversion_bands(make, name, months, runs).assign(origin=name))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["to", "p05", "p50", "p95", "samples", "origin"])
 
@@ -202,7 +205,7 @@ def assess_deal(scenario: str, without: list[str], out: Path, seeds=(1, 2, 3, 4)
              for a, (arm, variant) in enumerate(variants.items())]
     results = run_all(tasks, executor, workers)
     measured = measured_diversions(variants[ARMS[0]], events, rows_of, deal_month, steps,
-                                   seeds[:1] if quick else seeds[:3], parameter_sets[0], 1 if quick else 5)
+                                   seeds[:1] if quick else seeds[:3], parameter_sets[:3], 1 if quick else 5)
     per_run, paired = effects_table(results)
     screened = screen_table(results, events, rows_of, measured, probe.params, stated)
     monthly = pd.concat([r["monthly"] for r in results], ignore_index=True)

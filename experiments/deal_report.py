@@ -11,6 +11,7 @@ from textwrap import fill
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
+from model.event_text import describe
 from model.params import param_sources
 
 from .deal_runs import ARMS, STRESSED_LAB_REVENUE_SHARE
@@ -25,6 +26,14 @@ PATHS = {"committed_price_usd_per_h100e_hour": "Price of contracts in force ($/H
          "firm_hhi_contracted": "Firm HHI of contracted capacity (0-10,000)"}
 SCREEN_PARAMETERS = ("demand_price_elasticity", "reference_price_usd_per_h100e_hour", "contract_price_sensitivity",
                      "strategic_priority", "regulator_hhi_threshold", "regulator_delta_hhi_threshold")
+
+
+def plain(event) -> str:
+    """The event in words when its file gives no description (the event log's wording where it needs no run)."""
+    if event.type in ("merger", "acquisition", "equity"):
+        return describe(event, {}, "2025-01")
+    return ", ".join(f"{k} {v}" for k, v in event.model_dump(exclude={"id", "date", "type", "description"},
+                                                             exclude_none=True).items() if v not in ("", None))
 
 
 def band_text(row) -> str:
@@ -63,6 +72,26 @@ def view_table(per_run, paired, measures: dict) -> str:
             row.append(band_text(diffs[(diffs.arm == arm) & (diffs.measure == key)].iloc[0]))
         rows.append(row)
     return table(pd.DataFrame(rows, columns=header))
+
+
+def by_agent_table(monthly: pd.DataFrame) -> str:
+    """Each named lab's surplus and each provider's profit over the months, $B: the median without the deal and the
+    paired difference with it (5-95%)."""
+    columns = [c for c in monthly.columns if c.startswith(("lab_surplus_usd_bn[", "provider_profit_usd_bn["))]
+    sums = monthly.groupby(["arm", "seed", "draw"])[columns].sum()
+    base = sums.loc[ARMS[0]]
+    rows = []
+    for column in columns:
+        kind, name = column.split("[")
+        row = {"": "lab surplus" if kind.startswith("lab") else "provider profit", "who": name.rstrip("]"),
+               "without the deal (median)": human(float(base[column].median()))}
+        for arm in ARMS[1:]:
+            if arm in sums.index.get_level_values(0):
+                diff = sums.loc[arm][column] - base[column]
+                row[f"Δ {arm} (5-95%)"] = band_text({"p05": diff.quantile(0.05), "p50": diff.median(),
+                                                     "p95": diff.quantile(0.95)})
+        rows.append(row)
+    return table(pd.DataFrame(rows))
 
 
 def side_by_side(screened, per_run, paired, effects: dict, risks: dict) -> str:
@@ -167,8 +196,8 @@ def write_report(out: Path, setup, spec, events, variants, per_run, paired, scre
              "What the deal does to the compute market (the competition authority's questions) and to the network's "
              "financial fragility (the financial-stability team's), from the same pair of runs: the scenario as "
              "written and the same scenario without the deal, on the same seeds.", "", "## The deal", ""]
-    lines += [f"- `{e.id}` ({e.date}, {e.type}): {e.description or e.type}" + (f" Source: {e.source}."
-                                                                                if getattr(e, "source", "") else "")
+    lines += [f"- `{e.id}` ({e.date}, {e.type}): {e.description or plain(e)}" + (f" Source: {e.source}."
+                                                                                  if getattr(e, "source", "") else "")
               for e in events]
     lines += ["", "## Set-up", "", f"- **scenario**: {spec.name} ({setup['source']})",
               f"- **arms**: {'; '.join(variants)}",
@@ -184,6 +213,7 @@ def write_report(out: Path, setup, spec, events, variants, per_run, paired, scre
               "", "## Competition: screens", "", screens_text, "", "### Diversion measured from the agents", "",
               diversion_text, "", "## Competition: effects", "",
               view_table(per_run, paired, {k: v[0] for k, v in EFFECTS.items()}), "",
+              "### Each lab and each provider ($B over the months from the deal)", "", by_agent_table(monthly), "",
               "Labs' surplus is the area under each lab's demand (the model's constant-elasticity demand, up to its "
               "willingness to pay) above the average price it paid, scaled by the share of its demand served. "
               "Providers' profit is contract and spot revenue less capacity bought in and the full unit cost of their "

@@ -153,3 +153,22 @@ def test_the_page_shows_the_assessment_side_by_side_with_its_figures(assessed, t
     assert len(rc.find(ipywidgets.Image).widgets) == 2
     with pytest.raises(ValueError, match="not a deal assessment folder"):
         read_deal_folder(tmp_path)
+
+
+def test_an_exclusivity_is_screened_with_the_labs_economics_and_assumed_lab_diversion():
+    """After one month of the hand-built market, L1 has received its 600 H100e at $2 (spend 600 x 2 x 730 / 1e9 =
+    $0.000876B) out of $1B of revenue: revenue per compute-hour 1e9 / (730 x 600) = $2,283.1, margin
+    1 - 0.000876 = 0.999124. L1 and L2 have equal revenue, so the assumed lab diversion is .5 / (1 - .5) = 1 each
+    way. A's price $2.50 over cost $1.50: margin 0.4. Upstream vGUPPI (A to L2) 1 x 0.999124 x 2,283.1 / 2.5 =
+    912.4; downstream (L1 against L2) 1 x 0.4 x 2.5 / 2,283.1 = 0.000438. L1 wants 600 of the 1,000 H100e."""
+    from model.scenario import ExclusivityEvent
+
+    model = tiny_model(regulated_state(1.0))
+    model.step()
+    event = ExclusivityEvent(id="x", date="2025-02", type="exclusivity", lab="L1", provider="A", mode="exclusive")
+    table = screens(before_deal(model), [event], lambda e: {"lab": 0, "provider": A}, {}, model.params, 0.0)
+    s = dict(zip(table["measure"], table["value"]))
+    per_hour = 1e9 / (730 * 600)
+    assert s["L1's share of the compute labs want"] == pytest.approx(0.6)
+    assert s["vGUPPI upstream, A to L2"] == pytest.approx((1 - 0.000876) * per_hour / 2.5)
+    assert s["vGUPPI downstream, L1 against L2"] == pytest.approx(0.4 * 2.5 / per_hour)

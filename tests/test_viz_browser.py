@@ -412,3 +412,27 @@ def test_finished_run_folders_open_side_by_side_without_running_again(browser_pa
         assert "2025-06" in text  # the runs' last month, as written in their folders
         page.screenshot(path=str(ARTIFACTS / "page-finished-runs.png"), full_page=True)
         context.close()
+
+
+def test_a_deal_assessment_opens_in_its_tab_with_both_views_and_its_figures(browser_page, tmp_path):
+    """`compute-market app --deal DIR`: a finished assessment (a merger of two neoclouds, one seed, 12 months) in
+    the 'Deal assessment' tab: the side-by-side table and both figures, read from the folder."""
+    scenario = tmp_path / "merger.toml"
+    scenario.write_text('name = "m"\ndescription = "m"\nextends = "baseline"\nsteps = 12\n[[events]]\n'
+                        'id = "nl"\ndate = "2025-03"\ntype = "merger"\nacquirer = "Nebius"\ntarget = "Lambda"\n')
+    subprocess.run([str(EXE), "assess-deal", str(scenario), "--without", "nl", "--quick", "--out",
+                    str(tmp_path / "deal")], check=True, capture_output=True)
+    with app_server("--deal", str(tmp_path / "deal")) as url:
+        context = browser_page[0].context.browser.new_context(viewport={"width": 1500, "height": 1100})
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_selector(".cm-date-value", timeout=90_000)
+        tab(page, "deal assessment")
+        page.wait_for_selector(".cm-deal img", timeout=60_000)
+        text = page.locator(".cm-deal").inner_text()
+        assert "Competition authority's view" in text and "Financial-stability view" in text
+        assert "ΔHHI (points)" in text and "assess-deal" in text
+        assert page.locator(".cm-deal img").count() == 2
+        page.wait_for_selector(".v-window-item--active:not([class*=transition])", timeout=10_000)  # slid in
+        page.screenshot(path=str(ARTIFACTS / "page-deal-assessment.png"), full_page=True)
+        context.close()

@@ -48,6 +48,10 @@ CSS = """
 .cm-card .vega-embed { width: 100%; }
 .cm-wide { grid-column: 1 / -1; }
 @media (max-width: 1100px) { .cm-grid { grid-template-columns: 1fr; } }
+.cm-deal { width: 100%; min-width: 0; max-width: 100%; text-align: left; overflow-wrap: break-word; }
+.cm-deal .solara-markdown { max-width: 100% !important; width: 100%; margin: 0 !important; padding: 0 !important; }
+.cm-deal table { display: block; overflow-x: auto; max-width: 100%; }
+.cm-deal th, .cm-deal td { text-align: left !important; }
 """
 serve_read_only()  # no request may delete or replace the offline page assets
 

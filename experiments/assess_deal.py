@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from model import load_scenario
+from model.events import contract_terms
 from model.posterior import posterior_draws
 from model.units import month_to_index
 
@@ -121,16 +122,6 @@ def measured_diversions(without_spec, events, rows_of, deal_month, steps, seeds,
         columns=["to", "p05", "p50", "p95", "samples", "origin"])
 
 
-def bands(values: pd.DataFrame, by: list[str], columns: list[str]) -> pd.DataFrame:
-    """p05 / p50 / p95 of each column over runs, by `by`."""
-    grouped = values.groupby(by)[columns]
-    out = []
-    for q, label in ((0.05, "p05"), (0.5, "p50"), (0.95, "p95")):
-        out.append(grouped.quantile(q).melt(ignore_index=False, var_name="measure", value_name=label))
-    frame = pd.concat(out, axis=1)
-    return frame.loc[:, ~frame.columns.duplicated()].reset_index()
-
-
 def effects_table(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per run: each effect and risk figure, per arm; paired differences arm - without, by seed and draw)."""
     rows = []
@@ -182,20 +173,18 @@ def assess_deal(scenario: str, without: list[str], out: Path, seeds=(1, 2, 3, 4)
     if not seeds:
         raise DealError("--seeds: give at least one seed")
     steps = steps or spec.steps
-    start = spec.parameters.get("start_month", "2025-01")
-    deal_month = min(month_to_index(start, e.date) for e in events)
-    if deal_month >= steps:
-        raise DealError(f"--steps {steps}: the deal ({events[0].date}) is after the last month simulated")
     if draws < 0:
         raise DealError(f"--draws must be 0 or more, got {draws}")
+    probe = ComputeMarket(scenario=variants[ARMS[1]], rng=seeds[0], horizon_months=steps)  # the deal's rows
+    deal_month = min(month_to_index(probe.params.start_month, e.date) for e in events)
+    if deal_month >= steps:
+        raise DealError(f"--steps {steps}: the deal ({events[0].date}) is after the last month simulated")
     fit, parameter_sets = posterior_draws(scenario, draws, seeds[0]) if draws else (spec.fit, [{}])
-    probe = ComputeMarket(scenario=variants[ARMS[1]], rng=seeds[0], horizon_months=steps)
     resolved = {r.event.id: r.rows for month in probe.ctx.timeline.values() for r in month}
 
     def rows_of(event):
         rows = dict(resolved[event.id])
         if event.type == "contract":
-            from model.events import contract_terms
             rows["quantity_h100e"] = contract_terms(event, probe.params.h100e_per_gw)[0]
         return rows
 

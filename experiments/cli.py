@@ -275,6 +275,19 @@ def explore(
     print(f"report: {found['report']}")
 
 
+def seeds_and_steps(seeds: str, steps: int | None) -> tuple[int, ...]:
+    """The seeds of a comma-separated list, after checking them and the number of months."""
+    try:
+        seed_list = tuple(int(s) for s in seeds.split(",") if s.strip())
+    except ValueError:
+        raise UsageProblem(f"--seeds must be comma-separated whole numbers, got {seeds!r}") from None
+    if not seed_list or min(seed_list) < 0:
+        raise UsageProblem(f"--seeds must be whole numbers of 0 or more, got {seeds!r}")
+    if steps is not None and steps < 1:
+        raise UsageProblem(f"--steps must be a positive number of months, got {steps}")
+    return seed_list
+
+
 @app.command("assess-deal")
 def assess_deal_command(
     scenario: str = typer.Argument(..., help="Scenario (name or TOML path) that holds the deal."),
@@ -293,14 +306,7 @@ def assess_deal_command(
 ) -> None:
     """Assess a deal: the competition screens and effects beside the systemic-risk view, with and without it."""
     from .assess_deal import assess_deal
-    try:
-        seed_list = tuple(int(s) for s in seeds.split(",") if s.strip())
-    except ValueError:
-        raise UsageProblem(f"--seeds must be comma-separated whole numbers, got {seeds!r}") from None
-    if not seed_list or min(seed_list) < 0:
-        raise UsageProblem(f"--seeds must be whole numbers of 0 or more, got {seeds!r}")
-    if steps is not None and steps < 1:
-        raise UsageProblem(f"--steps must be a positive number of months, got {steps}")
+    seed_list = seeds_and_steps(seeds, steps)
     found = assess_deal(scenario, without, out, seeds=seed_list, draws=draws, efficiency=efficiency, steps=steps,
                         executor=executor, workers=workers, quick=quick, overwrite=overwrite)
     print(found["headline"])
@@ -323,14 +329,7 @@ def experiment(
     from .scripted import EXPERIMENTS
     if name not in EXPERIMENTS:
         raise UsageProblem(f"unknown experiment {name!r} (choose from {', '.join(EXPERIMENTS)})")
-    try:
-        seed_list = tuple(int(s) for s in seeds.split(",") if s.strip())
-    except ValueError:
-        raise UsageProblem(f"--seeds must be comma-separated whole numbers, got {seeds!r}") from None
-    if not seed_list or min(seed_list) < 0:
-        raise UsageProblem(f"--seeds must be whole numbers of 0 or more, got {seeds!r}")
-    if steps is not None and steps < 1:
-        raise UsageProblem(f"--steps must be a positive number of months, got {steps}")
+    seed_list = seeds_and_steps(seeds, steps)
     check_output_dir(out, "experiment", overwrite)
     kwargs = {"seeds": seed_list, "executor": executor, "workers": workers, "quick": quick, "overwrite": overwrite}
     if steps is not None:

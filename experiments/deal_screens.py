@@ -58,21 +58,25 @@ def diversion(measured: dict, shares: pd.DataFrame, origin_firm: int, to_firm: i
     return float(closed[firms.index(origin_firm), firms.index(to_firm)]), "logit on contracted shares (assumed)"
 
 
+def presumption_row(deal: str, hhi_after: float, delta: float, share: float, params) -> tuple:
+    """The 2023 guidelines' structural presumption (the parameters' thresholds where set, else 1,800 and 100)."""
+    hhi_threshold = params.regulator_hhi_threshold or 1800.0
+    delta_threshold = params.regulator_delta_hhi_threshold or 100.0
+    return (deal, "structural presumption (2023 Merger Guidelines)",
+            bool(kernels.merger_presumption(hhi_after, delta, share, hhi_threshold, delta_threshold)),
+            f"ΔHHI > {delta_threshold:g} and (HHI > {hhi_threshold:g} or share > 30%)")
+
+
 def concentration_rows(deal: str, shares: pd.DataFrame, a: int, t: int, params) -> list[tuple]:
     """HHI before and after two firms combine, ΔHHI = 2 s_a s_t, and the guidelines' presumption."""
     firms = shares.loc[~shares["residual"], "share"]
     before = float(1e4 * (firms ** 2).sum())
     delta = 0.0 if a == t else float(2e4 * shares.loc[a, "share"] * shares.loc[t, "share"])
     combined = float(shares.loc[a, "share"] + (0.0 if a == t else shares.loc[t, "share"]))
-    hhi_threshold = params.regulator_hhi_threshold or 1800.0
-    delta_threshold = params.regulator_delta_hhi_threshold or 100.0
-    presumed = bool(kernels.merger_presumption(before + delta, delta, combined, hhi_threshold, delta_threshold))
     basis = "contracted AI capacity by firm, the month before; Other clouds counted in the total, not as a firm"
     return [(deal, "HHI before (points)", before, basis), (deal, "HHI after (points)", before + delta, basis),
-            (deal, "ΔHHI (points)", delta, "2 x share x share"),
-            (deal, "combined share", combined, basis),
-            (deal, "structural presumption (2023 Merger Guidelines)", presumed,
-             f"ΔHHI > {delta_threshold:g} and (HHI > {hhi_threshold:g} or share > 30%)")]
+            (deal, "ΔHHI (points)", delta, "2 x share x share"), (deal, "combined share", combined, basis),
+            presumption_row(deal, before + delta, delta, combined, params)]
 
 
 def horizontal_rows(deal: str, before, acquirer: int, target: int, efficiency: float, measured: dict,
@@ -182,13 +186,10 @@ def contract_rows(deal: str, before, seller: int, quantity_h100e: float, params)
     position = list(shares.index).index(firm)
     hhi_before, after, share = (float(x) for x in post_deal_hhi(quantities, position, quantity_h100e,
                                                                 shares["residual"].to_numpy()))
-    hhi_threshold = params.regulator_hhi_threshold or 1800.0
-    delta_threshold = params.regulator_delta_hhi_threshold or 100.0
-    presumed = bool(kernels.merger_presumption(after, after - hhi_before, share, hhi_threshold, delta_threshold))
     basis = "the regulators' screen: the contract's quantity added at its seller's firm"
     return [(deal, "HHI before (points)", hhi_before, basis), (deal, "HHI after (points)", after, basis),
             (deal, "ΔHHI (points)", after - hhi_before, basis), (deal, "seller's share after", share, basis),
-            (deal, "structural presumption (2023 Merger Guidelines)", presumed, basis)]
+            presumption_row(deal, after, after - hhi_before, share, params)]
 
 
 def ownership(before, market: str, equity: pd.DataFrame | None = None):

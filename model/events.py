@@ -60,10 +60,8 @@ def compile_timeline(scenario: Scenario, state: MarketState, start_month: str) -
                 continue
             if name == ALL and field in ("lab", "vendor", "regulator"):
                 rows[field] = -1
-            elif kind == "lab_or_provider":
-                rows.update(_buyer(name, lookup, where))
-            elif kind == "provider_or_vendor":
-                rows.update(_acquirer(name, lookup, where))
+            elif "_or_" in kind:
+                rows.update(_one_of(field, kind, name, lookup, where))
             elif name in lookup[kind]:
                 rows[field] = lookup[kind][name]
             else:
@@ -142,20 +140,13 @@ def apply_start_overrides(scenario: Scenario, state: MarketState) -> None:
                 array[row] = value
 
 
-def _buyer(name, lookup, where) -> dict:
-    if name in lookup["lab"]:
-        return {"buyer_lab": lookup["lab"][name], "buyer_provider": -1}
-    if name in lookup["provider"]:
-        return {"buyer_lab": -1, "buyer_provider": lookup["provider"][name]}
-    raise ScenarioError(f"{where}: field 'buyer' has value {name!r}, which is not a known lab or provider")
-
-
-def _acquirer(name, lookup, where) -> dict:
-    if name in lookup["provider"]:
-        return {"acquirer_provider": lookup["provider"][name], "acquirer_vendor": -1}
-    if name in lookup["vendor"]:
-        return {"acquirer_provider": -1, "acquirer_vendor": lookup["vendor"][name]}
-    raise ScenarioError(f"{where}: field 'acquirer' has value {name!r}, which is not a known provider or vendor")
+def _one_of(field: str, kinds: str, name: str, lookup, where) -> dict:
+    """{FIELD_KIND: row, or -1} for a field that may name either of two kinds ("lab_or_provider")."""
+    first, second = kinds.split("_or_")
+    for kind, other in ((first, second), (second, first)):
+        if name in lookup[kind]:
+            return {f"{field}_{kind}": lookup[kind][name], f"{field}_{other}": -1}
+    raise ScenarioError(f"{where}: field {field!r} has value {name!r}, which is not a known {first} or {second}")
 
 
 def _rows(row: int, n: int) -> np.ndarray:

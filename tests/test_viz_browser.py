@@ -394,24 +394,33 @@ def test_oversized_requests_are_refused_and_the_server_goes_on(server):
     assert urllib.request.urlopen(server, timeout=10).status == 200
 
 
+@contextmanager
+def page_on(browser_page, url):
+    """A fresh browser context on `url`, once the page has drawn its first month; closed after the block."""
+    context = browser_page[0].context.browser.new_context(viewport={"width": 1500, "height": 1100})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector(".cm-date-value", timeout=90_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
 def test_finished_run_folders_open_side_by_side_without_running_again(browser_page, tmp_path):
     """`compute-market app --run A --run B`: two finished runs (seeds 1 and 2, 6 months) in the comparison tab,
     read from their folders."""
     for seed in (1, 2):
         subprocess.run([str(EXE), "run", "--steps", "6", "--seed", str(seed), "--out", str(tmp_path / f"s{seed}")],
                        check=True, capture_output=True)
-    with app_server("--run", str(tmp_path / "s1"), "--run", str(tmp_path / "s2")) as url:
-        context = browser_page[0].context.browser.new_context(viewport={"width": 1500, "height": 1100})
-        page = context.new_page()
-        page.goto(url)
-        page.wait_for_selector(".cm-date-value", timeout=90_000)
+    with app_server("--run", str(tmp_path / "s1"), "--run", str(tmp_path / "s2")) as url, \
+            page_on(browser_page, url) as page:
         tab(page, "compare runs")
         page.wait_for_selector(".cm-finished-runs g.mark-line", timeout=60_000)
         text = page.locator(".cm-finished-runs").inner_text()
         assert "A: s1 (baseline, seed 1)" in text and "B: s2 (baseline, seed 2)" in text
         assert "2025-06" in text  # the runs' last month, as written in their folders
         page.screenshot(path=str(ARTIFACTS / "page-finished-runs.png"), full_page=True)
-        context.close()
 
 
 def test_a_deal_assessment_opens_in_its_tab_with_both_views_and_its_figures(browser_page, tmp_path):
@@ -422,11 +431,7 @@ def test_a_deal_assessment_opens_in_its_tab_with_both_views_and_its_figures(brow
                         'id = "nl"\ndate = "2025-03"\ntype = "merger"\nacquirer = "Nebius"\ntarget = "Lambda"\n')
     subprocess.run([str(EXE), "assess-deal", str(scenario), "--without", "nl", "--quick", "--out",
                     str(tmp_path / "deal")], check=True, capture_output=True)
-    with app_server("--deal", str(tmp_path / "deal")) as url:
-        context = browser_page[0].context.browser.new_context(viewport={"width": 1500, "height": 1100})
-        page = context.new_page()
-        page.goto(url)
-        page.wait_for_selector(".cm-date-value", timeout=90_000)
+    with app_server("--deal", str(tmp_path / "deal")) as url, page_on(browser_page, url) as page:
         tab(page, "deal assessment")
         page.wait_for_selector(".cm-deal img", timeout=60_000)
         text = page.locator(".cm-deal").inner_text()
@@ -435,4 +440,3 @@ def test_a_deal_assessment_opens_in_its_tab_with_both_views_and_its_figures(brow
         assert page.locator(".cm-deal img").count() == 2
         page.wait_for_selector(".v-window-item--active:not([class*=transition])", timeout=10_000)  # slid in
         page.screenshot(path=str(ARTIFACTS / "page-deal-assessment.png"), full_page=True)
-        context.close()

@@ -191,6 +191,18 @@ CASES = [
     ("app run folder not a run", ["app", "--run", "{dir}"], {}, "not a run folder (no timeseries.parquet or"),
     ("app three run folders", ["app", "--run", "{dir}", "--run", "{dir}", "--run", "{dir}"], {},
      "--run may be given at most twice"),
+    ("app deal folder not an assessment", ["app", "--deal", "{dir}"], {}, "not a deal assessment folder"),
+    ("assess-deal unknown event", ["assess-deal", "{dir}/s.toml", "--without", "nope", "--out", "OUT"],
+     scenario_with(CONTRACT), "has no event 'nope'"),
+    ("assess-deal no event", ["assess-deal", "{dir}/s.toml", "--out", "OUT"], scenario_with(CONTRACT),
+     "--without"),
+    ("assess-deal efficiency of a contract", ["assess-deal", "{dir}/s.toml", "--without", "deal", "--efficiency",
+                                              "0.1", "--out", "OUT"], scenario_with(CONTRACT),
+     "an efficiency is for mergers and acquisitions"),
+    ("assess-deal negative draws", ["assess-deal", "{dir}/s.toml", "--without", "deal", "--draws", "-1", "--out",
+                                    "OUT"], scenario_with(CONTRACT), "--draws must be 0 or more"),
+    ("assess-deal unknown scenario", ["assess-deal", "nowhere", "--without", "x", "--out", "OUT"], {},
+     "unknown scenario"),
 ]
 
 

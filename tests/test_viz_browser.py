@@ -135,7 +135,7 @@ def test_page_shows_network_and_charts_offline(browser_page):
         page.wait_for_selector(f"{css} svg", timeout=60_000)
     assert headline_date(page) == "2024-12"
     tabs = [t.strip() for t in page.locator(".v-tab").all_inner_texts()]
-    assert [t.lower() for t in tabs] == ["market", "contracts and events", "agents", "compare runs"]
+    assert [t.lower() for t in tabs] == ["market", "contracts and events", "agents", "compare runs", "deal assessment"]
     body = page.inner_text("body")
     assert "Time:" not in body and "PAGE 0" not in body.upper()  # no Mesa developer controls, no numbered pages
     assert hhi_points(page) == 3  # the start month is drawn before any step

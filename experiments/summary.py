@@ -90,6 +90,11 @@ def print_summary(model, stepping_seconds: float, out=None, console: Console | N
         risk.add_row(row.name, row.kind, f"{row.debtrank:.3f}", f"{row.compute_at_risk_share:.1%}",
                      f"{row.capital_usd_bn:,.1f}")
     console.print(risk)
+    short = nodes[nodes["clearing_shortfall_usd_bn"] > 1e-9]
+    console.print("Clearing of the coming year's obligations (Eisenberg-Noe): "
+                  + (f"${short['clearing_shortfall_usd_bn'].sum():,.1f}B short at {len(short)} of them (largest: "
+                     f"{short.sort_values('clearing_shortfall_usd_bn').iloc[-1]['name']})" if len(short)
+                     else "every node pays in full"))
     if len(circular):
         console.print(f"Circular flows (investment returning to the investor): ${circular['value_usd_bn'].sum():,.1f}B "
                       f"in {len(circular)} cycles; largest: {circular['cycle'].iloc[0]} "

@@ -38,6 +38,18 @@ def test_run_writes_all_five_files_and_prints_a_summary(run_dir):
     assert {"seller_name", "buyer_name", "status", "proposed_month", "value_usd_bn"} <= set(contracts.columns)
 
 
+def test_run_prints_the_clearing_beside_debtrank_as_its_risk_file_has_it(run_dir):
+    out, result = run_dir
+    nodes = pd.read_parquet(out / "risk.parquet")
+    short = nodes[nodes["clearing_shortfall_usd_bn"] > 1e-9]
+    printed = " ".join(result.stdout.split())  # the console wraps long lines
+    assert "Clearing of the coming year's obligations (Eisenberg-Noe):" in printed
+    if len(short):
+        assert f"${short['clearing_shortfall_usd_bn'].sum():,.1f}B short at {len(short)} of them" in printed
+    else:
+        assert "every node pays in full" in printed
+
+
 def test_manifest_names_seed_commit_parameters_and_versions(run_dir):
     out, _ = run_dir
     manifest = json.loads((out / "manifest.json").read_text())

@@ -4,7 +4,6 @@ once."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 from textwrap import fill
 
@@ -15,7 +14,7 @@ from model.event_text import describe
 from model.params import param_sources
 
 from .deal_runs import ARMS, STRESSED_LAB_REVENUE_SHARE
-from .manifest import git_commit, package_versions
+from .manifest import git_commit, package_versions, provenance_line
 from .outputs import write_staged
 from .scripted.common import band, date_axis, human, stand_alone, subplots, table
 
@@ -239,9 +238,7 @@ def write_report(out: Path, setup, spec, events, variants, per_run, paired, scre
               "- `screens.parquet`, `diversion.parquet`, `monthly.parquet` (every run's months from the deal), "
               "`risk_nodes.parquet` (per node, arm and run)",
               "", "## Reproduce", "", "```bash", command, "```", "",
-              f"Code at git commit `{git['commit']}`" + (" (with uncommitted changes)" if git["dirty"] else "")
-              + f"; {', '.join(f'{k} {v}' for k, v in package_versions().items())}; written "
-              f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}."]
+              provenance_line(git)]
     figures = {"paths.png": paths_figure(monthly, setup),
                "differences.png": differences_figure(per_run, paired, EFFECTS, RISKS, setup)}
     data = {"effects": per_run, "paired": paired, "screens": screened, "diversion": measured, "monthly": monthly,

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from model.units import HOURS_PER_MONTH, USD_PER_BN
+
 ARMS = ("without the deal", "with the deal", "with the deal and its efficiency")
-HOURS_PER_MONTH = 730.0
 STRESSED_LAB_REVENUE_SHARE = 0.5  # the clearing stress: labs earn half their revenue over the coming year
 
 
@@ -35,7 +36,7 @@ def month_row(model) -> dict:
     s, params = model.state, model.params
     labs, p = s.labs, s.providers
     received = labs.delivered_h100e + labs.spot_h100e
-    price = np.divide(labs.spend_usd_bn * 1e9, HOURS_PER_MONTH * received, out=np.zeros(len(labs)),
+    price = np.divide(labs.spend_usd_bn * USD_PER_BN, HOURS_PER_MONTH * received, out=np.zeros(len(labs)),
                       where=received > 0)
     served = np.divide(received, labs.demand_h100e, out=np.zeros(len(labs)), where=labs.demand_h100e > 0)
     buying = (received > 0) & (price > 0) & ~labs.defaulted
@@ -43,11 +44,11 @@ def month_row(model) -> dict:
         labs.base_demand_h100e, np.where(buying, price, 1.0), params.reference_price_usd_per_h100e_hour,
         labs.wtp_usd_per_h100e_hour, params.demand_price_elasticity) * np.minimum(served, 1.0), 0.0)
     profit = (p.contract_revenue_usd_bn + p.spot_revenue_usd_bn - p.wholesale_cost_usd_bn
-              - p.capacity_h100e * p.unit_cost_usd_per_h100e_hour * HOURS_PER_MONTH / 1e9)
+              - p.capacity_h100e * p.unit_cost_usd_per_h100e_hour * HOURS_PER_MONTH / USD_PER_BN)
     row = {"month_index": s.month}
     named = np.flatnonzero(labs.frontier)
-    row.update({f"lab_surplus_usd_bn[{labs.name[i]}]": float(surplus[i] * HOURS_PER_MONTH / 1e9) for i in named})
-    row["lab_surplus_usd_bn[smaller labs]"] = float(np.delete(surplus, named).sum() * HOURS_PER_MONTH / 1e9)
+    row.update({f"lab_surplus_usd_bn[{labs.name[i]}]": float(surplus[i] * HOURS_PER_MONTH / USD_PER_BN) for i in named})
+    row["lab_surplus_usd_bn[smaller labs]"] = float(np.delete(surplus, named).sum() * HOURS_PER_MONTH / USD_PER_BN)
     row.update({f"provider_profit_usd_bn[{name}]": float(value) for name, value in zip(p.name, profit)})
     return row
 

@@ -24,9 +24,8 @@ from model.competition import (
 from model.market_rules import post_deal_hhi
 from model.risk import VENDOR_MARGIN
 from model.state import PROVIDER_KINDS
+from model.units import HOURS_PER_MONTH, USD_PER_BN
 
-HOURS_PER_YEAR = 8760.0
-HOURS_PER_MONTH = 730.0
 RIVALS_SHOWN = 3
 
 
@@ -36,7 +35,7 @@ def firm_shares(before) -> pd.DataFrame:
     p = before["providers"]
     by_firm = p.groupby("firm")["contracted_h100e"].sum()
     total = by_firm.sum()
-    return pd.DataFrame({"share": by_firm / total if total > 0 else by_firm * 0.0,
+    return pd.DataFrame({"contracted_h100e": by_firm, "share": by_firm / total if total > 0 else by_firm * 0.0,
                          "residual": (p.loc[by_firm.index, "kind"] == PROVIDER_KINDS.index("other")).to_numpy(),
                          "name": p.loc[by_firm.index, "name"].to_numpy()})
 
@@ -109,9 +108,8 @@ def horizontal_rows(deal: str, before, acquirer: int, target: int, efficiency: f
 def chip_cost_per_hour(before, vendor: int, provider: int) -> float:
     """A vendor's chip price as a cost per H100e-hour at `provider`: annuitised at its cost of capital."""
     p = before["providers"].iloc[provider]
-    price = float(before["vendors"].loc[vendor, "price_usd_per_h100e"])
-    return price * kernels.capital_recovery_factor(float(p["cost_of_capital"]), float(p["useful_life_years"])) \
-        / HOURS_PER_YEAR
+    return float(kernels.unit_cost_usd_per_h100e_hour(float(before["vendors"].loc[vendor, "price_usd_per_h100e"]),
+                                                      float(p["cost_of_capital"]), float(p["useful_life_years"]), 0.0))
 
 
 def rivals(before, target: int) -> list[int]:
@@ -150,7 +148,7 @@ def lab_economics(before, lab: int) -> tuple[float, float]:
     """(revenue per H100e-hour of compute it receives, margin share after compute) of lab `lab` last month."""
     row = before["labs"].iloc[lab]
     revenue, received = float(row["revenue_usd_bn_per_month"]), float(row["received_h100e"])
-    price = revenue * 1e9 / (HOURS_PER_MONTH * received) if received > 0 else float("nan")
+    price = revenue * USD_PER_BN / (HOURS_PER_MONTH * received) if received > 0 else float("nan")
     return price, max(1.0 - float(row["spend_usd_bn"]) / revenue, 0.0) if revenue > 0 else 0.0
 
 
@@ -179,13 +177,9 @@ def exclusivity_rows(deal: str, before, lab: int, provider: int) -> list[tuple]:
 def contract_rows(deal: str, before, seller: int, quantity_h100e: float, params) -> list[tuple]:
     """A compute contract as the regulators screen it: adding its quantity at the seller's firm."""
     shares = firm_shares(before)
-    p = before["providers"]
-    total = float(p["contracted_h100e"].sum())
-    firm = int(p.loc[seller, "firm"])
-    quantities = shares["share"].to_numpy() * total
-    position = list(shares.index).index(firm)
-    hhi_before, after, share = (float(x) for x in post_deal_hhi(quantities, position, quantity_h100e,
-                                                                shares["residual"].to_numpy()))
+    position = list(shares.index).index(int(before["providers"].loc[seller, "firm"]))
+    hhi_before, after, share = (float(x) for x in post_deal_hhi(shares["contracted_h100e"].to_numpy(), position,
+                                                                quantity_h100e, shares["residual"].to_numpy()))
     basis = "the regulators' screen: the contract's quantity added at its seller's firm"
     return [(deal, "HHI before (points)", hhi_before, basis), (deal, "HHI after (points)", after, basis),
             (deal, "ΔHHI (points)", after - hhi_before, basis), (deal, "seller's share after", share, basis),
@@ -193,7 +187,7 @@ def contract_rows(deal: str, before, seller: int, quantity_h100e: float, params)
 
 
 def ownership(before, market: str, equity: pd.DataFrame | None = None):
-    """(shares, control, profits, stakes left out) of `market` ("providers": firms by contracted capacity; "labs":
+    """(shares, profits, stakes left out) of `market` ("providers": firms by contracted capacity; "labs":
     by revenue) with the stakes on record (`equity`, default the market's): each investee's recorded shares held by
     their investors, the rest by its own holders; a lab with its own fleet is wholly that firm's; control in proportion to
     ownership (an assumption). Owners are rows, firms columns."""
@@ -222,7 +216,7 @@ def ownership(before, market: str, equity: pd.DataFrame | None = None):
     for investor, column, share in stakes:
         profits[owners.index(investor), column] = min(profits[owners.index(investor), column] + share, 1.0)
     profits[len(owners) + np.arange(n), np.arange(n)] = np.maximum(1.0 - profits[:len(owners)].sum(axis=0), 0.0)
-    return shares, profits, profits, int((into & ~known).sum())
+    return shares, profits, int((into & ~known).sum())
 
 
 def mhhi_rows(deal: str, before, event=None) -> list[tuple]:
@@ -237,13 +231,14 @@ def mhhi_rows(deal: str, before, event=None) -> list[tuple]:
         with_stake = pd.concat([before["equity"], stake], ignore_index=True)
     for market, basis in (("providers", "compute providers (firms) by contracted capacity"),
                           ("labs", "labs by revenue (AI services)")):
-        shares, control, profits, left_out = ownership(before, market)
+        shares, profits, left_out = ownership(before, market)
         note = (f"{basis}; stakes on record with their share; control in proportion to ownership (assumed); "
                 f"{left_out} stake(s) with no share on record left out")
-        rows.append((deal, f"ΔMHHI, {market}, before (points)", delta_mhhi(shares, control, profits), note))
+        # control in proportion to ownership: the profit shares are the control shares
+        rows.append((deal, f"ΔMHHI, {market}, before (points)", delta_mhhi(shares, profits, profits), note))
         if with_stake is not None:
-            shares, control, profits, _ = ownership(before, market, with_stake)
-            rows.append((deal, f"ΔMHHI, {market}, with the stake (points)", delta_mhhi(shares, control, profits),
+            shares, profits, _ = ownership(before, market, with_stake)
+            rows.append((deal, f"ΔMHHI, {market}, with the stake (points)", delta_mhhi(shares, profits, profits),
                          f"{basis}; the deal's {event.share:.0%} stake added"))
     return rows
 

@@ -36,6 +36,13 @@ def git_commit(root: Path = PROJECT_ROOT) -> dict[str, object]:
         return {"commit": "unknown", "dirty": False}
 
 
+def provenance_line(git: dict) -> str:
+    """A report's last line: the code's commit (and whether it had uncommitted changes), the packages, the time."""
+    return (f"Code at git commit `{git['commit']}`" + (" (with uncommitted changes)" if git["dirty"] else "")
+            + f"; {', '.join(f'{k} {v}' for k, v in package_versions().items())}; written "
+            f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}.")
+
+
 def run_manifest(model, **extra) -> dict:
     """The manifest of one model run."""
     return {

@@ -18,6 +18,7 @@ from .market_rules import holds, ramped_h100e, remaining_value_usd_bn
 from .phases.metrics import flows
 from .records import ORDER_OPEN
 from .state import MarketState
+from .units import usd_bn
 
 # Capital buffers (ESTIMATE): cash net of debt plus a year of operating margin, with margins of
 # PROVIDER_AI_MARGIN on AI revenue (non-AI margin is a parameter), LAB_MARGIN on lab revenue and
@@ -143,6 +144,23 @@ def debtrank_labs(state: MarketState, max_labs: int = 200) -> np.ndarray:
                     dtype=np.int64)
 
 
+def matrix_rows(state: MarketState, lab_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row of the risk matrices for each global node id, -1 where not covered; each contract's buyer's row): the
+    vendors, the providers, then the labs `lab_rows`."""
+    n_v, n_p, c = len(state.vendors), len(state.providers), state.contracts
+    local = np.full(len(state.node_names()), -1, dtype=np.int64)
+    local[: n_v + n_p] = np.arange(n_v + n_p)
+    local[state.node_offset("lab") + lab_rows] = n_v + n_p + np.arange(lab_rows.size)
+    buyer = np.where(c.buyer_lab >= 0, local[state.node_offset("lab") + np.maximum(c.buyer_lab, 0)],
+                     n_v + c.buyer_provider)
+    return local, buyer
+
+
+def vendor_capital_usd_bn(vendors) -> np.ndarray:
+    """A vendor's buffer (ESTIMATE): its margin (VENDOR_MARGIN) on a year's output at its price."""
+    return 12 * VENDOR_MARGIN * vendors.production_h100e_per_month * vendors.price_usd_per_h100e / 1e9
+
+
 def exposures(state: MarketState, non_ai_margin: float, lab_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(exposure matrix, capital buffer per node) over vendors, providers and the labs `lab_rows`, USD bn.
 
@@ -151,14 +169,10 @@ def exposures(state: MarketState, non_ai_margin: float, lab_rows: np.ndarray) ->
     v, p, labs, c, o = state.vendors, state.providers, state.labs, state.contracts, state.orders
     n_v, n_p = len(v), len(p)
     n = n_v + n_p + lab_rows.size
-    local = np.full(len(state.node_names()), -1, dtype=np.int64)  # global node id -> row of the matrix
-    local[: n_v + n_p] = np.arange(n_v + n_p)
-    local[state.node_offset("lab") + lab_rows] = n_v + n_p + np.arange(lab_rows.size)
+    local, buyer = matrix_rows(state, lab_rows)
     exposure = np.zeros((n, n))
     remaining = remaining_value_usd_bn(state)
     seller = n_v + c.seller
-    buyer = np.where(c.buyer_lab >= 0, local[state.node_offset("lab") + np.maximum(c.buyer_lab, 0)],
-                     n_v + c.buyer_provider)
     covered = buyer >= 0
     np.add.at(exposure, (seller[covered], buyer[covered]), remaining[covered])  # a seller loses what is owed
     open_ = o.status == ORDER_OPEN
@@ -172,7 +186,7 @@ def exposures(state: MarketState, non_ai_margin: float, lab_rows: np.ndarray) ->
     provider_margin = (p.non_ai_revenue_usd_bn_per_month * non_ai_margin
                        + PROVIDER_AI_MARGIN * (p.contract_revenue_usd_bn + p.spot_revenue_usd_bn))
     capital = np.concatenate([
-        12 * VENDOR_MARGIN * v.production_h100e_per_month * v.price_usd_per_h100e / 1e9,
+        vendor_capital_usd_bn(v),
         np.maximum(p.cash_usd_bn - p.debt_usd_bn, 0.0) + 12 * provider_margin,
         labs.cash_usd_bn[lab_rows] + 12 * LAB_MARGIN * labs.revenue_usd_bn_per_month[lab_rows],
     ])
@@ -195,15 +209,11 @@ def obligations(state: MarketState, params, lab_rows: np.ndarray, lab_revenue_sh
     v, p, labs, c, o = state.vendors, state.providers, state.labs, state.contracts, state.orders
     n_v, n_p = len(v), len(p)
     n = n_v + n_p + lab_rows.size
-    local = np.full(len(state.node_names()), -1, dtype=np.int64)
-    local[: n_v + n_p] = np.arange(n_v + n_p)
-    local[state.node_offset("lab") + lab_rows] = n_v + n_p + np.arange(lab_rows.size)
+    _, buyer = matrix_rows(state, lab_rows)
     owed = np.zeros((n + 1, n + 1))
     live = holds(c.status)
-    due = sum(ramped_h100e(c, state.month + k, live) for k in range(1, months + 1)) * \
-        c.price_usd_per_h100e_hour * 730.0 / 1e9 if c.n else np.zeros(0)
-    buyer = np.where(c.buyer_lab >= 0, local[state.node_offset("lab") + np.maximum(c.buyer_lab, 0)],
-                     n_v + c.buyer_provider)
+    scheduled = sum(ramped_h100e(c, state.month + k, live) for k in range(1, months + 1)) if c.n else np.zeros(0)
+    due = usd_bn(scheduled, c.price_usd_per_h100e_hour)  # the h100e-months scheduled, at one month's hours each
     counted = buyer >= 0
     np.add.at(owed, (buyer[counted], n_v + c.seller[counted]), due[counted])
     open_ = o.status == ORDER_OPEN
@@ -214,7 +224,7 @@ def obligations(state: MarketState, params, lab_rows: np.ndarray, lab_revenue_sh
                                              + np.maximum(p.debt_usd_bn - p.credit_limit_usd_bn, 0.0), 0.0)
     np.fill_diagonal(owed, 0.0)
     external = np.concatenate([
-        12 * VENDOR_MARGIN * v.production_h100e_per_month * v.price_usd_per_h100e / 1e9,
+        vendor_capital_usd_bn(v),
         np.where(alive, p.cash_usd_bn + months * params.non_ai_margin * p.non_ai_revenue_usd_bn_per_month
                  + np.maximum(p.credit_limit_usd_bn - p.debt_usd_bn, 0.0), 0.0),
         labs.cash_usd_bn[lab_rows] + months * lab_revenue_share * labs.revenue_usd_bn_per_month[lab_rows],

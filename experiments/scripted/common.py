@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import matplotlib.dates as mdates
@@ -17,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from ..executors import make_executor
-from ..manifest import git_commit, package_versions
+from ..manifest import git_commit, package_versions, provenance_line
 from ..outputs import check_output_dir, write_staged
 from ..tasks import RunTask, run_task
 
@@ -136,9 +135,7 @@ def write_report(output: PendingOutput, name: str, title: str, question: str, se
     lines += ["", "## Reproduce", "", "```bash", command, "```", "", "```python",
               f"from experiments.scripted import {name}",
               f"{name}({str(out)!r}, seeds=({seeds_text},), steps={steps}, quick={quick})", "```", "",
-              f"Code at git commit `{git['commit']}`" + (" (with uncommitted changes)" if git["dirty"] else "")
-              + f"; {', '.join(f'{k} {v}' for k, v in package_versions().items())}; written "
-              f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}."]
+              provenance_line(git)]
     manifest = {"experiment": name, "seeds": list(seeds), "steps": steps, "quick": quick,
                 "setup": {key: str(value) for key, value in setup.items()}, "versions": package_versions(), "git": git}
 

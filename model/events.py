@@ -68,7 +68,7 @@ def compile_timeline(scenario: Scenario, state: MarketState, start_month: str) -
                 raise ScenarioError(f"{where}: field {field!r} has value {name!r}, which is not a known {kind}")
         if getattr(event, "start", None) is not None:
             rows["start"] = month_to_index(start_month, event.start)
-        _check_control(event, rows, state, vendors_taken, where)
+        _control_rows(event, rows, state, vendors_taken, where)
         timeline[month].append(ResolvedEvent(index, month, event, rows))
         if getattr(event, "until", None) is not None:  # an exclusivity that ends: its end is an event of its own
             end = month_to_index(start_month, event.until)
@@ -77,8 +77,9 @@ def compile_timeline(scenario: Scenario, state: MarketState, start_month: str) -
     return dict(timeline)
 
 
-def _check_control(event, rows, state, vendors_taken: set, where: str) -> None:
-    """A controlling stake must be a provider's or a vendor's in a provider; a vendor serves one owner first."""
+def _control_rows(event, rows, state, vendors_taken: set, where: str) -> None:
+    """Add a controlling stake's acquirer and target rows to `rows` (as a merger's), refusing a stake that is not a
+    provider's or a vendor's in a provider; refuse a vendor a second owner to serve first."""
     if event.type == "equity" and event.control:
         provider, vendor = state.node_offset("provider"), state.node_offset("vendor")
         if not 0 <= rows["investee"] - provider < len(state.providers):

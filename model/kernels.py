@@ -235,14 +235,6 @@ def ramp_share(months_since_start, ramp_months):
     return np.where(ramp > 0, np.clip((months + 1.0) / np.maximum(ramp, 1.0), 0.0, 1.0), 1.0)
 
 
-def ramp_shares(months_since_start: np.ndarray, ramp_months: np.ndarray) -> np.ndarray:
-    """`ramp_share` of many contracts, evaluated only for those still in their ramp (the others owe 1, exactly)."""
-    share = np.ones(np.shape(months_since_start))
-    ramping = np.flatnonzero((ramp_months > 0) & (months_since_start + 1 < ramp_months))
-    share[ramping] = ramp_share(months_since_start[ramping], ramp_months[ramping])
-    return share
-
-
 def scheduled_months(duration_months, ramp_months):
     """Full-quantity months in a contract with a linear ramp: duration - ramp + (ramp + 1) / 2, for ramp <= duration."""
     ramp = np.minimum(ramp_months, duration_months)
@@ -359,9 +351,9 @@ def scheduled_months_left(months_elapsed: np.ndarray, duration_months: np.ndarra
     Past the ramp (or without one) this is exactly duration - elapsed: the terms are whole and half months,
     which floats hold exactly; only contracts still in their ramp need the full formula.
     """
-    left = (duration_months - months_elapsed).astype(float)
+    left = np.subtract(duration_months, months_elapsed, dtype=float)
     k, d, r = months_elapsed, duration_months, ramp_months
-    ramping = np.flatnonzero((r > 0) & (k < r))
+    ramping = np.flatnonzero(k < r)  # elapsed >= 0, so these have a ramp
     left[ramping] = (scheduled_months(d[ramping], r[ramping])
                      - scheduled_months_elapsed(k[ramping], r[ramping]))
     return left

@@ -169,18 +169,24 @@ class ComputeMarket(mesa.Model):
         archive_closed(self.state, self.params.contract_archive_min_rows)
         self.bookkeeping_seconds += time.perf_counter() - started
         self.state.month += 1
+        self.ctx.month_memo.clear()
         for name, phase in self.phases:
-            for hook in self.hooks.get(("before", name), ()):
-                hook(self)
+            self._run_hooks("before", name)
             started = time.perf_counter()
             phase(self.state, self.ctx)
             self.phase_seconds[name] += time.perf_counter() - started
-            for hook in self.hooks.get(("after", name), ()):
-                hook(self)
+            self._run_hooks("after", name)
         self.metrics = self.ctx.metrics
         self._record()
         if self.state.month + 1 >= self.horizon_months:
             self.running = False
+
+    def _run_hooks(self, when: str, phase: str) -> None:
+        hooks = self.hooks.get((when, phase), ())
+        for hook in hooks:
+            hook(self)
+        if hooks:
+            self.ctx.month_memo.clear()  # a hook may have changed the contracts
 
     def _record(self) -> None:
         self.datacollector.collect(self)

@@ -56,9 +56,14 @@ def residual_providers(state: MarketState) -> np.ndarray:
 def ramped_h100e(c, month, live, rows=slice(None)) -> np.ndarray:
     """h100e each contract (or each of `rows`) schedules in `month` (a month per contract may be given) where
     `live`: its quantity on its ramp from its start, within its term; 0 otherwise."""
-    start = c.start_step[rows]
+    start, ramp = c.start_step[rows], c.ramp_months[rows]
     live = live & (start <= month) & (month < c.end_step[rows])
-    return np.where(live, c.quantity_h100e[rows] * kernels.ramp_shares(month - start, c.ramp_months[rows]), 0.0)
+    load = np.where(live, c.quantity_h100e[rows], 0.0)
+    # only contracts still in their ramp owe less than their whole quantity (the others a share of 1, exactly)
+    ramping = np.flatnonzero(live & (ramp > month + 1 - start))
+    since = np.broadcast_to(month, start.shape)[ramping] - start[ramping]
+    load[ramping] *= kernels.ramp_share(since, ramp[ramping])
+    return load
 
 
 def scheduled_h100e(c, month: int, rows=slice(None)) -> np.ndarray:
@@ -80,6 +85,15 @@ def labs_cover_and_bills(state: MarketState, month: int):
     load = load_h100e(c, month)
     return (kernels.sum_by_row(c.buyer_lab, load, n),
             kernels.sum_by_row(c.buyer_lab, usd_bn(load, c.price_usd_per_h100e_hour), n))
+
+
+def committed_cover_and_bills(state: MarketState, ctx):
+    """`labs_cover_and_bills` once a contract signed now has ramped (month + `ramp_months`), computed once a month:
+    the demand phase's funding rounds and the negotiation's requests read it, and the phases between them sign
+    nothing."""
+    month = state.month + ctx.params.ramp_months
+    return ctx.remembered(("labs_cover_and_bills", month, len(state.contracts)),
+                          lambda: labs_cover_and_bills(state, month))
 
 
 def deliverable_h100e(state: MarketState, months: int, h100e_per_gw: float) -> np.ndarray:
@@ -116,6 +130,13 @@ def remaining_value_usd_bn(state: MarketState) -> np.ndarray:
     return np.where(holds(c.status), usd_bn(c.quantity_h100e, c.price_usd_per_h100e_hour, np.maximum(left, 0.0)), 0.0)
 
 
+def booked_remaining_value_usd_bn(state: MarketState, ctx) -> np.ndarray:
+    """`remaining_value_usd_bn` as booking leaves the contracts, computed once a month: booking's and settlement's
+    credit limits read it (nothing between them changes a contract's terms or status), and the metrics read it
+    where a contract still holds (a contract only stops holding after booking: breached, failed or completed)."""
+    return ctx.remembered(("remaining_value_usd_bn", len(state.contracts)), lambda: remaining_value_usd_bn(state))
+
+
 def committed_spending_usd_bn(state: MarketState, power_capex_usd_bn_per_gw: float) -> np.ndarray:
     """What each provider has committed to pay and not yet paid: its open orders at their prices, and the rest of
     the cost of the power under construction (a project finishing k months from now has k payments left,
@@ -135,11 +156,12 @@ def fleet_value_usd_bn(state: MarketState) -> np.ndarray:
     return (p.capacity_h100e + p.pipeline_total_h100e) * p.capex_usd_per_h100e / USD_PER_BN
 
 
-def credit_limits(state: MarketState, params) -> np.ndarray:
+def credit_limits(state: MarketState, params, remaining_usd_bn: np.ndarray) -> np.ndarray:
     """What lenders will lend each provider (kernels.credit_limit_usd_bn): against its fleet, the remaining value of
-    the contracts it sold, and its non-AI margin; nothing to a provider that has defaulted."""
+    the contracts it sold (`remaining_usd_bn` per contract), and its non-AI margin; nothing to a provider that has
+    defaulted."""
     p = state.providers
-    backlog = sum_by(state.contracts.seller, weights=remaining_value_usd_bn(state), minlength=len(p))
+    backlog = sum_by(state.contracts.seller, weights=remaining_usd_bn, minlength=len(p))
     limit = kernels.credit_limit_usd_bn(fleet_value_usd_bn(state), backlog,
                                         params.non_ai_margin * p.non_ai_revenue_usd_bn_per_month,
                                         params.fleet_loan_to_value, params.backlog_loan_to_value,

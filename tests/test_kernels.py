@@ -260,12 +260,20 @@ def test_offer_utility_weighs_price_reliability_relationship_and_concentration()
     assert kernels.offer_utility(2.0, 4.0, 0.9, 0.2, 0.4, 2.0, weights) == pytest.approx(2.3)
 
 
-def test_ramp_shares_and_months_left_on_a_ramp():
-    """A 3-month ramp owes 1/3, 2/3 and then all of the quantity; a 12-month contract with that ramp holds
-    12 - 3 + 2 = 11 full months, of which 1/3 + 2/3 + 1 = 2 are due after 3 months, so 9 are left; after 5,
-    7 (12 - 5); without a ramp, 12 - k."""
-    shares = kernels.ramp_shares(np.array([0, 1, 2, 5, 0]), np.array([3, 3, 3, 3, 0]))
-    assert shares == pytest.approx([1 / 3, 2 / 3, 1.0, 1.0, 1.0])
+def test_ramped_load_and_months_left_on_a_ramp():
+    """300 h100e on a 3-month ramp from month 0 owe 100, 200 and then 300 (month 5); without a ramp 300; a contract
+    starting in month 7, one ended by month 5 (its end step) and one not live owe nothing in month 5. A 12-month
+    contract with that ramp holds 12 - 3 + 2 = 11 full months, of which 1/3 + 2/3 + 1 = 2 are due after 3 months,
+    so 9 are left; after 5, 7 (12 - 5); without a ramp, 12 - k."""
+    from types import SimpleNamespace
+
+    from model.market_rules import ramped_h100e
+    c = SimpleNamespace(quantity_h100e=np.full(8, 300.0), start_step=np.array([0, 0, 0, 0, 0, 7, 0, 0]),
+                        end_step=np.array([12, 12, 12, 12, 12, 19, 5, 12]), ramp_months=np.array([3, 3, 3, 3, 0, 0, 0, 3]))
+    month = np.array([0, 1, 2, 5, 5, 5, 5, 1])
+    live = np.array([True] * 7 + [False])
+    assert ramped_h100e(c, month, live) == pytest.approx([100.0, 200.0, 300.0, 300.0, 300.0, 0.0, 0.0, 0.0])
+    assert ramped_h100e(c, 1, live[[0, 4]], rows=np.array([0, 4])) == pytest.approx([200.0, 300.0])
     left = kernels.scheduled_months_left(np.array([3, 5, 4, 0]), np.array([12, 12, 12, 12]), np.array([3, 3, 0, 3]))
     assert left == pytest.approx([9.0, 7.0, 8.0, 11.0])
     assert kernels.scheduled_months_left(np.array([1]), np.array([12]), np.array([3]))[0] == pytest.approx(11 - 1 / 3)

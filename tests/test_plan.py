@@ -47,3 +47,32 @@ def test_hooks_name_a_known_phase_and_time():
         model.add_hook("after", "pricng", print)
     with pytest.raises(ValueError, match="hook time must be 'before' or 'after', got 'during'"):
         model.add_hook("during", "pricing", print)
+
+
+@pytest.mark.parametrize("engine", ["vectorized", "agents"])
+def test_a_hook_that_ends_a_contract_between_booking_and_settlement_is_seen_by_the_credit_limit(engine):
+    """Tiny market: L1 holds 500 H100e at A, L2 500 at B, $2/h for 24 months from month 0 (their whole demand, so
+    nobody negotiates). After month 0, 23 months remain: a backlog of 500 x $2 x 730 h x 23 = $0.01679B each.
+    A's fleet: 1,000 H100e at $43,800 = $0.0438B; no non-AI revenue. So a credit limit is fleet LTV x 0.0438 +
+    backlog LTV x 0.01679. A hook after booking ends L1's contract at A: settlement's limit for A must count no
+    backlog (what booking valued is not reused once a hook has run), while B's still does."""
+    from model.records import TERMINATED
+
+    from .tiny import A, B, L1, L2, add_active, tiny_state
+
+    def limits(hook):
+        state = tiny_state()
+        add_active(state, A, L1, 500.0, 2.0)
+        add_active(state, B, L2, 500.0, 2.0)
+        model = tiny_model(state, engine=engine)
+        if hook:
+            model.add_hook("after", "booking", lambda m: m.state.contracts.status.__setitem__(0, TERMINATED))
+        model.step()
+        return model.state.providers.credit_limit_usd_bn, model.params
+
+    fleet, backlog = 1000 * 43_800 / 1e9, 500 * 2.0 * 730 * 23 / 1e9
+    (untouched, params), (ended, _) = limits(False), limits(True)
+    with_backlog = params.fleet_loan_to_value * fleet + params.backlog_loan_to_value * backlog
+    assert untouched[A] == pytest.approx(with_backlog) and untouched[B] == pytest.approx(with_backlog)
+    assert ended[A] == pytest.approx(params.fleet_loan_to_value * fleet)
+    assert ended[B] == pytest.approx(with_backlog)

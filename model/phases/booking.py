@@ -11,7 +11,13 @@ from .. import kernels
 from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import sum_by
-from ..market_rules import committed_spending_usd_bn, credit_limits, load_h100e, recount_commitments
+from ..market_rules import (
+    booked_remaining_value_usd_bn,
+    committed_spending_usd_bn,
+    credit_limits,
+    load_h100e,
+    recount_commitments,
+)
 from ..records import ACTIVE, APPROVED, ORDER_CANCELLED, ORDER_OPEN
 from ..state import EXCLUSIVE, PROVIDER_KINDS, MarketState
 from ..units import USD_PER_BN
@@ -133,7 +139,8 @@ def booking(state: MarketState, ctx: StepContext) -> None:
     have = p.capacity_h100e + p.pipeline_total_h100e + p.open_orders_h100e + leased_in
     need = kernels.snap_to_zero(target - have, target)
     # what it can finance: cash plus credit left, less what it has committed and not yet paid; chips first, then power
-    headroom = (p.cash_usd_bn + np.maximum(credit_limits(state, params) - p.debt_usd_bn, 0.0)
+    limit = credit_limits(state, params, booked_remaining_value_usd_bn(state, ctx))
+    headroom = (p.cash_usd_bn + np.maximum(limit - p.debt_usd_bn, 0.0)
                 - committed_spending_usd_bn(state, params.power_capex_usd_bn_per_gw))
     chip_cost = need * unit_chip_price_usd(state) / USD_PER_BN
     financed = kernels.affordable_share(chip_cost, headroom)

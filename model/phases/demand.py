@@ -12,7 +12,7 @@ from ..context import StepContext
 from ..edge_index import follow_inserted_edges
 from ..edges import insert_edges
 from ..event_text import funding_text
-from ..market_rules import is_captive, labs_cover_and_bills
+from ..market_rules import committed_cover_and_bills, is_captive
 from ..state import FUNDS, PROVIDER_KINDS, MarketState
 
 
@@ -64,7 +64,7 @@ def raise_funds(state: MarketState, ctx: StepContext) -> None:
     raise `funding_round_revenue_multiple` years of revenue: a share from their largest supplier (which pays for
     it), the rest from funds. Labs in a replay's scripted history do not."""
     labs, p, params, month = state.labs, state.providers, ctx.params, state.month
-    _, committed_bill = labs_cover_and_bills(state, month + params.ramp_months)
+    _, committed_bill = committed_cover_and_bills(state, ctx)
     burn = kernels.burn_usd_bn(np.maximum(labs.bills_usd_bn, committed_bill), labs.revenue_usd_bn_per_month)
     runway = kernels.runway_months(labs.cash_usd_bn, burn)
     amount = params.funding_round_revenue_multiple * 12.0 * labs.revenue_usd_bn_per_month

@@ -14,11 +14,12 @@ from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import idle_h100e, sum_by
 from ..market_rules import (
+    booked_remaining_value_usd_bn,
     firm_of,
+    holds,
     is_captive,
     market_contracts,
     market_quantities,
-    remaining_value_usd_bn,
     residual_providers,
     scheduled_h100e,
 )
@@ -102,7 +103,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     to_lab = pair_lab >= 0
     supplier_hhi, largest_provider_share, supplier_count = kernels.concentration_by_group(
         pair_lab[to_lab], pair_delivered[to_lab], n_l)
-    remaining = remaining_value_usd_bn(state)
+    remaining = np.where(holds(c.status), booked_remaining_value_usd_bn(state, ctx), 0.0)
     lab_commitments = kernels.sum_by_row(c.buyer_lab, remaining, n_l)
     commitments_over_revenue = np.divide(lab_commitments, 12.0 * labs.revenue_usd_bn_per_month,
                                          out=np.zeros(n_l), where=labs.revenue_usd_bn_per_month > 0)

@@ -11,7 +11,7 @@ from .. import kernels
 from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import sum_by
-from ..market_rules import deliverable_h100e, holds, labs_cover_and_bills, load_h100e
+from ..market_rules import committed_cover_and_bills, deliverable_h100e, holds, load_h100e
 from ..records import ORIGIN_NEGOTIATED, PROPOSED
 from ..state import EXCLUSIVE, RIGHT_OF_FIRST_REFUSAL, MarketState
 from ..units import usd_bn
@@ -51,7 +51,7 @@ def lab_requests(state: MarketState, ctx: StepContext) -> np.ndarray:
     midterm = labs.contract_months // 2
     projected = labs.demand_h100e * np.exp(params.demand_growth_scale * expected_growth(
         labs.demand_growth_per_month, params, midterm))
-    covered, bill = labs_cover_and_bills(state, state.month + params.ramp_months)
+    covered, bill = committed_cover_and_bills(state, ctx)
     means = (labs.revenue_usd_bn_per_month * np.exp(expected_growth(labs.revenue_growth_per_month, params, midterm))
              + np.maximum(labs.cash_usd_bn, 0.0) / params.funding_runway_months)
     quote = labs.quote_usd_per_h100e_hour

@@ -10,6 +10,7 @@ from .. import kernels
 from ..context import StepContext
 from ..kernels import delivery_ratio, idle_h100e, sum_by
 from ..market_rules import (
+    booked_remaining_value_usd_bn,
     breach_labs,
     credit_limits,
     default_providers,
@@ -107,7 +108,7 @@ def pay(state: MarketState, ctx: StepContext, contract_due: np.ndarray, contract
     sold = p.spot_sold_h100e
     p.spot_revenue_usd_bn[:] = spot_paid * sold / sold.sum() if sold.sum() > 0 else 0.0
     opex = p.capacity_h100e * p.opex_usd_per_h100e_hour * HOURS_PER_MONTH / USD_PER_BN
-    p.credit_limit_usd_bn[:] = credit_limits(state, params)
+    p.credit_limit_usd_bn[:] = credit_limits(state, params, booked_remaining_value_usd_bn(state, ctx))
     p.interest_usd_bn[:] = p.debt_usd_bn * kernels.interest_rate(p.debt_usd_bn, p.credit_limit_usd_bn,
                                                                  params.debt_base_rate, params.debt_spread_at_limit) / 12
     flow = (p.contract_revenue_usd_bn + p.spot_revenue_usd_bn - p.wholesale_cost_usd_bn

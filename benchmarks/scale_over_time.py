@@ -22,6 +22,7 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=72)
     args = parser.parse_args()
     from model import ComputeMarket
+    from model.plan import PHASE_NAMES
     from model.records import ACTIVE, APPROVED, PROPOSED, UNDER_REVIEW
 
     started = time.perf_counter()
@@ -31,11 +32,14 @@ def main() -> None:
     print(f"{args.labs:,} labs x {args.providers:,} providers, {args.months} months; set-up "
           f"{time.perf_counter() - started:.1f} s")
     print(f"{'month':>5} {'ms':>7} {'contracts kept':>15} {'in force':>9}")
-    per_step = []
+    per_step, per_phase = [], {name: [] for name in PHASE_NAMES}
     for month in range(1, args.months + 1):
         before = sum(model.phase_seconds.values()) + model.bookkeeping_seconds
+        phases_before = dict(model.phase_seconds)
         model.step()
         per_step.append(1000 * (sum(model.phase_seconds.values()) + model.bookkeeping_seconds - before))
+        for name, seconds in model.phase_seconds.items():
+            per_phase[name].append(1000 * (seconds - phases_before.get(name, 0.0)))
         c = model.state.contracts
         live = int(((c.status == ACTIVE) | (c.status == APPROVED) | (c.status == UNDER_REVIEW)
                     | (c.status == PROPOSED)).sum())
@@ -46,6 +50,8 @@ def main() -> None:
     print(f"month 10 (median of 9-11): {tenth:.0f} ms; last (median of the last 3): {last:.0f} ms; "
           f"last/tenth {last / tenth:.2f} (goal <= 1.00); median over the run {statistics.median(per_step):.0f} ms "
           "(goal <= 500)")
+    print("median ms per phase: " + ", ".join(f"{name} {statistics.median(times):.0f}"
+                                              for name, times in per_phase.items()))
     print(f"contracts recorded {len(model.state.contracts) + len(model.state.contract_archive):,}, of which in the "
           f"archive {len(model.state.contract_archive):,}; moving them took {model.bookkeeping_seconds:.1f} s in all")
 

@@ -163,7 +163,8 @@ def test_pause_keeps_the_view_at_the_month_reached(browser_page):
     page.wait_for_function("() => ['2025-03', '2025-04', '2025-05'].includes("
                            "document.querySelector('.cm-date-value').innerText.trim())", timeout=30_000)
     page.get_by_role("button", name=re.compile("pause", re.I)).click()
-    page.wait_for_timeout(2500)
+    page.get_by_role("button", name=re.compile("play", re.I)).wait_for(timeout=30_000)  # the pause is served
+    page.wait_for_timeout(1000)
     reached = headline_date(page)
     months = 1 + month_index(reached)  # from 2024-12: at 2025-03, four months drawn
     assert hhi_points(page) == 3 * months

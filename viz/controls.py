@@ -3,6 +3,7 @@ typed, in plain words; all of them apply on Reset, as the sidebar says when one 
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 from functools import lru_cache
@@ -22,6 +23,7 @@ from .session import (
 )
 
 PLAY_INTERVAL_S = 0.3  # Play's nominal rate: one month every 0.3 s
+PLAY_MIN_GAP_S = 0.05  # and at least this long between a month drawn and the next step
 
 
 def month_counter(model) -> str:
@@ -34,16 +36,20 @@ def end_of_run(model) -> str:
     return f"The run has reached its horizon ({last}). Reset starts it again."
 
 
-def play_loop(session: Session, redraw, cancel) -> None:
-    """Step at the nominal rate until paused (`cancel` set) or the horizon; each month is drawn before the next."""
+def play_loop(session: Session, redraw, cancel, paused) -> None:
+    """Step at the nominal rate until paused (`paused` or `cancel` set) or the horizon; each month is drawn before
+    the next."""
     due = time.monotonic()
-    while not cancel.is_set():
-        if not session.step():
+    while not (cancel.is_set() or paused.is_set()):
+        if not session.step(unless=paused):
             redraw()
             return
+        if paused.is_set():
+            return  # Pause draws the month reached
         redraw()
-        due += PLAY_INTERVAL_S
-        cancel.wait(max(0.0, due - time.monotonic()))
+        # behind schedule (a slow machine), Play does not catch up: it still pauses a moment, so a click is served
+        due = max(due + PLAY_INTERVAL_S, time.monotonic() + PLAY_MIN_GAP_S)
+        cancel.wait(due - time.monotonic())
 
 
 @solara.component
@@ -51,14 +57,28 @@ def Controls(session: Session, version: int, redraw, playing: bool, set_playing,
     """Step / Play / Reset and the inputs of `session`; `redraw()` draws the page again (and changes `version`, so
     this draws again), `playing` is Play's state."""
     model = session.model
+    paused = solara.use_memo(threading.Event, [playing])  # one for each Play, set by Pause or Reset
 
     def play(cancel):
         if playing:
-            play_loop(session, redraw, cancel)
-            if not cancel.is_set():
+            play_loop(session, redraw, cancel, paused)
+            if not (cancel.is_set() or paused.is_set()):
                 set_playing(False)  # the horizon: Play ends by itself
 
     solara.use_thread(play, dependencies=[playing], intrusive_cancel=False)
+
+    def play_or_pause():
+        if not playing:
+            set_playing(True)
+            return
+        session.stop(paused)  # waits for a step in flight; Play's thread steps no more
+        set_playing(False)
+        redraw()
+
+    def reset():
+        if playing:
+            session.stop(paused)
+        on_reset()
 
     def step():
         session.step()
@@ -67,8 +87,8 @@ def Controls(session: Session, version: int, redraw, playing: bool, set_playing,
     with solara.Column(gap="10px", classes=["cm-controls"]):
         solara.Text(month_counter(model), classes=["cm-counter"], style={"font-size": "1.2em", "font-weight": "600"})
         with solara.Row(gap="6px"):
-            solara.Button("Reset", on_click=on_reset, color="primary", outlined=True)
-            solara.Button("❚❚ Pause" if playing else "▶ Play", on_click=lambda: set_playing(not playing),
+            solara.Button("Reset", on_click=reset, color="primary", outlined=True)
+            solara.Button("❚❚ Pause" if playing else "▶ Play", on_click=play_or_pause,
                           color="primary", disabled=not model.running, classes=["cm-play"])
             solara.Button("Step", on_click=step, color="primary", disabled=playing or not model.running)
         if not model.running:

@@ -174,9 +174,17 @@ class Session:
             model = self.pending.model()
             self.applied, self.model = self.pending, model
 
-    def step(self) -> bool:
-        """One month; False once the run has reached its horizon."""
+    def step(self, unless: threading.Event | None = None) -> bool:
+        """One month, unless `unless` is set by the time no other step or reset runs (Play's thread passes Pause's
+        event); False once the run has reached its horizon."""
         with self.lock:
-            if self.model.running:
+            if self.model.running and not (unless is not None and unless.is_set()):
                 self.model.step()
             return self.model.running
+
+    def stop(self, event: threading.Event) -> None:
+        """Set `event` once no step is in flight: Play's thread, passing it to `step`, then steps no more, so what
+        the page draws next is the month reached (a step finishing during that redraw left the headline a month
+        behind the charts)."""
+        with self.lock:
+            event.set()

@@ -24,7 +24,7 @@ def owed_h100e(c, i: int, month: int) -> float:
     """What contract i owes in `month`: its quantity on its ramp if it is active and within its term, else 0."""
     if c.status[i] != ACTIVE or not (c.start_step[i] <= month < c.end_step[i]):
         return 0.0
-    return float(c.quantity_h100e[i] * kernels.ramp_share(month - c.start_step[i], c.ramp_months[i]))
+    return on_ramp_h100e(c, i, month)
 
 
 def load_h100e(c, i: int, month: int) -> float:
@@ -32,7 +32,15 @@ def load_h100e(c, i: int, month: int) -> float:
     within its term, else 0."""
     if not holds(c.status[i]) or not (c.start_step[i] <= month < c.end_step[i]):
         return 0.0
-    return float(c.quantity_h100e[i] * kernels.ramp_share(month - c.start_step[i], c.ramp_months[i]))
+    return on_ramp_h100e(c, i, month)
+
+
+def on_ramp_h100e(c, i: int, month: int) -> float:
+    """Contract i's quantity on its ramp in `month` (from its start): the whole quantity once past the ramp."""
+    since = month - c.start_step[i]
+    if since + 1 >= c.ramp_months[i]:  # the ramp's share is 1 here, exactly
+        return float(c.quantity_h100e[i])
+    return float(c.quantity_h100e[i] * kernels.ramp_share(since, c.ramp_months[i]))
 
 
 def labs_cover_and_bills(c, month: int) -> tuple[dict, dict]:

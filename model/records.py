@@ -21,27 +21,40 @@ ORDER_OPEN, ORDER_FILLED, ORDER_CANCELLED = range(len(ORDER_STATUS))
 
 
 class RecordTable:
-    """Columns of equal length that grow by appending; `table.column` is a view of the filled rows."""
+    """Columns of equal length that grow by appending; `table.column` is a view of the filled rows.
+
+    The views are kept in the instance's `__dict__` and renewed whenever the rows change (`_set_rows`), so reading
+    a column is a plain attribute lookup: the agents engine reads single cells millions of times a run.
+    """
 
     def __init__(self, declaration: schema.Table, capacity: int = 64):
         self.__dict__["declaration"] = declaration
         self.__dict__["_data"] = {c.name: np.zeros(capacity, dtype=c.numpy_dtype) for c in declaration.columns}
-        self.__dict__["n"] = 0
         self.__dict__["next_id"] = 0  # for tables with an `id` column: the id the next appended row gets
+        self._set_rows(0)
+
+    def _set_rows(self, n: int) -> None:
+        """Make the first `n` rows the table's rows, and each column's view those rows of its array."""
+        self.__dict__["n"] = n
+        for name, array in self._data.items():
+            self.__dict__[name] = array[:n]
+
+    def __getstate__(self) -> dict:
+        return {key: self.__dict__[key] for key in ("declaration", "_data", "next_id", "n")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._set_rows(state["n"])  # views unpickled apart would no longer share the arrays' memory
 
     def __len__(self) -> int:
         return self.n
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        data = self.__dict__.get("_data")
-        if data is None or name not in data:
-            raise AttributeError(name)
-        return data[name][: self.n]
 
     def __setattr__(self, name: str, value) -> None:
         data = self.__dict__.get("_data")
         if data is not None and name in data:
             data[name][: self.n] = value  # `table.column += x` writes through instead of rebinding
+        elif name == "n":
+            self._set_rows(int(value))  # `table.n = 0` empties the table: the views follow
         else:
             super().__setattr__(name, value)
 
@@ -75,7 +88,7 @@ class RecordTable:
         for column in declared.columns:
             value = values.get(column.name, column.default)
             self._data[column.name][self.n: self.n + count] = value
-        self.__dict__["n"] = self.n + count
+        self._set_rows(self.n + count)
         return np.arange(self.n - count, self.n)
 
     def _reserve(self, size: int) -> None:
@@ -93,8 +106,8 @@ class RecordTable:
         other = RecordTable(self.declaration, capacity=max(np.size(rows), 1))
         for name in self._data:
             other._data[name][: np.size(rows)] = self._data[name][: self.n][rows]
-        other.__dict__["n"] = int(np.size(rows))
         other.__dict__["next_id"] = self.next_id
+        other._set_rows(int(np.size(rows)))
         return other
 
     def keep(self, mask: np.ndarray) -> None:
@@ -102,7 +115,7 @@ class RecordTable:
         kept = int(np.count_nonzero(mask))
         for name in self._data:
             self._data[name][:kept] = self._data[name][: self.n][mask]
-        self.__dict__["n"] = kept
+        self._set_rows(kept)
 
     def extend(self, other: "RecordTable") -> None:
         """Append every row of `other` (a table of the same declaration), ids included."""
@@ -116,8 +129,8 @@ class RecordTable:
         other = RecordTable(self.declaration, capacity=max(self.n, 1))
         for name in self._data:
             other._data[name][: self.n] = self._data[name][: self.n]
-        other.__dict__["n"] = self.n
         other.__dict__["next_id"] = self.next_id
+        other._set_rows(self.n)
         return other
 
 

@@ -42,6 +42,33 @@ def test_a_record_row_takes_its_declared_defaults():
         contracts.append(colour="red")
 
 
+def test_a_record_tables_columns_follow_its_rows_through_growth_keep_take_copy_and_pickling():
+    """Columns are views kept beside the arrays: each must show the table's rows and write through to them."""
+    import pickle
+
+    contracts = RecordTable(schema.CONTRACT, capacity=2)
+    row = dict(seller=1, quantity_h100e=5.0, price_usd_per_h100e_hour=2.0, value_usd_bn=5.0, start_step=0,
+               duration_months=12, end_step=12, proposed_step=0)
+    contracts.append(**row)
+    contracts.append(**{**row, "quantity_h100e": np.array([6.0, 7.0]), "value_usd_bn": 1.0})  # grows past 2
+    assert contracts.quantity_h100e.tolist() == [5.0, 6.0, 7.0] and contracts.id.tolist() == [0, 1, 2]
+    contracts.value_usd_bn[1] = 0.5  # a cell written through the view...
+    contracts.value_usd_bn += 1.0  # ...and a whole column
+    assert contracts.value_usd_bn.tolist() == [6.0, 1.5, 2.0]
+    contracts.keep(contracts.quantity_h100e > 5.5)
+    assert len(contracts) == 2 and contracts.quantity_h100e.tolist() == [6.0, 7.0] and contracts.id.tolist() == [1, 2]
+    taken, copied = contracts.take(np.array([1])), contracts.copy()
+    unpickled = pickle.loads(pickle.dumps(contracts))
+    assert taken.quantity_h100e.tolist() == [7.0] and taken.id.tolist() == [2]
+    for other in (copied, unpickled):
+        other.value_usd_bn[0] = 9.0
+        other.append(**row)
+        assert other.value_usd_bn.tolist() == [9.0, 2.0, 5.0] and other.id.tolist() == [1, 2, 3]
+    assert contracts.value_usd_bn.tolist() == [1.5, 2.0], "a copy wrote into the original"
+    contracts.n = 1
+    assert contracts.quantity_h100e.tolist() == [6.0] and len(contracts.seller) == 1
+
+
 def test_the_panel_and_its_parquet_file_have_the_declared_columns_and_types(tmp_path):
     model = ComputeMarket(rng=1, n_small_labs=3, horizon_months=2)
     model.step()

@@ -148,10 +148,9 @@ def dask_cluster():
     with Client(address, timeout="60s") as client:
         client.wait_for_workers(2, timeout=60)
     yield address, workers
-    for process in [*workers, scheduler]:
+    for process in [*workers, scheduler]:  # the workers first, while the scheduler can still see them go
         if process.poll() is None:
             process.terminate()
-    for process in [*workers, scheduler]:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -4,7 +4,7 @@ Starts `compute-market app` on a free port and times it to its first answer; ope
 Chromium contexts, nothing fetched from outside this machine) and times each to its first full render; then all
 five press Step together, `--steps` times each, and the script times every step from the click to the new date
 on that session's page; it prints whether every session reached its last month, the step latencies (median,
-95th percentile, worst), and the server's memory before the sessions, with them, and after they closed.
+95th percentile, worst), the server's CPU time per step, and its memory before the sessions, with them, and after they closed.
 
     .venv/bin/python benchmarks/page_load.py [--sessions 5] [--steps 12]
 """
@@ -12,6 +12,7 @@ on that session's page; it prints whether every session reached its last month, 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import socket
 import statistics
@@ -40,6 +41,12 @@ def rss_mb(pid: int) -> float:
                                text=True).stdout.split():
         total += int(line)
     return total / 1024
+
+
+def cpu_s(pid: int) -> float:
+    """CPU time (user + system) the process `pid` has used so far, s."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_server(port: int) -> tuple[subprocess.Popen, float]:
@@ -125,11 +132,11 @@ def main() -> None:
             thread.start()
         ready.wait()
         loaded_mb = rss_mb(server.pid)
-        started = time.perf_counter()
+        started, server_cpu = time.perf_counter(), cpu_s(server.pid)
         go.wait()
         for thread in threads:
             thread.join()
-        wall = time.perf_counter() - started
+        wall, server_cpu = time.perf_counter() - started, cpu_s(server.pid) - server_cpu
         time.sleep(10)  # let the server close the sessions and collect them
         after_mb = rss_mb(server.pid)
     finally:
@@ -146,6 +153,8 @@ def main() -> None:
         p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
         print(f"step latency (click to the new date on the page): median {statistics.median(latencies):.2f} s, "
               f"95th percentile {p95:.2f} s, worst {latencies[-1]:.2f} s (goal <= 1 s each)")
+        print(f"server CPU while the sessions stepped: {server_cpu:.1f} s of {wall:.1f} s "
+              f"({1000 * server_cpu / len(latencies):.0f} ms per step; the rest of the two cores went to the browsers)")
     print(f"server memory: {before_mb:.0f} MB before the sessions, {loaded_mb:.0f} MB with {args.sessions} loaded "
           f"({(loaded_mb - before_mb) / args.sessions:.0f} MB per session), {after_mb:.0f} MB 10 s after they closed")
 

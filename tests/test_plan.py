@@ -58,7 +58,7 @@ def test_a_hook_that_ends_a_contract_between_booking_and_settlement_is_seen_by_t
     backlog (what booking valued is not reused once a hook has run), while B's still does."""
     from model.records import TERMINATED
 
-    from .tiny import A, B, L1, L2, add_active, tiny_state
+    from .tiny import L1, L2, A, B, add_active, tiny_state
 
     def limits(hook):
         state = tiny_state()

@@ -312,6 +312,37 @@ def test_the_contract_table_has_signing_dates_numbers_for_people_and_filters(rep
     assert rows and all("CoreWeave" in (row["buyer_name"], row["seller_name"]) for row in rows)
 
 
+def test_a_hidden_tab_is_not_built_on_a_step_and_the_contract_filters_outlast_a_tab_switch(monkeypatch):
+    """The contracts table (every contract, the page's largest table) is built only while its tab shows."""
+    import viz.components as components
+
+    built, session = [], None
+
+    def contract_rows(model, *filters):
+        if model is session.model:  # not the tables other tests left drawn, which share the filters here
+            built.append(filters)
+        return []
+
+    monkeypatch.setattr(components, "contract_rows", contract_rows)
+    session = Session(Inputs(scenario="baseline", seed=3))
+    box, rc = solara.render(MarketPage(session), handle_error=False)
+    step = rc.find(v.Btn, children=["Step"]).widget
+    step.click()
+    assert built == [] and not rc.find(NumberTable).widgets, "a hidden tab was built"
+    tabs = rc.find(v.Tabs).widget
+    tabs.v_model = 1
+    assert built == [(components.ALL, components.ALL)] and rc.find(NumberTable, item_key="contract_id").widgets
+    try:
+        rc.find(v.Select, class_="cm-filter-lab").widget.v_model = "OpenAI"
+        tabs.v_model = 0
+        step.click()
+        assert len(built) == 2, "the contracts were built again while their tab was hidden"
+        tabs.v_model = 1
+        assert built[-1] == ("OpenAI", components.ALL), "the lab filter was lost when the tab was left"
+    finally:
+        components.contract_lab.set(components.ALL)
+
+
 def test_the_event_log_is_plain_text_so_a_dollar_is_a_dollar(replay):
     """Each line is a text span holding the log's words as they are: Markdown would render the text between a
     line's two "$" as mathematics ("38.0Bover7years...")."""

@@ -109,9 +109,10 @@ def MarketPage(session: Session, link_problems=(), on_apply=None):
 def MainView(session: Session, version: int, frame, redraw):
     """The headline over the tabs (`version` changes with every redraw, so it draws again)."""
     model = session.model
+    ts = model.timeseries()  # once per redraw, for every chart
     with solara.Column(gap="12px") as main:
         Headline(model)
-        with solara.lab.Tabs(lazy=True):
+        with solara.lab.Tabs(lazy=True):  # a tab's content is drawn only while it is shown
             with solara.lab.Tab(TABS[0]):
                 if marker_key(frame):
                     solara.Text("Lettered on the time charts (every scripted event is a dashed line; hover for it): "
@@ -119,25 +120,39 @@ def MainView(session: Session, version: int, frame, redraw):
                                 style={"font-size": "0.85em", "color": "#444", "display": "block"})
                 with solara.Div(classes=["cm-grid"]):
                     NetworkView(model)
-                    HHIChart(model, frame)
-                    ContractedSharesChart(model, frame)
-                    SharesChart(model, frame)
-                    PricesChart(model, frame)
-                    UseChart(model, frame)
+                    HHIChart(model, frame, ts)
+                    ContractedSharesChart(model, frame, ts)
+                    SharesChart(model, frame, ts)
+                    PricesChart(model, frame, ts)
+                    UseChart(model, frame, ts)
                     SupplierMix(model, frame)
             with solara.lab.Tab(TABS[1]):
-                with solara.Div(classes=["cm-grid"]):
-                    with solara.Div(classes=["cm-wide"]):
-                        ContractTable(model)
-                    EventLog(model)
-                    ShockControls(model, redraw)
+                ContractsTab(model, version, redraw)
             with solara.lab.Tab(TABS[2]):
-                AgentTables(model)
+                AgentsTab(model, version)
             with solara.lab.Tab(TABS[3]):
                 CompareTab(session)
             with solara.lab.Tab(TABS[4]):
                 DealTab()
     return main
+
+
+@solara.component
+def ContractsTab(model, version: int, redraw):
+    """The contracts, the event log and the shocks. A component, so that the lazy tabs draw it (and build its
+    table of every contract) only while its tab is shown; `version` redraws it after each step."""
+    with solara.Div(classes=["cm-grid"]) as main:
+        with solara.Div(classes=["cm-wide"]):
+            ContractTable(model)
+        EventLog(model)
+        ShockControls(model, redraw)
+    return main
+
+
+@solara.component
+def AgentsTab(model, version: int):
+    """This month's agents, drawn only while their tab is shown (as `ContractsTab`)."""
+    return AgentTables(model)
 
 
 @solara.component

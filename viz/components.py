@@ -108,28 +108,28 @@ def prefixed(model, *prefixes: str) -> pd.DataFrame:
     return ts[["date", *[c for c in ts.columns if c.startswith(prefixes)]]]
 
 
-def HHIChart(model, frame):
-    return ChartCard(model, "cm-hhi", lambda: charts.hhi_spec(model.timeseries(), frame),
+def HHIChart(model, frame, ts):
+    return ChartCard(model, "cm-hhi", lambda: charts.hhi_spec(ts, frame),
                      lambda: series(model, charts.HHI_SERIES))
 
 
-def ContractedSharesChart(model, frame):
-    return ChartCard(model, "cm-contracted", lambda: charts.contracted_spec(model.timeseries(), frame),
+def ContractedSharesChart(model, frame, ts):
+    return ChartCard(model, "cm-contracted", lambda: charts.contracted_spec(ts, frame),
                      lambda: prefixed(model, "contracted_share[", "delivering_share["))
 
 
-def SharesChart(model, frame):
-    return ChartCard(model, "cm-shares", lambda: charts.shares_spec(model.timeseries(), frame),
+def SharesChart(model, frame, ts):
+    return ChartCard(model, "cm-shares", lambda: charts.shares_spec(ts, frame),
                      lambda: prefixed(model, "revenue_share["))
 
 
-def PricesChart(model, frame):
-    return ChartCard(model, "cm-prices", lambda: charts.prices_spec(model.timeseries(), frame),
+def PricesChart(model, frame, ts):
+    return ChartCard(model, "cm-prices", lambda: charts.prices_spec(ts, frame),
                      lambda: series(model, charts.PRICE_SERIES))
 
 
-def UseChart(model, frame):
-    return ChartCard(model, "cm-use", lambda: charts.use_spec(model.timeseries(), frame),
+def UseChart(model, frame, ts):
+    return ChartCard(model, "cm-use", lambda: charts.use_spec(ts, frame),
                      lambda: series(model, charts.USE_SERIES))
 
 
@@ -159,6 +159,8 @@ CONTRACT_COLUMNS = {"signed_month": ("signed", None), "buyer_name": ("buyer", No
                     "duration_months": ("months", 0), "hardware_generation": ("chips", None),
                     "status": ("status", None), "origin": ("origin", None)}
 ALL = "all"
+# the contract table's filters: the session's, so they are kept while another tab is shown
+contract_lab, contract_provider = solara.reactive(ALL), solara.reactive(ALL)
 
 
 def contract_rows(model, lab: str = ALL, provider: str = ALL) -> list[dict]:
@@ -174,8 +176,9 @@ def contract_rows(model, lab: str = ALL, provider: str = ALL) -> list[dict]:
 
 def ContractTable(model):
     """Every market contract, largest first; sort by any column, filter by lab or provider, download as CSV."""
-    lab, set_lab = solara.use_state(ALL)
-    provider, set_provider = solara.use_state(ALL)
+    labs, providers = [ALL, *model.state.labs.name], [ALL, *model.state.providers.name]
+    lab = contract_lab.value if contract_lab.value in labs else ALL
+    provider = contract_provider.value if contract_provider.value in providers else ALL
     rows = contract_rows(model, lab, provider)
     headers_ = [{"text": label, "value": column} for column, (label, _) in CONTRACT_COLUMNS.items()]
     decimals = {column: digits for column, (_, digits) in CONTRACT_COLUMNS.items() if digits is not None}
@@ -186,10 +189,10 @@ def ContractTable(model):
     with solara.Column(classes=["cm-contracts"]) as main:
         with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Text(f"{len(rows):,} contracts", style={"font-weight": "600"})
-            solara.Select("Lab", values=[ALL, *model.state.labs.name], value=lab, on_value=set_lab, dense=True,
+            solara.Select("Lab", values=labs, value=lab, on_value=contract_lab.set, dense=True,
                           classes=["cm-filter-lab"], style={"max-width": "220px"})
-            solara.Select("Provider", values=[ALL, *model.state.providers.name], value=provider,
-                          on_value=set_provider, dense=True, classes=["cm-filter-provider"], style={"max-width": "220px"})
+            solara.Select("Provider", values=providers, value=provider, on_value=contract_provider.set, dense=True,
+                          classes=["cm-filter-provider"], style={"max-width": "220px"})
             Download("contracts", lambda: pd.DataFrame(rows))
         LiveWidget(lambda: NumberTable(headers=headers_, items=rows, decimals=decimals, item_key="contract_id",
                                        sort_by="value_usd_bn"), update, (*tick(model), lab, provider))

@@ -62,6 +62,15 @@ def newest_month(widget) -> str | None:
 
 # --- the charts ----------------------------------------------------------------------------------------------
 
+def test_a_charts_rows_are_series_by_series_month_by_month_without_the_missing_months():
+    ts = pd.DataFrame({"date": ["2024-12", "2025-01"], "a": [1.0, float("nan")], "b": [3.0, 4.0], "c": [9.0, 9.0]})
+    rows = charts.long(ts, {"b": "second", "a": "first"}, basis="signed").to_dict("records")
+    assert rows == [
+        {"date": "2024-12-01T00:00:00", "month": "2024-12", "series": "second", "value": 3.0, "basis": "signed"},
+        {"date": "2025-01-01T00:00:00", "month": "2025-01", "series": "second", "value": 4.0, "basis": "signed"},
+        {"date": "2024-12-01T00:00:00", "month": "2024-12", "series": "first", "value": 1.0, "basis": "signed"}]
+
+
 def test_every_chart_spec_is_valid_vega_lite(replay):
     ts, supply, frame = replay.timeseries(), replay.supply_table(), run_frame(replay)
     runs = pd.concat([ts.assign(side="A", member=0), ts.assign(side="B", member=0)])

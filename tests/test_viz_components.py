@@ -494,6 +494,35 @@ def test_the_play_thread_never_interleaves_with_a_click():
     assert inside == ["in", "out", "reset"]
 
 
+def test_pause_waits_for_the_step_in_flight_and_then_no_step_follows():
+    """Session.stop (Pause): it returns once the step in flight has ended, and Play's thread, which passes the same
+    event to each step, steps no more: the month read after Pause is the month the page then stays at."""
+    session = Session(Inputs(scenario="baseline", seed=3))
+    paused, stepping = threading.Event(), threading.Event()
+    original = session.model.step
+
+    def slow_step():
+        stepping.set()
+        time.sleep(0.2)
+        original()
+
+    session.model.step = slow_step
+
+    def play():
+        while not paused.is_set() and session.step(unless=paused):
+            pass
+
+    start = session.model.month_index
+    worker = threading.Thread(target=play)
+    worker.start()
+    stepping.wait(timeout=10)
+    session.stop(paused)
+    reached = session.model.month_index
+    worker.join(timeout=10)
+    assert not worker.is_alive() and reached > start, "Pause returned before the step in flight had ended"
+    assert session.model.month_index == reached, "a step ran after Pause"
+
+
 def test_a_step_sends_a_charts_rows_not_its_whole_spec(replay):
     """LiveVega: a spec of the drawn structure changes only the rows and the parameter values (the chart is
     changed in place in the browser); a spec of another structure (another lab's title) is drawn afresh."""

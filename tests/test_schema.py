@@ -67,6 +67,9 @@ def test_a_record_tables_columns_follow_its_rows_through_growth_keep_take_copy_a
     assert contracts.value_usd_bn.tolist() == [1.5, 2.0], "a copy wrote into the original"
     contracts.n = 1
     assert contracts.quantity_h100e.tolist() == [6.0] and len(contracts.seller) == 1
+    # a column named like one of the table's own attributes would hide it (or be hidden)
+    own = set(dir(RecordTable)) | set(RecordTable(schema.CONTRACT).__getstate__())
+    assert not {c.name for t in schema.RECORD_TABLES for c in t.columns} & own
 
 
 def test_the_panel_and_its_parquet_file_have_the_declared_columns_and_types(tmp_path):

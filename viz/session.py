@@ -117,8 +117,9 @@ def dropped_problem(scenario: str, events: tuple[str, ...]) -> str | None:
 
 def inputs_from_query(query: str, default: Inputs) -> tuple[Inputs, list[str]]:
     """The inputs a link names (each checked; a bad one keeps the default), and what was wrong with the link."""
-    args = {name: values[0] for name, values in parse_qs(query.lstrip("?"), keep_blank_values=True).items()}
-    dropped = tuple(parse_qs(query.lstrip("?")).get("drop", ()))
+    parsed = parse_qs(query.lstrip("?"), keep_blank_values=True)
+    args = {name: values[0] for name, values in parsed.items()}
+    dropped = tuple(value for value in parsed.get("drop", ()) if value)  # every event left out ("drop=" is none)
     problems = [f"the link names a setting the page does not have: {name[:60]!r}"
                 for name in sorted(set(args) - {"scenario", "seed", "drop", *KNOBS})]
 

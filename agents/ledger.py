@@ -38,7 +38,7 @@ def load_h100e(c, i: int, month: int) -> float:
 def on_ramp_h100e(c, i: int, month: int) -> float:
     """Contract i's quantity on its ramp in `month` (from its start): the whole quantity once past the ramp."""
     since = month - c.start_step[i]
-    if since + 1 >= c.ramp_months[i]:  # the ramp's share is 1 here, exactly
+    if not kernels.still_ramping(since, c.ramp_months[i]):  # the ramp's share is 1 here, exactly
         return float(c.quantity_h100e[i])
     return float(c.quantity_h100e[i] * kernels.ramp_share(since, c.ramp_months[i]))
 

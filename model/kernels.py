@@ -228,6 +228,13 @@ def offer_base_utility(price, reservation_price, reliability, relationship, weig
             + relationship_weight * relationship)
 
 
+def still_ramping(months_since_start, ramp_months):
+    """True where a contract in its month `months_since_start` (from 0) still owes less than its whole quantity:
+    its ramp share (`ramp_share`) is below 1 there, i.e. months_since_start + 1 < ramp_months. Past it the share
+    is 1 exactly, so a step may skip the ramp there."""
+    return months_since_start + 1 < ramp_months  # plain ints too: the agents engine asks contract by contract
+
+
 def ramp_share(months_since_start, ramp_months):
     """Share of a contract's quantity due in its month `months_since_start` (linear ramp, 1 after the ramp)."""
     months = np.asarray(months_since_start, dtype=float)

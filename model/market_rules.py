@@ -59,10 +59,9 @@ def ramped_h100e(c, month, live, rows=slice(None)) -> np.ndarray:
     start, ramp = c.start_step[rows], c.ramp_months[rows]
     live = live & (start <= month) & (month < c.end_step[rows])
     load = np.where(live, c.quantity_h100e[rows], 0.0)
-    # only contracts still in their ramp owe less than their whole quantity (the others a share of 1, exactly)
-    ramping = np.flatnonzero(live & (ramp > month + 1 - start))
-    since = np.broadcast_to(month, start.shape)[ramping] - start[ramping]
-    load[ramping] *= kernels.ramp_share(since, ramp[ramping])
+    since = month - start
+    ramping = np.flatnonzero(live & kernels.still_ramping(since, ramp))  # the others owe a share of 1, exactly
+    load[ramping] *= kernels.ramp_share(since[ramping], ramp[ramping])
     return load
 
 

@@ -329,6 +329,15 @@ def test_paid_share_and_finance():
     assert kernels.finance(0.0, 2.0, 5.0) == (3.0, 0.0)
 
 
+def test_a_contract_is_still_ramping_exactly_while_its_ramp_share_is_below_one():
+    """A 3-month ramp owes 1/3, 2/3, then all from its third month (since 0, 1, 2); no ramp owes all at once."""
+    since = np.array([0, 1, 2, 5, 0])
+    ramp = np.array([3, 3, 3, 3, 0])
+    assert kernels.still_ramping(since, ramp).tolist() == [True, True, False, False, False]
+    assert kernels.ramp_share(since, ramp).tolist() == pytest.approx([1 / 3, 2 / 3, 1.0, 1.0, 1.0])
+    assert kernels.still_ramping(1, 3) and not kernels.still_ramping(2, 3)  # one contract at a time
+
+
 def test_bounds_that_bind_only_away_from_the_defaults():
     """Edges found by the mutation check (docs/testing.md): each clip and floor where it binds."""
     # a one-month ramp owes everything from its first month

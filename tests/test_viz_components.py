@@ -16,7 +16,7 @@ from viz import charts
 from viz.app import Guarded, MarketPage
 from viz.compare_view import bands, compare, compare_specs, read_run_folder
 from viz.components import ContractTable, EventLog, ShockControls, contract_rows
-from viz.controls import PLAY_INTERVAL_S
+from viz.controls import PLAY_INTERVAL_S, play_loop
 from viz.frame import run_frame
 from viz.network_view import layout, network_frames, network_spec
 from viz.session import Inputs, Session, inputs_from_query
@@ -495,10 +495,11 @@ def test_the_play_thread_never_interleaves_with_a_click():
 
 
 def test_pause_waits_for_the_step_in_flight_and_then_no_step_follows():
-    """Session.stop (Pause): it returns once the step in flight has ended, and Play's thread, which passes the same
-    event to each step, steps no more: the month read after Pause is the month the page then stays at."""
+    """Session.stop (Pause): it returns once the step in flight has ended, and Play's thread (`play_loop`, which
+    passes the same event to each step) steps no more: the month read after Pause is the month the page then
+    stays at."""
     session = Session(Inputs(scenario="baseline", seed=3))
-    paused, stepping = threading.Event(), threading.Event()
+    paused, stepping, cancel = threading.Event(), threading.Event(), threading.Event()
     original = session.model.step
 
     def slow_step():
@@ -507,13 +508,8 @@ def test_pause_waits_for_the_step_in_flight_and_then_no_step_follows():
         original()
 
     session.model.step = slow_step
-
-    def play():
-        while not paused.is_set() and session.step(unless=paused):
-            pass
-
     start = session.model.month_index
-    worker = threading.Thread(target=play)
+    worker = threading.Thread(target=play_loop, args=(session, lambda: None, cancel, paused))
     worker.start()
     stepping.wait(timeout=10)
     session.stop(paused)

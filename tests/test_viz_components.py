@@ -64,7 +64,7 @@ def newest_month(widget) -> str | None:
 
 def test_a_charts_rows_are_series_by_series_month_by_month_without_the_missing_months():
     ts = pd.DataFrame({"date": ["2024-12", "2025-01"], "a": [1.0, float("nan")], "b": [3.0, 4.0], "c": [9.0, 9.0]})
-    rows = charts.long(ts, {"b": "second", "a": "first"}, basis="signed").to_dict("records")
+    rows = charts.long(ts, {"b": "second", "a": "first"}, basis="signed")
     assert rows == [
         {"date": "2024-12-01T00:00:00", "month": "2024-12", "series": "second", "value": 3.0, "basis": "signed"},
         {"date": "2025-01-01T00:00:00", "month": "2025-01", "series": "second", "value": 4.0, "basis": "signed"},

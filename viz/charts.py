@@ -130,26 +130,27 @@ def provider_colours(frame: Frame) -> alt.Color:
                      legend=alt.Legend(orient="right", labelLimit=120))
 
 
-def with_data(template: dict, **frames: pd.DataFrame) -> dict:
-    """The template with this step's rows as its named datasets."""
+def with_data(template: dict, **frames: pd.DataFrame | list[dict]) -> dict:
+    """The template with this step's rows (a frame, or its records already) as its named datasets."""
     spec = dict(template)
-    spec["datasets"] = {**template.get("datasets", {}), **{name: frame.to_dict("records")
-                                                          for name, frame in frames.items()}}
+    spec["datasets"] = {**template.get("datasets", {}), **{
+        name: frame if isinstance(frame, list) else frame.to_dict("records") for name, frame in frames.items()}}
     return spec
 
 
-def long(ts: pd.DataFrame, columns: dict[str, str], **constants) -> pd.DataFrame:
-    """The columns of the timeseries as (date, month, series, value) rows, named by `columns`: series by series,
-    month by month, months without a value left out (what pandas' melt and dropna give, at a fifth of the cost:
-    the page builds six of these each step)."""
+def long(ts: pd.DataFrame, columns: dict[str, str], **constants) -> list[dict]:
+    """The columns of the timeseries as (date, month, series, value) records, named by `columns`: series by
+    series, month by month, months without a value left out (what pandas' melt, dropna and to_dict give, at a
+    tenth of the cost: the page builds six of these each step)."""
+    if not columns:
+        return []
     months = ts["date"].to_numpy(dtype=object)
-    values = ts[list(columns)].to_numpy().T.ravel()  # series after series
+    values = np.concatenate([ts[c].to_numpy() for c in columns])  # series after series
     kept = ~pd.isna(values)
-    month = np.tile(months, len(columns))[kept]
-    frame = pd.DataFrame({"date": [instant(m) for m in month], "month": month,
-                          "series": np.repeat(np.array(list(columns.values()), dtype=object), len(months))[kept],
-                          "value": values[kept]})
-    return frame.assign(**constants)
+    month = np.tile(months, len(columns))[kept].tolist()
+    series = np.repeat(np.array(list(columns.values()), dtype=object), len(months))[kept].tolist()
+    return [{"date": instant(m), "month": m, "series": name, "value": value, **constants}
+            for m, name, value in zip(month, series, values[kept].tolist())]
 
 
 def named_columns(ts: pd.DataFrame, prefix: str, top: int) -> dict[str, str]:
@@ -195,7 +196,7 @@ def hhi_spec(ts: pd.DataFrame, frame: Frame) -> dict:
     """Market HHI (signed contracts, delivering contracts, cloud revenue) with the guideline bands."""
     data = long(ts, {c: label for c, label in HHI_SERIES.items() if c in ts.columns})
     spec = with_data(template_hhi(frame), hhi=data)
-    top = max(float(data["value"].max()) if len(data) else 0.0, 2500.0) * 1.05
+    top = max(max((row["value"] for row in data), default=0.0), 2500.0) * 1.05
     spec["params"] = [{**param, "value": round(top)} if param["name"] == "hhi_top" else param
                       for param in spec["params"]]
     return spec
@@ -220,7 +221,7 @@ def contracted_spec(ts: pd.DataFrame, frame: Frame, top: int = 6) -> dict:
     signed = named_columns(ts, "contracted_share", top)
     delivering = {f"delivering_share[{name}]": name for name in signed.values()
                   if f"delivering_share[{name}]" in ts.columns}
-    data = pd.concat([long(ts, signed, basis="signed"), long(ts, delivering, basis="delivering")], ignore_index=True)
+    data = long(ts, signed, basis="signed") + long(ts, delivering, basis="delivering")
     return with_data(template_contracted(frame), shares=data)
 
 

@@ -49,6 +49,16 @@ def layout(columns: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tuple[
 
 def network_frames(state: MarketState, max_labs: int = 24) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(nodes, edges) of the picture: positions, sizes, kinds and the details shown on hover."""
+    nodes, edges = network_rows(state, max_labs)
+    return pd.DataFrame(nodes), pd.DataFrame(edges, columns=EDGE_COLUMNS)
+
+
+EDGE_COLUMNS = ["source", "target", "value", "kind", "details", "x", "y", "x2", "y2"]
+
+
+def network_rows(state: MarketState, max_labs: int = 24) -> tuple[list[dict], list[dict]]:
+    """The nodes' and the edges' rows (records), in plain Python: the page draws them every step, and pandas
+    made them at several times the cost."""
     v, p, labs, r = state.vendors, state.providers, state.labs, state.regulators
     lab_rows = shown_labs(state, max_labs)
     grouped = np.setdiff1d(np.arange(len(labs)), lab_rows)
@@ -77,50 +87,44 @@ def network_frames(state: MarketState, max_labs: int = 24) -> tuple[pd.DataFrame
                      f"reviews {r.reviews[i]}, blocks {r.blocks[i]}"))
     for name in state.investors:
         rows.append((name, "investor", 0.0, "investor outside the market"))
-    nodes = pd.DataFrame(rows, columns=["name", "kind", "size", "details"])
-    nodes["x"] = [xy[n][0] for n in nodes["name"]]
-    nodes["y"] = [xy[n][1] for n in nodes["name"]]
+    nodes = [{"name": name, "kind": kind, "size": float(size), "details": details, "x": xy[name][0], "y": xy[name][1]}
+             for name, kind, size, details in rows]
     return nodes, _edges(state, lab_rows, lab_names, xy)
 
 
-def _edges(state: MarketState, lab_rows, lab_names, xy) -> pd.DataFrame:
+def _edges(state: MarketState, lab_rows, lab_names, xy) -> list[dict]:
+    """Contracts in force summed by (seller, buyer) in name order, then supply, equity and screening links; only
+    links whose two ends are drawn."""
     v, p, labs, c, e = state.vendors, state.providers, state.labs, state.contracts, state.edges
     shown = {row: labs.name[row] for row in lab_rows}
     other = lab_names[-1] if len(lab_names) > len(lab_rows) else None
     held = holds(c.status)
-    buyer = [p.name[bp] if bl < 0 else shown.get(bl, other) for bl, bp in zip(c.buyer_lab[held], c.buyer_provider[held])]
-    contracts = pd.DataFrame({"source": [p.name[s] for s in c.seller[held]], "target": buyer,
-                              "value": c.value_usd_bn[held], "quantity": c.quantity_h100e[held]})
-    contracts = contracts.groupby(["source", "target"], as_index=False).agg(
-        value=("value", "sum"), quantity=("quantity", "sum"), count=("value", "size"))
-    contracts["kind"] = "contract"
-    contracts["details"] = [f"{s} -> {t}: {n} contracts, ${val:,.1f}B, {q:,.0f} H100e"
-                            for s, t, n, val, q in zip(contracts.source, contracts.target, contracts["count"],
-                                                       contracts.value, contracts.quantity)]
-    supply = pd.DataFrame({"source": [v.name[i] for i in e.supply_vendor], "target": [p.name[i] for i in e.supply_provider],
-                           "value": 0.0, "kind": np.where(e.supply_blocked, "supply (blocked)", "supply")})
-    supply["details"] = [f"{s} supplies {t}" + (" (export control)" if k != "supply" else "")
-                         for s, t, k in zip(supply.source, supply.target, supply.kind)]
-    names = state.node_names()
-    eq = state.equity
-    equity = pd.DataFrame({"source": [names[i] for i in eq.investor],
-                           "target": [shown.get(i - state.node_offset("lab"), other)
-                                      if state.node_offset("lab") <= i < state.node_offset("regulator") else names[i]
-                                      for i in eq.investee],
-                           "value": eq.value_usd_bn, "kind": "equity"})
-    equity["details"] = [f"{s} invested ${val:,.1f}B in {t}" for s, t, val in zip(equity.source, equity.target,
-                                                                                   equity.value)]
-    screens = pd.DataFrame([(regulator, p.name[row], 0.0, "screens", f"{regulator} screens {p.name[row]}'s deals")
-                            for regulator, region in zip(state.regulators.name, state.regulators.region)
-                            for row in np.flatnonzero(np.asarray(p.region) == region)],
-                           columns=["source", "target", "value", "kind", "details"])
-    edges = pd.concat([contracts.drop(columns=["quantity", "count"]), supply, equity, screens], ignore_index=True)
-    edges = edges[edges["source"].isin(xy) & edges["target"].isin(xy)]
-    edges["x"] = [xy[s][0] for s in edges["source"]]
-    edges["y"] = [xy[s][1] for s in edges["source"]]
-    edges["x2"] = [xy[t][0] for t in edges["target"]]
-    edges["y2"] = [xy[t][1] for t in edges["target"]]
-    return edges.reset_index(drop=True)
+    pairs: dict[tuple[str, str], list] = {}  # (seller, buyer) -> [value, quantity, count]
+    for seller, bl, bp, value, quantity in zip(c.seller[held].tolist(), c.buyer_lab[held].tolist(),
+                                               c.buyer_provider[held].tolist(), c.value_usd_bn[held].tolist(),
+                                               c.quantity_h100e[held].tolist()):
+        total = pairs.setdefault((p.name[seller], p.name[bp] if bl < 0 else shown.get(bl, other)), [0.0, 0.0, 0])
+        total[0] += value
+        total[1] += quantity
+        total[2] += 1
+    links = [(s, t, val, "contract", f"{s} -> {t}: {n} contracts, ${val:,.1f}B, {q:,.0f} H100e")
+             for (s, t), (val, q, n) in sorted(item for item in pairs.items() if item[0][1] is not None)]
+    for vendor, provider, blocked in zip(e.supply_vendor.tolist(), e.supply_provider.tolist(), e.supply_blocked.tolist()):
+        s, t = v.name[vendor], p.name[provider]
+        links.append((s, t, 0.0, "supply (blocked)" if blocked else "supply",
+                      f"{s} supplies {t}" + (" (export control)" if blocked else "")))
+    names, eq = state.node_names(), state.equity
+    first_lab, first_regulator = state.node_offset("lab"), state.node_offset("regulator")
+    for investor, investee, value in zip(eq.investor.tolist(), eq.investee.tolist(), eq.value_usd_bn.tolist()):
+        s = names[investor]
+        t = shown.get(investee - first_lab, other) if first_lab <= investee < first_regulator else names[investee]
+        links.append((s, t, value, "equity", f"{s} invested ${value:,.1f}B in {t}"))
+    for regulator, region in zip(state.regulators.name, state.regulators.region):
+        for row in np.flatnonzero(np.asarray(p.region) == region):
+            links.append((regulator, p.name[row], 0.0, "screens", f"{regulator} screens {p.name[row]}'s deals"))
+    return [{"source": s, "target": t, "value": float(val), "kind": kind, "details": details,
+             "x": xy[s][0], "y": xy[s][1], "x2": xy[t][0], "y2": xy[t][1]}
+            for s, t, val, kind, details in links if s in xy and t in xy]
 
 
 @cache
@@ -155,5 +159,5 @@ def template_network(width: int = 560, height: int = 520) -> dict:
 
 def network_spec(state: MarketState, max_labs: int = 24) -> dict:
     """The Vega-Lite spec of the network picture."""
-    nodes, edges = network_frames(state, max_labs)
+    nodes, edges = network_rows(state, max_labs)
     return with_data(template_network(), nodes=nodes, edges=edges)

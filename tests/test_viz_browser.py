@@ -303,6 +303,58 @@ def test_the_layout_reflows_with_nothing_cut_off_or_overlapping(browser_page, se
     other.context.close()
 
 
+CHART_ROWS = """([css, name, fields]) => {
+    const holder = [...document.querySelectorAll(css + ' *')].find(e => e.vegaView);
+    return holder.vegaView.data(name).map(t => fields.map(f => t[f]));
+}"""
+
+
+def test_a_chart_out_of_sight_catches_up_with_every_step_when_it_comes_into_view(browser_page, server):
+    """Charts scrolled out of sight skip their redraws (the browser's work under load) and, back in view, show
+    what a run of the same inputs gives: the months added step by step (the prices chart) and the links that
+    changed (the network, whose rows are all sent again)."""
+    from viz import charts
+    from viz.frame import run_frame
+    from viz.network_view import network_spec
+    from viz.session import Inputs
+
+    def press_step(months):  # in the page: Playwright's click would scroll to the button
+        for month in months:
+            other.evaluate("() => [...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Step')"
+                           ".click()")
+            wait_for_date(other, month)
+        other.wait_for_timeout(1000)
+        for _ in months:
+            model.step()
+
+    page, _ = browser_page
+    other = page.context.browser.new_context(viewport={"width": 1500, "height": 600}).new_page()
+    other.goto(server)
+    other.wait_for_selector(".cm-prices svg", timeout=90_000)
+    wait_for_date(other, "2024-12")
+    model = Inputs(scenario="baseline", seed=7).model()
+    prices = [".cm-prices", "prices", ["month", "series", "value"]]
+    press_step(["2025-01", "2025-02", "2025-03"])  # the prices chart below the fold
+    assert {month for month, _, _ in other.evaluate(CHART_ROWS, prices)} == {"2024-12"}
+    other.locator(".cm-prices").scroll_into_view_if_needed()
+    other.wait_for_function("([css, name]) => new Set([...document.querySelectorAll(css + ' *')].find(e => e.vegaView)"
+                            ".vegaView.data(name).map(t => t.month)).size === 4", arg=prices[:2], timeout=30_000)
+    expected = charts.prices_spec(model.timeseries(), run_frame(model))["datasets"]["prices"]
+    assert sorted(other.evaluate(CHART_ROWS, prices)) == sorted([r["month"], r["series"], r["value"]] for r in expected)
+
+    edges = [".cm-network", "edges", ["source", "target", "kind", "value"]]
+    other.locator(".cm-supplier-mix").scroll_into_view_if_needed()  # the network out of sight
+    shown_before = sorted(other.evaluate(CHART_ROWS, edges))
+    press_step(["2025-04", "2025-05", "2025-06"])
+    assert sorted(other.evaluate(CHART_ROWS, edges)) == shown_before
+    other.locator(".cm-network").scroll_into_view_if_needed()
+    other.wait_for_timeout(1000)
+    expected = sorted([e["source"], e["target"], e["kind"], e["value"]]
+                      for e in network_spec(model.state)["datasets"]["edges"])
+    assert expected != shown_before and sorted(other.evaluate(CHART_ROWS, edges)) == expected
+    other.context.close()
+
+
 def test_each_browser_session_has_its_own_model_and_a_reload_starts_afresh(browser_page, server):
     """Issue #12: two visitors at once each step their own market; a reload starts the visitor's afresh."""
     page, _ = browser_page

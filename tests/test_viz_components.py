@@ -529,12 +529,33 @@ def test_a_step_sends_a_charts_rows_not_its_whole_spec(replay):
     widget = LiveVega(spec=first)
     later = charts.hhi_spec(replay.timeseries(), frame)
     widget.show(later)
-    assert widget.spec is first and widget.datasets == {"hhi": later["datasets"]["hhi"]}  # bands, markers: as shown
+    # the months after the first three are added, the three kept; bands and markers as shown
+    shown = {row["month"] for row in first["datasets"]["hhi"]}
+    assert len(shown) == 3 and widget.spec is first and list(widget.changes) == ["hhi"]
+    assert widget.changes["hhi"] == {"insert": [row for row in later["datasets"]["hhi"] if row["month"] not in shown]}
     assert widget.signals == {"hhi_top": next(p["value"] for p in later["params"] if p["name"] == "hhi_top")}
     assert newest_month(widget) == replay.date
+    fewer = charts.hhi_spec(replay.timeseries().iloc[:2], frame)  # a reset: rows gone, so all of them are sent
+    widget.show(fewer)
+    assert widget.changes == {"hhi": {"replace": fewer["datasets"]["hhi"]}}
     other = charts.supplier_mix_spec(replay.supply_table(), "Anthropic", frame)
     widget.show(other)
-    assert widget.spec is other and widget.datasets == {}
+    assert widget.spec is other and widget.changes == {}
+
+
+def test_a_datasets_change_is_the_rows_added_when_none_was_removed_or_changed():
+    from viz.live_vega import dataset_change
+
+    a, b, c = {"month": "2025-01", "v": 1.0}, {"month": "2025-02", "v": 2.0}, {"month": "2025-03", "v": 3.0}
+    assert dataset_change([a, b], [a, b]) is None
+    assert dataset_change([a, c], [a, b, c]) == {"insert": [b]}  # added in the middle: only it is sent
+    assert dataset_change(None, [a]) == {"replace": [a]}
+    assert dataset_change([a, b], [a, {**b, "v": 2.5}, c]) == {"replace": [a, {**b, "v": 2.5}, c]}  # b changed
+    assert dataset_change([a, b], [b, c, a]) == {"insert": [c]}  # order apart, a and b are kept
+    assert dataset_change([a, a], [a, b, c]) == {"replace": [a, b, c]}  # one of the two a's is gone
+    assert dataset_change([a, b], [a]) == {"replace": [a]}
+    listed = {"month": "2025-01", "dash": [3, 3]}  # lists cannot be matched row by row: all rows are sent
+    assert dataset_change([listed], [listed, b]) == {"replace": [listed, b]}
 
 
 def test_an_ensemble_of_one_configuration_gives_its_median_and_band_over_members(monkeypatch):

@@ -93,13 +93,13 @@ def Controls(session: Session, version: int, redraw, playing: bool, set_playing,
             solara.Button("Step", on_click=step, color="primary", disabled=playing or not model.running)
         if not model.running:
             solara.Info(end_of_run(model), classes=["cm-end-banner"], dense=True)
-        Inputs(session, version, redraw)
+        Inputs(session, session.pending, session.changed, redraw)  # drawn again only when these change
 
 
 @solara.component
-def Inputs(session: Session, version: int, redraw):
-    """The scenario (with its description), the seed and the knobs; a changed input says it applies on Reset."""
-    pending = session.pending
+def Inputs(session: Session, pending, changed: bool, redraw):
+    """The scenario (with its description), the seed and the knobs (`pending`, the session's inputs being edited);
+    a changed input (`changed`) says it applies on Reset."""
     seed_text, set_seed_text = solara.use_state(str(pending.seed))
     problem = seed_problem(seed_text)
 
@@ -134,7 +134,7 @@ def Inputs(session: Session, version: int, redraw):
                 solara.Text(f"{knob.label}: {value:,.4g}", style={"font-size": "0.85em"})
                 solara.SliderFloat("", value=float(value), min=knob.low, max=knob.high, step=knob.step,
                                    thumb_label=False, on_value=lambda v, name=name, value=value: moved(name, v, value))
-    if session.changed:
+    if changed:
         solara.Warning("Changed: press Reset to run with these inputs.", dense=True, classes=["cm-pending"])
 
 

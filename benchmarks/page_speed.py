@@ -55,7 +55,8 @@ def main() -> None:
                                         args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
             load_once(browser, url)  # warm-up: the server's first page
             loads = [load_once(browser, url) for _ in range(args.loads)]
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            # tall enough for every chart to be in view: a chart out of sight redraws only when it is seen
+            page = browser.new_page(viewport={"width": 1600, "height": 2400})
             page.goto(url)
             page.wait_for_function(DRAWN, arg=list(ALL_CHARTS), timeout=120_000)
             to_date, to_charts = [], []

@@ -99,16 +99,22 @@ def _edges(state: MarketState, lab_rows, lab_names, xy) -> list[dict]:
     shown = {row: labs.name[row] for row in lab_rows}
     other = lab_names[-1] if len(lab_names) > len(lab_rows) else None
     held = holds(c.status)
-    pairs: dict[tuple[str, str], list] = {}  # (seller, buyer) -> [value, quantity, count]
-    for seller, bl, bp, value, quantity in zip(c.seller[held].tolist(), c.buyer_lab[held].tolist(),
-                                               c.buyer_provider[held].tolist(), c.value_usd_bn[held].tolist(),
-                                               c.quantity_h100e[held].tolist()):
-        total = pairs.setdefault((p.name[seller], p.name[bp] if bl < 0 else shown.get(bl, other)), [0.0, 0.0, 0])
-        total[0] += value
-        total[1] += quantity
-        total[2] += 1
+    # contracts summed by (seller, buyer) with numpy (millions in a large market), then named pair by pair
+    n_p, n_shown = len(p), len(lab_rows)
+    lab_code = np.full(len(labs), n_p + n_shown if other is not None else -1)  # the grouped labs', or none
+    lab_code[lab_rows] = n_p + np.arange(n_shown)
+    buyer_lab, seller = c.buyer_lab[held], c.seller[held]
+    buyer = np.where(buyer_lab < 0, c.buyer_provider[held], lab_code[np.maximum(buyer_lab, 0)])
+    drawn = buyer >= 0
+    pair, at = np.unique(seller[drawn] * (n_p + n_shown + 1) + buyer[drawn], return_inverse=True)
+    value = np.bincount(at, weights=c.value_usd_bn[held][drawn], minlength=pair.size)
+    quantity = np.bincount(at, weights=c.quantity_h100e[held][drawn], minlength=pair.size)
+    count = np.bincount(at, minlength=pair.size)
+    buyer_names = list(p.name) + [labs.name[row] for row in lab_rows] + [other]
+    named = sorted((p.name[key // (n_p + n_shown + 1)], buyer_names[key % (n_p + n_shown + 1)], val, q, n)
+                   for key, val, q, n in zip(pair.tolist(), value.tolist(), quantity.tolist(), count.tolist()))
     links = [(s, t, val, "contract", f"{s} -> {t}: {n} contracts, ${val:,.1f}B, {q:,.0f} H100e")
-             for (s, t), (val, q, n) in sorted(item for item in pairs.items() if item[0][1] is not None)]
+             for s, t, val, q, n in named]
     for vendor, provider, blocked in zip(e.supply_vendor.tolist(), e.supply_provider.tolist(), e.supply_blocked.tolist()):
         s, t = v.name[vendor], p.name[provider]
         links.append((s, t, 0.0, "supply (blocked)" if blocked else "supply",

@@ -558,6 +558,20 @@ def test_a_datasets_change_is_the_rows_added_when_none_was_removed_or_changed():
     assert dataset_change([listed], [listed, b]) == {"replace": [listed, b]}
 
 
+def test_the_same_rows_added_twice_reach_the_browser_twice():
+    """Traitlets sends a trait only when its value changes: a dataset that grows by an equal row two steps running
+    must still send the second step's change."""
+    from viz.live_vega import LiveVega
+
+    row = {"month": "2025-01", "v": 1.0}
+    widget = LiveVega(spec={"mark": "point", "datasets": {"d": [row]}})
+    sent = []
+    widget.observe(lambda change: sent.append(change["new"]), names="changes")
+    widget.show({"mark": "point", "datasets": {"d": [row, row]}})
+    widget.show({"mark": "point", "datasets": {"d": [row, row, row]}})
+    assert [change for change in sent if change] == [{"d": {"insert": [row]}}] * 2
+
+
 def test_an_ensemble_of_one_configuration_gives_its_median_and_band_over_members(monkeypatch):
     """Without a B, the comparison tab runs A's members alone (seeds 3, 4, 5): a band per month, no difference."""
     original = Inputs.model

@@ -68,5 +68,7 @@ class LiveVega(VegaLite):
             if change is not None:
                 changes[name] = change
             self.rows[name] = rows
+        if changes and changes == self.changes:  # the same rows added again: traitlets sends only a new value
+            self.changes = {}
         self.changes = changes
         self.signals = {p["name"]: p["value"] for p in spec.get("params", []) if "value" in p and "select" not in p}

@@ -47,13 +47,13 @@ def layout(columns: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, tuple[
     return positions
 
 
+EDGE_COLUMNS = ("source", "target", "value", "kind", "details", "x", "y", "x2", "y2")  # (x, y): source, (x2, y2): target
+
+
 def network_frames(state: MarketState, max_labs: int = 24) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(nodes, edges) of the picture: positions, sizes, kinds and the details shown on hover."""
     nodes, edges = network_rows(state, max_labs)
-    return pd.DataFrame(nodes), pd.DataFrame(edges, columns=EDGE_COLUMNS)
-
-
-EDGE_COLUMNS = ["source", "target", "value", "kind", "details", "x", "y", "x2", "y2"]
+    return pd.DataFrame(nodes), pd.DataFrame(edges, columns=list(EDGE_COLUMNS))
 
 
 def network_rows(state: MarketState, max_labs: int = 24) -> tuple[list[dict], list[dict]]:
@@ -128,8 +128,7 @@ def _edges(state: MarketState, lab_rows, lab_names, xy) -> list[dict]:
     for regulator, region in zip(state.regulators.name, state.regulators.region):
         for row in np.flatnonzero(np.asarray(p.region) == region):
             links.append((regulator, p.name[row], 0.0, "screens", f"{regulator} screens {p.name[row]}'s deals"))
-    return [{"source": s, "target": t, "value": float(val), "kind": kind, "details": details,
-             "x": xy[s][0], "y": xy[s][1], "x2": xy[t][0], "y2": xy[t][1]}
+    return [dict(zip(EDGE_COLUMNS, (s, t, float(val), kind, details, *xy[s], *xy[t])))
             for s, t, val, kind, details in links if s in xy and t in xy]
 
 

@@ -178,6 +178,24 @@ def test_step_moves_the_counter_the_headline_and_every_chart_to_the_same_month()
     assert months == {"2025-02"}
 
 
+def test_a_step_draws_again_only_what_changes_with_the_month():
+    """The page's redraw plan: after a step the counter and buttons, the headline and the seven charts are drawn
+    again, each once, and nothing else of the Market tab (the page's frame, the tabs, the inputs, the link, each
+    chart's card with its CSV button), which is what keeps a step's redraw small on the server."""
+    import viz.components as components
+    import viz.controls as controls
+    from viz import app
+
+    session, rc = page(Inputs(scenario="baseline", seed=3))
+    drawn = (app.MarketPage, app.MainView, app.LinkBox, controls.Controls, controls.Inputs, controls.StepButtons,
+             components.Headline, components.ChartCard, components.SupplierMix, components.LiveChart)
+    before = [component.render_count for component in drawn]
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    again = {component.name: component.render_count - count for component, count in zip(drawn, before)}
+    assert again == {"MarketPage": 0, "MainView": 0, "LinkBox": 0, "Controls": 0, "Inputs": 0, "StepButtons": 1,
+                     "Headline": 1, "ChartCard": 0, "SupplierMix": 0, "LiveChart": 7}
+
+
 def test_pause_keeps_the_view_at_the_month_reached():
     """Issue #14: Play then Pause showed the month reached in the headline but the start in the network and the
     charts. Here Play runs a few months, Pause stops it, and every chart holds the month the headline shows, also a

@@ -13,23 +13,20 @@ from __future__ import annotations
 import logging
 import os
 
+import reacton.core
 import solara
 
 from viz.charts import marker_key
 from viz.compare_view import CompareTab
 from viz.components import (
+    CHART_CARDS,
     AgentTables,
-    ContractedSharesChart,
+    ChartCard,
     ContractTable,
     EventLog,
     Headline,
-    HHIChart,
-    NetworkView,
-    PricesChart,
-    SharesChart,
     ShockControls,
     SupplierMix,
-    UseChart,
 )
 from viz.controls import Controls
 from viz.deal_view import DealTab
@@ -75,18 +72,25 @@ def Page():
 
 @solara.component
 def MarketPage(session: Session, link_problems=(), on_apply=None):
-    """The page for one session's run."""
-    version, set_version = solara.use_state(0)  # counts redraws: each step, reset and input change
-    playing, set_playing = solara.use_state(False)
+    """The page for one session's run. A step draws again only what reads `version`, the redraw counter (the
+    month counter and buttons, the headline, each chart, the shown tab's tables); the rest of the page is drawn
+    again on Reset, which gives the session a new model."""
+    # counts redraws (each step, reset and input change); not use_reactive, which would draw this page again too
+    version = solara.use_memo(lambda: solara.reactive(0), [])
+    render_context = reacton.core.get_render_context()
+    _, set_resets = solara.use_state(0)  # counts Resets, each of which draws the page again
     model = session.model
+    playing, set_playing = solara.use_state(False)
     frame = solara.use_memo(lambda: run_frame(model), [model])  # the model itself: ids are reused
 
     def redraw():
-        set_version(lambda v: v + 1)
+        with render_context:  # every component that reads `version` is drawn again, in one pass
+            version.set(version.value + 1)
 
     def reset():
         set_playing(False)
         session.reset()
+        set_resets(lambda resets: resets + 1)
         redraw()
         if on_apply is not None:
             on_apply(session.applied.query())
@@ -98,20 +102,18 @@ def MarketPage(session: Session, link_problems=(), on_apply=None):
             solara.Text("compute-market", style={"font-size": "1.3em", "font-weight": "700"})
             for problem in link_problems:
                 solara.Warning(f"The link was not followed here: {problem}.", dense=True, classes=["cm-link-problem"])
-            Controls(session, version, redraw, playing, set_playing, reset)
-            LinkBox(session, version)
+            Controls(session, session.applied, version, redraw, playing, set_playing, reset)
+            LinkBox(session.applied)
         with solara.Column(gap="12px", classes=["cm-main"]):
-            MainView(session, version, frame, redraw)
+            MainView(session, model, version, frame, redraw)
     return main
 
 
 @solara.component
-def MainView(session: Session, version: int, frame, redraw):
-    """The headline over the tabs (`version` changes with every redraw, so it draws again)."""
-    model = session.model
-    ts = model.timeseries()  # once per redraw, for every chart
+def MainView(session: Session, model, version, frame, redraw):
+    """The headline over the tabs."""
     with solara.Column(gap="12px") as main:
-        Headline(model)
+        Headline(model, version)
         with solara.lab.Tabs(lazy=True):  # a tab's content is drawn only while it is shown
             with solara.lab.Tab(TABS[0]):
                 if marker_key(frame):
@@ -119,13 +121,9 @@ def MainView(session: Session, version: int, frame, redraw):
                                 + marker_key(frame), classes=["cm-marker-key"],
                                 style={"font-size": "0.85em", "color": "#444", "display": "block"})
                 with solara.Div(classes=["cm-grid"]):
-                    NetworkView(model)
-                    HHIChart(model, frame, ts)
-                    ContractedSharesChart(model, frame, ts)
-                    SharesChart(model, frame, ts)
-                    PricesChart(model, frame, ts)
-                    UseChart(model, frame, ts)
-                    SupplierMix(model, frame)
+                    for css in CHART_CARDS:
+                        ChartCard(session, model, version, frame, css)
+                    SupplierMix(session, model, version, frame)
             with solara.lab.Tab(TABS[1]):
                 ContractsTab(model, version, redraw)
             with solara.lab.Tab(TABS[2]):
@@ -138,9 +136,10 @@ def MainView(session: Session, version: int, frame, redraw):
 
 
 @solara.component
-def ContractsTab(model, version: int, redraw):
+def ContractsTab(model, version, redraw):
     """The contracts, the event log and the shocks. A component, so that the lazy tabs draw it (and build its
-    table of every contract) only while its tab is shown; `version` redraws it after each step."""
+    table of every contract) only while its tab is shown; it reads `version`, so it draws again at each redraw."""
+    version.value  # reading it subscribes the tab to every redraw
     with solara.Div(classes=["cm-grid"]) as main:
         with solara.Div(classes=["cm-wide"]):
             ContractTable(model)
@@ -150,16 +149,18 @@ def ContractsTab(model, version: int, redraw):
 
 
 @solara.component
-def AgentsTab(model, version: int):
+def AgentsTab(model, version):
     """This month's agents, drawn only while their tab is shown (as `ContractsTab`)."""
+    version.value  # as ContractsTab
     return AgentTables(model)
 
 
 @solara.component
-def LinkBox(session: Session, version: int):
-    """The link that reopens the page in this run's state (scenario, seed, moved knobs, events left out)."""
+def LinkBox(applied: Inputs):
+    """The link that reopens the page in the state of the run's inputs (`applied`: scenario, seed, moved knobs,
+    events left out)."""
     solara.Text("Link to this run", style={"font-weight": "600", "margin-top": "12px"})
-    solara.InputText("copy this address", value=f"?{session.applied.query()}", disabled=False,
+    solara.InputText("copy this address", value=f"?{applied.query()}", disabled=False,
                      classes=["cm-link"], on_value=lambda _: None)
 
 

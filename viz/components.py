@@ -48,8 +48,11 @@ def headline_cells(model) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def Headline(model):
-    """This month's headline figures, each naming what it is measured on."""
+@solara.component
+def Headline(model, version):
+    """This month's headline figures, each naming what it is measured on (drawn again at each redraw: it reads
+    `version`, the page's redraw counter)."""
+    version.value  # reading it subscribes the headline to every redraw
     with solara.Row(gap="28px", classes=["cm-headline"], style={"flex-wrap": "wrap"}) as main:
         for key, label, value, note in headline_cells(model):
             with solara.Tooltip(note):
@@ -89,13 +92,16 @@ def Download(name: str, data, label: str = "CSV"):
                                                 classes=["cm-download"])])
 
 
-def ChartCard(model, css: str, spec, data):
-    """A chart (`spec()`, redrawn in place after each step) with the CSV of `data()` below it."""
-    with solara.Column(gap="0px", classes=["cm-card", css]) as main:
-        LiveWidget(lambda: LiveVega(spec=spec()), lambda widget: widget.show(spec()), tick(model))
-        with solara.Row(justify="end"):
-            Download(css.removeprefix("cm-"), data)
-    return main
+@solara.component
+def LiveChart(session, model, version, frame, spec, extra=()):
+    """The chart `spec(model, frame, ts)` of the session's model, made once and redrawn in place whenever
+    `version` (the page's redraw counter) changes: the only part of a chart's card drawn again after a step."""
+    version.value  # reading it subscribes this component to every redraw
+
+    def current():
+        return spec(model, frame, session.timeseries())
+
+    return LiveWidget(lambda: LiveVega(spec=current()), lambda widget: widget.show(current()), (*tick(model), *extra))
 
 
 def series(model, columns) -> pd.DataFrame:
@@ -108,46 +114,47 @@ def prefixed(model, *prefixes: str) -> pd.DataFrame:
     return ts[["date", *[c for c in ts.columns if c.startswith(prefixes)]]]
 
 
-def HHIChart(model, frame, ts):
-    return ChartCard(model, "cm-hhi", lambda: charts.hhi_spec(ts, frame),
-                     lambda: series(model, charts.HHI_SERIES))
+# the Market tab's charts, in the page's order: css class -> (spec of (model, frame, timeseries), CSV of (model));
+# module-level functions, so a card's arguments stay equal from step to step and only its LiveChart draws again
+CHART_CARDS = {
+    "cm-network": (lambda model, frame, ts: network_spec(model.state),
+                   lambda model: network_frames(model.state)[1].drop(columns=["x", "y", "x2", "y2"])),
+    "cm-hhi": (lambda model, frame, ts: charts.hhi_spec(ts, frame),
+               lambda model: series(model, charts.HHI_SERIES)),
+    "cm-contracted": (lambda model, frame, ts: charts.contracted_spec(ts, frame),
+                      lambda model: prefixed(model, "contracted_share[", "delivering_share[")),
+    "cm-shares": (lambda model, frame, ts: charts.shares_spec(ts, frame),
+                  lambda model: prefixed(model, "revenue_share[")),
+    "cm-prices": (lambda model, frame, ts: charts.prices_spec(ts, frame),
+                  lambda model: series(model, charts.PRICE_SERIES)),
+    "cm-use": (lambda model, frame, ts: charts.use_spec(ts, frame),
+               lambda model: series(model, charts.USE_SERIES)),
+}
 
 
-def ContractedSharesChart(model, frame, ts):
-    return ChartCard(model, "cm-contracted", lambda: charts.contracted_spec(ts, frame),
-                     lambda: prefixed(model, "contracted_share[", "delivering_share["))
+@solara.component
+def ChartCard(session, model, version, frame, css: str):
+    """The chart CHART_CARDS[css] with the CSV of its data below it."""
+    spec, data = CHART_CARDS[css]
+    with solara.Column(gap="0px", classes=["cm-card", css]) as main:
+        LiveChart(session, model, version, frame, spec)
+        with solara.Row(justify="end"):
+            Download(css.removeprefix("cm-"), lambda: data(model))
+    return main
 
 
-def SharesChart(model, frame, ts):
-    return ChartCard(model, "cm-shares", lambda: charts.shares_spec(ts, frame),
-                     lambda: prefixed(model, "revenue_share["))
-
-
-def PricesChart(model, frame, ts):
-    return ChartCard(model, "cm-prices", lambda: charts.prices_spec(ts, frame),
-                     lambda: series(model, charts.PRICE_SERIES))
-
-
-def UseChart(model, frame, ts):
-    return ChartCard(model, "cm-use", lambda: charts.use_spec(ts, frame),
-                     lambda: series(model, charts.USE_SERIES))
-
-
-def NetworkView(model):
-    return ChartCard(model, "cm-network", lambda: network_spec(model.state),
-                     lambda: network_frames(model.state)[1].drop(columns=["x", "y", "x2", "y2"]))
-
-
-def SupplierMix(model, frame):
+@solara.component
+def SupplierMix(session, model, version, frame):
+    """One frontier lab's suppliers month by month (the lab chosen above the chart)."""
     labs = [name for name, frontier in zip(model.state.labs.name, model.state.labs.frontier) if frontier]
     lab = selected_lab.value if selected_lab.value in labs else (labs[0] if labs else "")
 
-    def spec():
+    def spec(model, frame, ts):  # equal from step to step (reacton compares a closure's values): only the chart redraws
         return charts.supplier_mix_spec(model.supply_table(), lab, frame)
 
     with solara.Column(gap="0px", classes=["cm-card", "cm-supplier-mix"]) as main:
         solara.Select("Lab", values=labs, value=selected_lab, dense=True)
-        LiveWidget(lambda: LiveVega(spec=spec()), lambda widget: widget.show(spec()), (*tick(model), lab))
+        LiveChart(session, model, version, frame, spec, (lab,))
         with solara.Row(justify="end"):
             Download(f"supplier-mix-{lab}", lambda: model.supply_table().query("lab_name == @lab"))
     return main

@@ -53,10 +53,10 @@ def play_loop(session: Session, redraw, cancel, paused) -> None:
 
 
 @solara.component
-def Controls(session: Session, version: int, redraw, playing: bool, set_playing, on_reset):
-    """Step / Play / Reset and the inputs of `session`; `redraw()` draws the page again (and changes `version`, so
-    this draws again), `playing` is Play's state."""
-    model = session.model
+def Controls(session: Session, applied, version, redraw, playing: bool, set_playing, on_reset):
+    """Step / Play / Reset over the inputs of `session`. The buttons and the month counter read `version`, the
+    page's redraw counter, and draw again with each redraw (`redraw()`); the inputs draw again when they are
+    edited or applied (`applied`, the inputs of the session's model); `playing` is Play's state."""
     paused = solara.use_memo(threading.Event, [playing])  # one for each Play, set by Pause or Reset
 
     def play(cancel):
@@ -84,28 +84,40 @@ def Controls(session: Session, version: int, redraw, playing: bool, set_playing,
         session.step()
         redraw()
 
-    with solara.Column(gap="10px", classes=["cm-controls"]):
-        solara.Text(month_counter(model), classes=["cm-counter"], style={"font-size": "1.2em", "font-weight": "600"})
-        with solara.Row(gap="6px"):
-            solara.Button("Reset", on_click=reset, color="primary", outlined=True)
-            solara.Button("❚❚ Pause" if playing else "▶ Play", on_click=play_or_pause,
-                          color="primary", disabled=not model.running, classes=["cm-play"])
-            solara.Button("Step", on_click=step, color="primary", disabled=playing or not model.running)
-        if not model.running:
-            solara.Info(end_of_run(model), classes=["cm-end-banner"], dense=True)
-        Inputs(session, session.pending, session.changed, redraw)  # drawn again only when these change
+    with solara.Column(gap="10px", classes=["cm-controls"]) as main:
+        StepButtons(session, version, playing, reset, play_or_pause, step)
+        Inputs(session, applied)
+    return main
 
 
 @solara.component
-def Inputs(session: Session, pending, changed: bool, redraw):
-    """The scenario (with its description), the seed and the knobs (`pending`, the session's inputs being edited);
-    a changed input (`changed`) says it applies on Reset."""
+def StepButtons(session: Session, version, playing: bool, on_reset, on_play_or_pause, on_step):
+    """The date as the step counter, Reset, Play / Pause and Step, and the end-of-run banner."""
+    version.value  # reading it subscribes the buttons to every redraw
+    model = session.model
+    solara.Text(month_counter(model), classes=["cm-counter"], style={"font-size": "1.2em", "font-weight": "600"})
+    with solara.Row(gap="6px"):
+        solara.Button("Reset", on_click=on_reset, color="primary", outlined=True)
+        solara.Button("❚❚ Pause" if playing else "▶ Play", on_click=on_play_or_pause,
+                      color="primary", disabled=not model.running, classes=["cm-play"])
+        solara.Button("Step", on_click=on_step, color="primary", disabled=playing or not model.running)
+    if not model.running:
+        solara.Info(end_of_run(model), classes=["cm-end-banner"], dense=True)
+
+
+@solara.component
+def Inputs(session: Session, applied):
+    """The scenario (with its description), the seed and the knobs: the session's inputs being edited
+    (`session.pending`); a changed input says it applies on Reset. `applied` (the inputs of the session's model)
+    draws it again on Reset, an edit draws it again itself."""
+    _, set_edits = solara.use_state(0)  # counts edits
+    pending = session.pending
     seed_text, set_seed_text = solara.use_state(str(pending.seed))
     problem = seed_problem(seed_text)
 
     def edit(inputs):
         session.pending = inputs
-        redraw()
+        set_edits(lambda edits: edits + 1)
 
     def set_scenario(name):
         edit(replace(session.pending, scenario=name, parameters={}, dropped=()))
@@ -134,7 +146,7 @@ def Inputs(session: Session, pending, changed: bool, redraw):
                 solara.Text(f"{knob.label}: {value:,.4g}", style={"font-size": "0.85em"})
                 solara.SliderFloat("", value=float(value), min=knob.low, max=knob.high, step=knob.step,
                                    thumb_label=False, on_value=lambda v, name=name, value=value: moved(name, v, value))
-    if changed:
+    if session.changed:
         solara.Warning("Changed: press Reset to run with these inputs.", dense=True, classes=["cm-pending"])
 
 

@@ -164,6 +164,7 @@ class Session:
         self.pending = self.applied = inputs
         self.model = inputs.model()
         self.lock = threading.Lock()
+        self._timeseries = (None, None)  # (the month it is of, the model's timeseries then)
 
     @property
     def changed(self) -> bool:
@@ -174,6 +175,13 @@ class Session:
         with self.lock:
             model = self.pending.model()
             self.applied, self.model = self.pending, model
+
+    def timeseries(self):
+        """The model's timeseries (`ComputeMarket.timeseries()`), built once per month for all the page's charts."""
+        month = (self.model, self.model.month_index)
+        if self._timeseries[0] != month:
+            self._timeseries = (month, self.model.timeseries())
+        return self._timeseries[1]
 
     def step(self, unless: threading.Event | None = None) -> bool:
         """One month, unless `unless` is set by the time no other step or reset runs (Play's thread passes Pause's

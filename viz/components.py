@@ -1,4 +1,6 @@
-"""The page's components: functions of the model (and its chart frame) drawn again after every step.
+"""The page's components: functions of the model (and its chart frame). Those that change with each step (the
+headline, each chart, the tables) read `version`, the page's redraw counter, and draw again when it changes; the
+rest draw again only when their arguments change (a Reset: a new model).
 
 Charts and tables are widgets made once and updated in place (`LiveWidget`; a chart's rows change inside the drawn
 chart, `LiveVega`); each chart has a CSV of its data below it, and its own menu (top right) saves it as PNG or SVG.

@@ -18,6 +18,7 @@ from viz.compare_view import bands, compare, compare_specs, read_run_folder
 from viz.components import ContractTable, EventLog, ShockControls, contract_rows
 from viz.controls import PLAY_INTERVAL_S, play_loop
 from viz.frame import run_frame
+from viz.headline import HeadlineCells
 from viz.network_view import layout, network_frames, network_spec
 from viz.session import Inputs, Session, inputs_from_query
 from viz.tables import NumberTable
@@ -37,6 +38,11 @@ def texts(rc) -> str:
 
 def shown(rc, css: str) -> str:
     return rc.find(v.Html, class_=css).widget.children[0]
+
+
+def headline(rc, key: str) -> str:
+    """The value shown in the headline's cell `key` (date, hhi, hhi-delivering, largest, idle, breaches)."""
+    return next(cell["value"] for cell in rc.find(HeadlineCells).widget.cells if cell["key"] == key)
 
 
 def page(inputs: Inputs):
@@ -169,11 +175,11 @@ def test_network_draws_the_named_labs_groups_the_rest_and_links_regulators_to_th
 
 def test_step_moves_the_counter_the_headline_and_every_chart_to_the_same_month():
     session, rc = page(Inputs(scenario="baseline", seed=3))
-    assert shown(rc, "cm-counter") == "2024-12 · month 0 of 72" and shown(rc, "cm-date-value") == "2024-12"
+    assert shown(rc, "cm-counter") == "2024-12 · month 0 of 72" and headline(rc, "date") == "2024-12"
     assert len(rc.find(VegaLite).widgets) == 7  # network, HHI, contracted and revenue shares, prices, use, mix
     for _ in range(2):
         rc.find(v.Btn, children=["Step"]).widget.click()
-    assert shown(rc, "cm-counter") == "2025-02 · month 2 of 72" and shown(rc, "cm-date-value") == "2025-02"
+    assert shown(rc, "cm-counter") == "2025-02 · month 2 of 72" and headline(rc, "date") == "2025-02"
     months = {newest_month(w) for w in rc.find(VegaLite).widgets} - {None}  # the network has no months
     assert months == {"2025-02"}
 
@@ -184,11 +190,11 @@ def test_a_step_draws_again_only_what_changes_with_the_month():
     chart's card with its CSV button), which is what keeps a step's redraw small on the server."""
     import viz.components as components
     import viz.controls as controls
-    from viz import app
+    from viz import app, headline
 
     session, rc = page(Inputs(scenario="baseline", seed=3))
     drawn = (app.MarketPage, app.MainView, app.LinkBox, controls.Controls, controls.Inputs, controls.StepButtons,
-             components.Headline, components.ChartCard, components.SupplierMix, components.LiveChart)
+             headline.Headline, components.ChartCard, components.SupplierMix, components.LiveChart)
     before = [component.render_count for component in drawn]
     rc.find(v.Btn, children=["Step"]).widget.click()
     again = {component.name: component.render_count - count for component, count in zip(drawn, before)}
@@ -209,7 +215,7 @@ def test_pause_keeps_the_view_at_the_month_reached():
     rc.find(v.Btn, children=["❚❚ Pause"]).widget.click()
     time.sleep(3 * PLAY_INTERVAL_S)
     reached = session.model.date
-    assert session.model.month_index >= 2 and shown(rc, "cm-date-value") == reached
+    assert session.model.month_index >= 2 and headline(rc, "date") == reached
     time.sleep(3 * PLAY_INTERVAL_S)
     assert session.model.date == reached  # paused: no step after Pause
     assert {newest_month(w) for w in rc.find(VegaLite).widgets} - {None} == {reached}
@@ -244,19 +250,19 @@ def test_inputs_apply_on_reset_and_say_so_until_then():
     assert session.model.seed == 3  # nothing applies before Reset
     rc.find(v.Btn, children=["Step"]).widget.click()
     rc.find(v.Btn, children=["Reset"]).widget.click()
-    assert session.model.seed == 11 and shown(rc, "cm-date-value") == "2024-12"
+    assert session.model.seed == 11 and headline(rc, "date") == "2024-12"
     assert "Changed: press Reset" not in texts(rc)
     assert rc.find(v.TextField, class_="cm-link").widget.v_model == "?scenario=baseline&seed=11"
 
 
 def test_a_bad_seed_is_refused_as_it_is_typed_in_plain_words_under_its_field():
     session, rc = page(Inputs(scenario="baseline", seed=3))
-    headline = shown(rc, "cm-hhi-value")
+    before = headline(rc, "hhi")
     field = rc.find(v.TextField, class_="cm-seed").widget
     field.v_model = "-3"
     assert field.error and field.messages == ["the seed must be a whole number (0, 1, 2, ...); '-3' is not"]
     assert session.pending.seed == 3 and "Changed" not in texts(rc)  # refused: nothing pending
-    assert shown(rc, "cm-hhi-value") == headline and not rc.find(v.Alert, class_="cm-input-error").widgets
+    assert headline(rc, "hhi") == before and not rc.find(v.Alert, class_="cm-input-error").widgets
     field.v_model = "12"
     assert not field.error and session.pending.seed == 12
 
@@ -273,12 +279,11 @@ def test_the_headline_names_the_basis_of_each_figure():
     """At the replay's start the signed and delivering HHI are the same (nothing signed for later yet); the
     largest provider by cloud revenue is a firm (AWS, 30% in providers.csv's 2024 revenue), never "Other clouds"."""
     session, rc = page(Inputs(scenario="aws-openai-2025", seed=1))
-    text = texts(rc)
-    for label in ("HHI, signed contracts", "HHI, contracts delivering", "Largest by cloud revenue",
-                  "Breaches (to date)"):
-        assert label in text
-    assert shown(rc, "cm-largest-value").startswith("AWS ")
-    assert shown(rc, "cm-hhi-value") == shown(rc, "cm-hhi-delivering-value")
+    labels = {cell["label"] for cell in rc.find(HeadlineCells).widget.cells}
+    assert {"HHI, signed contracts", "HHI, contracts delivering", "Largest by cloud revenue",
+            "Breaches (to date)"} <= labels
+    assert headline(rc, "largest").startswith("AWS ")
+    assert headline(rc, "hhi") == headline(rc, "hhi-delivering")
 
 
 # --- the link ------------------------------------------------------------------------------------------------------
@@ -620,5 +625,5 @@ def test_reset_to_another_scenario_redraws_every_chart_from_the_new_run():
     session.pending = replace(session.pending, scenario="aws-openai-2025")
     rc.find(v.Btn, children=["Reset"]).widget.click()
     hhi = rc.find(VegaLite).widgets[1]
-    assert newest_month(hhi) == "2024-12" and shown(rc, "cm-date-value") == "2024-12"
+    assert newest_month(hhi) == "2024-12" and headline(rc, "date") == "2024-12"
     assert len(hhi.rows["markers"]) == len(session.model.spec.events) == 29

@@ -24,13 +24,13 @@ from viz.components import (
     ChartCard,
     ContractTable,
     EventLog,
-    Headline,
     ShockControls,
     SupplierMix,
 )
 from viz.controls import Controls
 from viz.deal_view import DealTab
 from viz.frame import run_frame
+from viz.headline import Headline
 from viz.offline_assets import serve_read_only
 from viz.session import Inputs, Session, inputs_from_query
 

@@ -12,8 +12,6 @@ import numpy as np
 import pandas as pd
 import solara
 
-from model.state import PROVIDER_KINDS
-
 from . import charts
 from .agent_tables import AGENT_COLUMNS, agent_rows, headers
 from .live_vega import LiveVega
@@ -21,47 +19,6 @@ from .network_view import network_frames, network_spec
 from .tables import NumberTable
 
 selected_lab = solara.reactive("OpenAI")
-
-
-def largest_provider(model) -> tuple[str, float]:
-    """(name, share) of the firm with the largest share of cloud revenue this month ("Other clouds", the many
-    small providers together, is no firm)."""
-    p = model.state.providers
-    shares = np.where(p.kind == PROVIDER_KINDS.index("other"), 0.0, model.ctx.per_agent["provider"]["revenue_share"])
-    row = int(np.argmax(shares))
-    return p.name[row], float(shares[row])
-
-
-def headline_cells(model) -> list[tuple[str, str, str, str]]:
-    """(css key, label naming its basis, value, hover note) of the headline."""
-    m = model.metrics
-    name, share = largest_provider(model)
-    return [
-        ("date", "Date", model.date, "the month just simulated"),
-        ("hhi", "HHI, signed contracts", f"{m['provider_hhi_contracted']:,.0f}",
-         "of AI capacity under signed contracts in force, counted from signing (what regulators screen)"),
-        ("hhi-delivering", "HHI, contracts delivering", f"{m['provider_hhi_delivering']:,.0f}",
-         "of what the market's contracts deliver this month"),
-        ("largest", "Largest by cloud revenue", f"{name} {share:.1%}",
-         "share of the month's cloud revenue"),
-        ("idle", "Idle capacity", f"{m['idle_capacity_h100e'] / 1e3:,.0f}k H100e ({m['idle_share']:.1%})",
-         "sellers' capacity nobody uses this month, and its share of their capacity"),
-        ("breaches", "Breaches (to date)", f"{m['breaches']:,}", "contracts a lab could not pay"),
-    ]
-
-
-@solara.component
-def Headline(model, version):
-    """This month's headline figures, each naming what it is measured on (drawn again at each redraw: it reads
-    `version`, the page's redraw counter)."""
-    version.value  # reading it subscribes the headline to every redraw
-    with solara.Row(gap="28px", classes=["cm-headline"], style={"flex-wrap": "wrap"}) as main:
-        for key, label, value, note in headline_cells(model):
-            with solara.Tooltip(note):
-                with solara.Column(gap="0px", classes=[f"cm-cell-{key}"]):
-                    solara.Text(label, style={"font-size": "0.8em", "color": "#555"})
-                    solara.Text(value, style={"font-size": "1.3em", "font-weight": "600"}, classes=[f"cm-{key}-value"])
-    return main
 
 
 @solara.component

@@ -37,23 +37,39 @@ class PanelBuffer:
                 "date": np.repeat(np.array([b[1] for b in self._blocks], dtype=object), sizes),
                 "kind": np.repeat(np.array([b[2] for b in self._blocks], dtype=object), sizes),
                 "name": np.array([n for b in self._blocks for n in b[3]], dtype=object)}
+        kinds = _rows_by_kind(self._blocks, sizes)
         for column, dtype in dtypes.items():
             if column not in BASE_COLUMNS:
-                data[column] = _column(column, dtype, self._blocks, sizes)
+                data[column] = _column(column, dtype, kinds, sum(sizes))
         return pd.DataFrame(data, columns=list(dtypes)).astype(dtypes)  # pandas would infer strings as 'str'
 
 
-def _column(name: str, dtype: str, blocks, sizes):
-    """One panel column over every block, null where a block's kind does not have it."""
-    has = [name in block[4] for block in blocks]
+def _rows_by_kind(blocks, sizes) -> list[tuple[np.ndarray, list[dict]]]:
+    """For each agent kind: its rows in the panel and its blocks' columns, month after month."""
+    kinds: dict[str, tuple[list, list]] = {}
+    start = 0
+    for (_, _, kind, _, columns), size in zip(blocks, sizes):
+        rows, of_kind = kinds.setdefault(kind, ([], []))
+        rows.append(np.arange(start, start + size))
+        of_kind.append(columns)
+        start += size
+    return [(np.concatenate(rows), of_kind) for rows, of_kind in kinds.values()]
+
+
+def _column(name: str, dtype: str, kinds, total: int):
+    """One panel column over every row, null in the rows of a kind that does not have it."""
+    having = [(rows, [columns[name] for columns in of_kind]) for rows, of_kind in kinds if name in of_kind[0]]
     if dtype in ("float64", "object"):
         numpy_type = float if dtype == "float64" else object
-        return np.concatenate([np.asarray(b[4][name], dtype=numpy_type) if h else np.full(n, np.nan, dtype=numpy_type)
-                               for b, h, n in zip(blocks, has, sizes)])
+        values = np.full(total, np.nan, dtype=numpy_type)
+        for rows, pieces in having:
+            values[rows] = np.concatenate([np.asarray(piece, dtype=numpy_type) for piece in pieces])
+        return values
     numpy_type = bool if dtype == "boolean" else np.int64
-    values = np.concatenate([np.asarray(b[4][name]).astype(numpy_type) if h else np.zeros(n, dtype=numpy_type)
-                             for b, h, n in zip(blocks, has, sizes)])
-    missing = np.concatenate([np.full(n, not h) for h, n in zip(has, sizes)])
+    values, missing = np.zeros(total, dtype=numpy_type), np.ones(total, dtype=bool)
+    for rows, pieces in having:
+        values[rows] = np.concatenate([np.asarray(piece).astype(numpy_type) for piece in pieces])
+        missing[rows] = False
     masked = pd.arrays.BooleanArray if dtype == "boolean" else pd.arrays.IntegerArray
     return masked(values, missing)
 

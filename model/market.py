@@ -200,6 +200,12 @@ class ComputeMarket(mesa.Model):
         """Model-level metrics, one row per month (the first row is the start state)."""
         return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
+    def timeseries_columns(self) -> dict[str, np.ndarray]:
+        """The columns of `timeseries()` as arrays, without building its DataFrame (the page's charts read a few of
+        them every step): the DataCollector's model-level records, one array per reporter."""
+        return {name: np.asarray(values, dtype=object if name == "date" else None)
+                for name, values in self.datacollector.model_vars.items()}
+
     def agent_table(self) -> pd.DataFrame:
         """Per-agent panel: one row per agent per recorded month, columns and types as `schema.py` declares them
         (a column of another kind is null in a row)."""

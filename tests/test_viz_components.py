@@ -89,6 +89,23 @@ def test_every_chart_spec_is_valid_vega_lite(replay):
         assert spec["usermeta"]["embedOptions"]["actions"]["export"] is True  # the PNG / SVG menu
 
 
+def test_the_time_charts_from_the_timeseries_columns_equal_those_from_its_dataframe():
+    """The page draws the time charts from the timeseries' columns as arrays (no DataFrame a step); they are the
+    charts drawn from the DataFrame, value for value, month after month. The largest providers are ranked by the
+    last month's value, ties in column order and a missing value last, from either: b (0.5), then a and c (0.2
+    each, a's column first); d (no value) is not among the top three."""
+    last = {"date": ["2025-01"], "x[a]": [0.2], "x[b]": [0.5], "x[c]": [0.2], "x[d]": [float("nan")]}
+    for ts in (last, pd.DataFrame(last)):
+        assert charts.named_columns(ts, "x", 3) == {"x[b]": "b", "x[a]": "a", "x[c]": "c"}
+    model = ComputeMarket(scenario="aws-openai-2025", rng=4, horizon_months=6)
+    frame = run_frame(model)
+    for _ in range(6):
+        for spec in (charts.hhi_spec, charts.contracted_spec, charts.shares_spec, charts.prices_spec, charts.use_spec):
+            assert spec(model.timeseries_columns(), frame) == spec(model.timeseries(), frame)
+        model.step()
+    columns = model.timeseries_columns()
+    assert list(columns) == list(model.timeseries().columns) and columns["date"][0] == "2024-12"
+
 def test_hhi_chart_shows_signed_delivering_and_revenue_with_the_guideline_bands(replay):
     spec = charts.hhi_spec(replay.timeseries(), run_frame(replay))
     assert {row["band"] for row in spec["datasets"]["bands"]} == {"unconcentrated", "moderately concentrated",

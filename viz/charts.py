@@ -138,14 +138,15 @@ def with_data(template: dict, **frames: pd.DataFrame | list[dict]) -> dict:
     return spec
 
 
-def long(ts: pd.DataFrame, columns: dict[str, str], **constants) -> list[dict]:
-    """The columns of the timeseries as (date, month, series, value) records, named by `columns`: series by
-    series, month by month, months without a value left out (what pandas' melt, dropna and to_dict give, at a
-    tenth of the cost: the page builds six of these each step)."""
+def long(ts, columns: dict[str, str], **constants) -> list[dict]:
+    """The columns of the timeseries (a DataFrame, or its columns as arrays: `ComputeMarket.timeseries_columns()`)
+    as (date, month, series, value) records, named by `columns`: series by series, month by month, months without
+    a value left out (what pandas' melt, dropna and to_dict give, at a tenth of the cost: the page builds six of
+    these each step)."""
     if not columns:
         return []
-    months = ts["date"].to_numpy(dtype=object)
-    values = np.concatenate([ts[c].to_numpy() for c in columns])  # series after series
+    months = np.asarray(ts["date"], dtype=object)
+    values = np.concatenate([np.asarray(ts[c]) for c in columns])  # series after series
     kept = ~pd.isna(values)
     month = np.tile(months, len(columns))[kept].tolist()
     series = np.repeat(np.array(list(columns.values()), dtype=object), len(months))[kept].tolist()
@@ -153,11 +154,13 @@ def long(ts: pd.DataFrame, columns: dict[str, str], **constants) -> list[dict]:
             for m, name, value in zip(month, series, values[kept].tolist())]
 
 
-def named_columns(ts: pd.DataFrame, prefix: str, top: int) -> dict[str, str]:
-    """{column: provider} of the `top` providers by the last month's value of `prefix[...]` columns."""
-    columns = [c for c in ts.columns if c.startswith(prefix + "[")]
-    last = ts[columns].iloc[-1].sort_values(ascending=False)
-    return {c: c[len(prefix) + 1:-1] for c in last.index[:top]}
+def named_columns(ts, prefix: str, top: int) -> dict[str, str]:
+    """{column: provider} of the `top` providers by the last month's value of `prefix[...]` columns (largest first,
+    ties in column order, a missing value last)."""
+    columns = [c for c in ts if c.startswith(prefix + "[")]
+    last = {c: float(np.asarray(ts[c])[-1]) for c in columns}
+    ranked = sorted(columns, key=lambda c: -np.inf if np.isnan(last[c]) else last[c], reverse=True)
+    return {c: c[len(prefix) + 1:-1] for c in ranked[:top]}
 
 
 # --- concentration ---------------------------------------------------------------------------------------------
@@ -192,9 +195,9 @@ def template_hhi(frame: Frame) -> dict:
     return finish(chart, frame, {"bands": BANDS.to_dict("records")})
 
 
-def hhi_spec(ts: pd.DataFrame, frame: Frame) -> dict:
+def hhi_spec(ts, frame: Frame) -> dict:
     """Market HHI (signed contracts, delivering contracts, cloud revenue) with the guideline bands."""
-    data = long(ts, {c: label for c, label in HHI_SERIES.items() if c in ts.columns})
+    data = long(ts, {c: label for c, label in HHI_SERIES.items() if c in ts})
     spec = with_data(template_hhi(frame), hhi=data)
     top = max(max((row["value"] for row in data), default=0.0), 2500.0) * 1.05
     spec["params"] = [{**param, "value": round(top)} if param["name"] == "hhi_top" else param
@@ -216,11 +219,11 @@ def template_contracted(frame: Frame) -> dict:
                  alt.Tooltip("value:Q", format=".1%", title="share")])
 
 
-def contracted_spec(ts: pd.DataFrame, frame: Frame, top: int = 6) -> dict:
+def contracted_spec(ts, frame: Frame, top: int = 6) -> dict:
     """Each large provider's share of contracted AI capacity: signed (solid) and delivering (dashed)."""
     signed = named_columns(ts, "contracted_share", top)
     delivering = {f"delivering_share[{name}]": name for name in signed.values()
-                  if f"delivering_share[{name}]" in ts.columns}
+                  if f"delivering_share[{name}]" in ts}
     data = long(ts, signed, basis="signed") + long(ts, delivering, basis="delivering")
     return with_data(template_contracted(frame), shares=data)
 
@@ -235,7 +238,7 @@ def template_shares(frame: Frame) -> dict:
                  alt.Tooltip("value:Q", format=".1%", title="share")])
 
 
-def shares_spec(ts: pd.DataFrame, frame: Frame, top: int = 6) -> dict:
+def shares_spec(ts, frame: Frame, top: int = 6) -> dict:
     """Cloud revenue shares of the largest providers over time."""
     return with_data(template_shares(frame), shares=long(ts, named_columns(ts, "revenue_share", top)))
 
@@ -260,7 +263,7 @@ def template_prices(frame: Frame) -> dict:
         tooltip=["month:N", "series:N", alt.Tooltip("value:Q", format="$.2f", title="$/H100e-hour")])
 
 
-def prices_spec(ts: pd.DataFrame, frame: Frame) -> dict:
+def prices_spec(ts, frame: Frame) -> dict:
     """Committed, list and spot prices ($/H100e-hour)."""
     return with_data(template_prices(frame), prices=long(ts, PRICE_SERIES))
 
@@ -275,7 +278,7 @@ def template_use(frame: Frame) -> dict:
         tooltip=["month:N", "series:N", alt.Tooltip("value:Q", format=".1%", title="share")])
 
 
-def use_spec(ts: pd.DataFrame, frame: Frame) -> dict:
+def use_spec(ts, frame: Frame) -> dict:
     """Utilisation and idle share of capacity."""
     return with_data(template_use(frame), use=long(ts, USE_SERIES))
 

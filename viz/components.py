@@ -53,12 +53,13 @@ def Download(name: str, data, label: str = "CSV"):
 
 @solara.component
 def LiveChart(session, model, version, frame, spec, extra=()):
-    """The chart `spec(model, frame, ts)` of the session's model, made once and redrawn in place whenever
-    `version` (the page's redraw counter) changes: the only part of a chart's card drawn again after a step."""
+    """The chart `spec(model, frame, ts)` of the session's model (`ts`: its timeseries columns), made once and
+    redrawn in place whenever `version` (the page's redraw counter) changes: the only part of a chart's card drawn
+    again after a step."""
     version.value  # reading it subscribes this component to every redraw
 
     def current():
-        return spec(model, frame, session.timeseries())
+        return spec(model, frame, session.timeseries_columns())
 
     return LiveWidget(lambda: LiveVega(spec=current()), lambda widget: widget.show(current()), (*tick(model), *extra))
 
@@ -73,7 +74,8 @@ def prefixed(model, *prefixes: str) -> pd.DataFrame:
     return ts[["date", *[c for c in ts.columns if c.startswith(prefixes)]]]
 
 
-# the Market tab's charts, in the page's order: css class -> (spec of (model, frame, timeseries), CSV of (model));
+# the Market tab's charts, in the page's order: css class -> (spec of (model, frame, timeseries columns), CSV of
+# (model));
 # module-level functions, so a card's arguments stay equal from step to step and only its LiveChart draws again
 CHART_CARDS = {
     "cm-network": (lambda model, frame, ts: network_spec(model.state),

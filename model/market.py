@@ -218,6 +218,14 @@ class ComputeMarket(mesa.Model):
         frame["provider_name"] = [self.state.providers.name[i] for i in frame["provider"]]
         return frame
 
+    def supply_columns(self) -> dict[str, np.ndarray]:
+        """The columns of `supply_table()` as arrays, without building its DataFrame (the page's supplier-mix chart
+        reads one lab's rows every step)."""
+        columns = self._supply.columns()
+        columns["lab_name"] = np.array(self.state.labs.name, dtype=object)[columns["lab"]]
+        columns["provider_name"] = np.array(self.state.providers.name, dtype=object)[columns["provider"]]
+        return columns
+
     def contract_table(self) -> pd.DataFrame:
         """Every contract with its terms, parties and lifecycle stamps (months as YYYY-MM; absent stamps empty)."""
         s, c = self.state, all_contracts(self.state)

@@ -83,12 +83,16 @@ class SupplyBuffer:
     def add(self, month: int, date: str, supply: dict) -> None:
         self._months.append((month, date, {k: np.array(v, copy=True) for k, v in supply.items()}))
 
-    def frame(self) -> pd.DataFrame:
-        """month_index, date, then the supply columns, one row per (lab, provider) per month."""
+    def columns(self) -> dict[str, np.ndarray]:
+        """month_index, date, then the supply columns, one row per (lab, provider) per month, as arrays."""
         sizes = [len(next(iter(columns.values()))) if columns else 0 for _, _, columns in self._months]
         keys = list(self._months[0][2]) if self._months else []
         data = {"month_index": np.repeat([m[0] for m in self._months], sizes).astype(np.int64),
                 "date": np.repeat(np.array([m[1] for m in self._months], dtype=object), sizes)}
         for key in keys:
             data[key] = np.concatenate([m[2][key] for m in self._months])
-        return pd.DataFrame(data)
+        return data
+
+    def frame(self) -> pd.DataFrame:
+        """`columns()` as a DataFrame."""
+        return pd.DataFrame(self.columns())

@@ -89,9 +89,9 @@ def test_every_chart_spec_is_valid_vega_lite(replay):
         assert spec["usermeta"]["embedOptions"]["actions"]["export"] is True  # the PNG / SVG menu
 
 
-def test_the_time_charts_from_the_timeseries_columns_equal_those_from_its_dataframe():
-    """The page draws the time charts from the timeseries' columns as arrays (no DataFrame a step); they are the
-    charts drawn from the DataFrame, value for value, month after month. The largest providers are ranked by the
+def test_the_charts_from_the_records_columns_equal_those_from_their_dataframes():
+    """The page draws the time charts and the supplier mix from the records' columns as arrays (no DataFrame a
+    step); they are the charts drawn from the DataFrames, value for value, month after month. The largest providers are ranked by the
     last month's value, ties in column order and a missing value last, from either: b (0.5), then a and c (0.2
     each, a's column first); d (no value) is not among the top three."""
     last = {"date": ["2025-01"], "x[a]": [0.2], "x[b]": [0.5], "x[c]": [0.2], "x[d]": [float("nan")]}
@@ -102,6 +102,9 @@ def test_the_time_charts_from_the_timeseries_columns_equal_those_from_its_datafr
     for _ in range(6):
         for spec in (charts.hhi_spec, charts.contracted_spec, charts.shares_spec, charts.prices_spec, charts.use_spec):
             assert spec(model.timeseries_columns(), frame) == spec(model.timeseries(), frame)
+        for lab in ("OpenAI", "Anthropic"):
+            assert charts.supplier_mix_spec(model.supply_columns(), lab, frame) == \
+                charts.supplier_mix_spec(model.supply_table(), lab, frame)
         model.step()
     columns = model.timeseries_columns()
     assert list(columns) == list(model.timeseries().columns) and columns["date"][0] == "2024-12"

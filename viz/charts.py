@@ -300,11 +300,14 @@ def template_supplier_mix(frame: Frame) -> dict:
     return finish(chart.properties(height=HEIGHT), frame)
 
 
-def supplier_mix_spec(supply: pd.DataFrame, lab: str, frame: Frame) -> dict:
-    """A lab's compute by provider each month (delivered H100e), stacked."""
-    data = supply[supply["lab_name"] == lab][["date", "provider_name", "delivered_h100e"]].copy()
-    data.insert(1, "month", data["date"])
-    data["date"] = data["date"].map(instant)
-    spec = with_data(template_supplier_mix(frame), supply=data)
+def supplier_mix_spec(supply, lab: str, frame: Frame) -> dict:
+    """A lab's compute by provider each month (delivered H100e), stacked; `supply` is the supply table (a
+    DataFrame, or its columns as arrays: `ComputeMarket.supply_columns()`)."""
+    of_lab = np.asarray(supply["lab_name"], dtype=object) == lab
+    months, providers, delivered = (np.asarray(supply[c])[of_lab].tolist()
+                                    for c in ("date", "provider_name", "delivered_h100e"))
+    rows = [{"date": instant(month), "month": month, "provider_name": provider, "delivered_h100e": value}
+            for month, provider, value in zip(months, providers, delivered)]
+    spec = with_data(template_supplier_mix(frame), supply=rows)
     spec["title"] = {**spec["title"], "text": f"Compute delivered to {lab}, by provider (H100e)"}
     return spec

@@ -111,7 +111,7 @@ def SupplierMix(session, model, version, frame):
     lab = selected_lab.value if selected_lab.value in labs else (labs[0] if labs else "")
 
     def spec(model, frame, ts):  # equal from step to step (reacton compares a closure's values): only the chart redraws
-        return charts.supplier_mix_spec(model.supply_table(), lab, frame)
+        return charts.supplier_mix_spec(model.supply_columns(), lab, frame)
 
     with solara.Column(gap="0px", classes=["cm-card", "cm-supplier-mix"]) as main:
         solara.Select("Lab", values=labs, value=selected_lab, dense=True)

@@ -126,8 +126,8 @@ def MainView(session: Session, model, version, frame, redraw):
                                 style={"font-size": "0.85em", "color": "#444", "display": "block"})
                 with solara.Div(classes=["cm-grid"]):
                     for css in CHART_CARDS:
-                        ChartCard(session, model, version, frame, css)
-                    SupplierMix(session, model, version, frame)
+                        ChartCard(model, version, frame, css)
+                    SupplierMix(model, version, frame)
             with solara.lab.Tab(TABS[1]):
                 ContractsTab(model, version, redraw)
             with solara.lab.Tab(TABS[2]):

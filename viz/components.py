@@ -52,16 +52,12 @@ def Download(name: str, data, label: str = "CSV"):
 
 
 @solara.component
-def LiveChart(session, model, version, frame, spec, extra=()):
-    """The chart `spec(model, frame, ts)` of the session's model (`ts`: its timeseries columns), made once and
-    redrawn in place whenever `version` (the page's redraw counter) changes: the only part of a chart's card drawn
-    again after a step."""
+def LiveChart(model, version, frame, spec, extra=()):
+    """The chart `spec(model, frame)`, made once and redrawn in place whenever `version` (the page's redraw counter)
+    changes: the only part of a chart's card drawn again after a step."""
     version.value  # reading it subscribes this component to every redraw
-
-    def current():
-        return spec(model, frame, session.timeseries_columns())
-
-    return LiveWidget(lambda: LiveVega(spec=current()), lambda widget: widget.show(current()), (*tick(model), *extra))
+    return LiveWidget(lambda: LiveVega(spec=spec(model, frame)), lambda widget: widget.show(spec(model, frame)),
+                      (*tick(model), *extra))
 
 
 def series(model, columns) -> pd.DataFrame:
@@ -74,48 +70,48 @@ def prefixed(model, *prefixes: str) -> pd.DataFrame:
     return ts[["date", *[c for c in ts.columns if c.startswith(prefixes)]]]
 
 
-# the Market tab's charts, in the page's order: css class -> (spec of (model, frame, timeseries columns), CSV of
-# (model));
-# module-level functions, so a card's arguments stay equal from step to step and only its LiveChart draws again
+# the Market tab's charts, in the page's order: css class -> (spec of (model, frame), CSV of (model)); module-level
+# functions, so a card's arguments stay equal from step to step and only its LiveChart draws again. The time charts
+# read the timeseries' columns as arrays (0.2 ms each), not its DataFrame.
 CHART_CARDS = {
-    "cm-network": (lambda model, frame, ts: network_spec(model.state),
+    "cm-network": (lambda model, frame: network_spec(model.state),
                    lambda model: network_frames(model.state)[1].drop(columns=["x", "y", "x2", "y2"])),
-    "cm-hhi": (lambda model, frame, ts: charts.hhi_spec(ts, frame),
+    "cm-hhi": (lambda model, frame: charts.hhi_spec(model.timeseries_columns(), frame),
                lambda model: series(model, charts.HHI_SERIES)),
-    "cm-contracted": (lambda model, frame, ts: charts.contracted_spec(ts, frame),
+    "cm-contracted": (lambda model, frame: charts.contracted_spec(model.timeseries_columns(), frame),
                       lambda model: prefixed(model, "contracted_share[", "delivering_share[")),
-    "cm-shares": (lambda model, frame, ts: charts.shares_spec(ts, frame),
+    "cm-shares": (lambda model, frame: charts.shares_spec(model.timeseries_columns(), frame),
                   lambda model: prefixed(model, "revenue_share[")),
-    "cm-prices": (lambda model, frame, ts: charts.prices_spec(ts, frame),
+    "cm-prices": (lambda model, frame: charts.prices_spec(model.timeseries_columns(), frame),
                   lambda model: series(model, charts.PRICE_SERIES)),
-    "cm-use": (lambda model, frame, ts: charts.use_spec(ts, frame),
+    "cm-use": (lambda model, frame: charts.use_spec(model.timeseries_columns(), frame),
                lambda model: series(model, charts.USE_SERIES)),
 }
 
 
 @solara.component
-def ChartCard(session, model, version, frame, css: str):
+def ChartCard(model, version, frame, css: str):
     """The chart CHART_CARDS[css] with the CSV of its data below it."""
     spec, data = CHART_CARDS[css]
     with solara.Column(gap="0px", classes=["cm-card", css]) as main:
-        LiveChart(session, model, version, frame, spec)
+        LiveChart(model, version, frame, spec)
         with solara.Row(justify="end"):
             Download(css.removeprefix("cm-"), lambda: data(model))
     return main
 
 
 @solara.component
-def SupplierMix(session, model, version, frame):
+def SupplierMix(model, version, frame):
     """One frontier lab's suppliers month by month (the lab chosen above the chart)."""
     labs = [name for name, frontier in zip(model.state.labs.name, model.state.labs.frontier) if frontier]
     lab = selected_lab.value if selected_lab.value in labs else (labs[0] if labs else "")
 
-    def spec(model, frame, ts):  # equal from step to step (reacton compares a closure's values): only the chart redraws
+    def spec(model, frame):  # equal from step to step (reacton compares a closure's values): only the chart redraws
         return charts.supplier_mix_spec(model.supply_columns(), lab, frame)
 
     with solara.Column(gap="0px", classes=["cm-card", "cm-supplier-mix"]) as main:
         solara.Select("Lab", values=labs, value=selected_lab, dense=True)
-        LiveChart(session, model, version, frame, spec, (lab,))
+        LiveChart(model, version, frame, spec, (lab,))
         with solara.Row(justify="end"):
             Download(f"supplier-mix-{lab}", lambda: model.supply_table().query("lab_name == @lab"))
     return main

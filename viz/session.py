@@ -164,7 +164,6 @@ class Session:
         self.pending = self.applied = inputs
         self.model = inputs.model()
         self.lock = threading.Lock()
-        self._timeseries = (None, None)  # (the month they are of, the model's timeseries columns then)
 
     @property
     def changed(self) -> bool:
@@ -175,14 +174,6 @@ class Session:
         with self.lock:
             model = self.pending.model()
             self.applied, self.model = self.pending, model
-
-    def timeseries_columns(self) -> dict:
-        """The model's timeseries as arrays (`ComputeMarket.timeseries_columns()`), made once per month for all the
-        page's charts."""
-        month = (self.model, self.model.month_index)
-        if self._timeseries[0] != month:
-            self._timeseries = (month, self.model.timeseries_columns())
-        return self._timeseries[1]
 
     def step(self, unless: threading.Event | None = None) -> bool:
         """One month, unless `unless` is set by the time no other step or reset runs (Play's thread passes Pause's

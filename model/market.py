@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from functools import partial
 
 import mesa
@@ -200,11 +201,10 @@ class ComputeMarket(mesa.Model):
         """Model-level metrics, one row per month (the first row is the start state)."""
         return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
-    def timeseries_columns(self) -> dict[str, np.ndarray]:
+    def timeseries_columns(self) -> Mapping[str, np.ndarray]:
         """The columns of `timeseries()` as arrays, without building its DataFrame (the page's charts read a few of
-        them every step): the DataCollector's model-level records, one array per reporter."""
-        return {name: np.asarray(values, dtype=object if name == "date" else None)
-                for name, values in self.datacollector.model_vars.items()}
+        them every step): the DataCollector's model-level records, one reporter's array made when it is first read."""
+        return RecordColumns(self.datacollector.model_vars)
 
     def agent_table(self) -> pd.DataFrame:
         """Per-agent panel: one row per agent per recorded month, columns and types as `schema.py` declares them
@@ -300,3 +300,22 @@ class ComputeMarket(mesa.Model):
             network.refresh_graph(self._graph, self.state)
             self._graph_version = version
         return self._graph
+
+
+class RecordColumns(Mapping):
+    """A read-only view of the DataCollector's model-level records as arrays ({reporter: values by month}), each
+    converted on first access: a chart reads a few of ~100 columns, so converting them all would be wasted."""
+
+    def __init__(self, model_vars: dict[str, list]):
+        self._lists, self._arrays = model_vars, {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._arrays:
+            self._arrays[name] = np.asarray(self._lists[name], dtype=object if name == "date" else None)
+        return self._arrays[name]
+
+    def __iter__(self):
+        return iter(self._lists)
+
+    def __len__(self) -> int:
+        return len(self._lists)

@@ -123,7 +123,10 @@ class RecordTable:
             self.append(**{name: other._data[name][: other.n] for name in self._data})
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({name: self._data[name][: self.n].copy() for name in self._data})
+        """The rows as a DataFrame; "month" columns (int32 in the table) widened to the int64 every output stores."""
+        months = {c.name for c in self.declaration.columns if c.dtype == "month"}
+        return pd.DataFrame({name: self._data[name][: self.n].astype(np.int64 if name in months else array.dtype)
+                             for name, array in self._data.items()})
 
     def copy(self) -> "RecordTable":
         other = RecordTable(self.declaration, capacity=max(self.n, 1))

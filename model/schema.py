@@ -28,14 +28,17 @@ EXCLUSIVITY_MODES = ("none", "rofr", "exclusive")
 # 27 of 41.1 $B of data-center revenue in the quarter to July 2025, market-2025.csv; Rubin announced for 2026-H2).
 HARDWARE_GENERATIONS = (("Hopper", "0000-00"), ("Blackwell", "2025-07"), ("Rubin", "2027-01"))
 
-DTYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "code": np.int8, "str": object}
+# "month": a contract's month index or term in months, int32 (every month fits): comparing and subtracting them over
+# millions of contracts, which a step does dozens of times, takes a fraction of int64's time (docs/performance.md).
+DTYPES = {"float": np.float64, "int": np.int64, "month": np.int32, "bool": np.bool_, "code": np.int8, "str": object}
 
 
 @dataclass(frozen=True)
 class Column:
     """One attribute of an agent kind, or one column of a record table.
 
-    dtype: "float", "int", "bool", "code" (a small integer indexing `codes`) or "str" (a Python list).
+    dtype: "float", "int", "month" (a month index or a term, int32), "bool", "code" (a small integer indexing `codes`)
+    or "str" (a Python list).
     default: the value of a new row when none is given; None means it must always be given.
     panel: recorded in the per-agent panel every month (agents.parquet).
     width: > 0 for a (rows, width) matrix (the build pipeline's months).
@@ -263,20 +266,20 @@ CONTRACT = Table("contract", "contracts", meaning="Contracts: a seller provider 
     C("quantity_h100e", "float", None, "full quantity, reached after the ramp"),
     C("price_usd_per_h100e_hour", "float", None, "committed price"),
     C("value_usd_bn", "float", None, "value over the whole term, ramp included"),
-    C("start_step", "int", None, "first month of delivery"),
-    C("duration_months", "int", None, "term"),
-    C("ramp_months", "int", 0, "months of linear ramp to the full quantity"),
-    C("end_step", "int", None, "first month after the term"),
+    C("start_step", "month", None, "first month of delivery"),
+    C("duration_months", "month", None, "term"),
+    C("ramp_months", "month", 0, "months of linear ramp to the full quantity"),
+    C("end_step", "month", None, "first month after the term"),
     C("exclusive", "bool", False, "makes the seller the buyer's exclusive provider"),
     C("status", "code", 0, "lifecycle status", codes=CONTRACT_STATUS),
     C("origin", "code", 0, "in force at the start, negotiated, or scripted by the scenario", codes=CONTRACT_ORIGIN),
     C("regulator", "int", NOT_SET, "regulator row reviewing it, or -1"),
     C("event", "int", NOT_SET, "index of the scenario event that scripted it, or -1"),
-    C("proposed_step", "int", None, "month proposed"),
-    C("review_due_step", "int", NO_MONTH, "month its review is decided"),
-    C("decided_step", "int", NO_MONTH, "month approved or blocked"),
-    C("active_step", "int", NO_MONTH, "month it became active"),
-    C("closed_step", "int", NO_MONTH, "month completed, blocked or terminated"),
+    C("proposed_step", "month", None, "month proposed"),
+    C("review_due_step", "month", NO_MONTH, "month its review is decided"),
+    C("decided_step", "month", NO_MONTH, "month approved or blocked"),
+    C("active_step", "month", NO_MONTH, "month it became active"),
+    C("closed_step", "month", NO_MONTH, "month completed, blocked or terminated"),
     C("delivered_h100e_months", "float", 0.0, "H100e-months delivered, cumulative"),
     C("paid_usd_bn", "float", 0.0, "paid by the buyer, cumulative"),
     C("this_month_h100e", "float", 0.0, "delivered this month"),
@@ -326,7 +329,7 @@ TOTALS = {
     "lab_funding_raised_usd_bn": ("lab", "funding_raised_usd_bn"), "unpaid_usd_bn": ("lab", "unpaid_usd_bn"),
 }
 
-PANDAS_DTYPES = {"float": "float64", "int": "Int64", "bool": "boolean", "code": "Int64", "str": "object"}
+PANDAS_DTYPES = {"float": "float64", "int": "Int64", "month": "Int64", "bool": "boolean", "code": "Int64", "str": "object"}
 
 
 def panel_dtypes() -> dict[str, str]:

@@ -268,15 +268,24 @@ def test_ramped_load_and_months_left_on_a_ramp():
     from types import SimpleNamespace
 
     from model.market_rules import ramped_h100e
-    c = SimpleNamespace(quantity_h100e=np.full(8, 300.0), start_step=np.array([0, 0, 0, 0, 0, 7, 0, 0]),
-                        end_step=np.array([12, 12, 12, 12, 12, 19, 5, 12]), ramp_months=np.array([3, 3, 3, 3, 0, 0, 0, 3]))
-    month = np.array([0, 1, 2, 5, 5, 5, 5, 1])
-    live = np.array([True] * 7 + [False])
-    assert ramped_h100e(c, month, live) == pytest.approx([100.0, 200.0, 300.0, 300.0, 300.0, 0.0, 0.0, 0.0])
-    assert ramped_h100e(c, 1, live[[0, 4]], rows=np.array([0, 4])) == pytest.approx([200.0, 300.0])
+    for months in (np.int64, np.int32):  # contracts keep their months as int32 (schema.py)
+        c = SimpleNamespace(quantity_h100e=np.full(8, 300.0), start_step=np.array([0, 0, 0, 0, 0, 7, 0, 0], months),
+                            end_step=np.array([12, 12, 12, 12, 12, 19, 5, 12], months),
+                            ramp_months=np.array([3, 3, 3, 3, 0, 0, 0, 3], months))
+        month = np.array([0, 1, 2, 5, 5, 5, 5, 1])
+        live = np.array([True] * 7 + [False])
+        assert ramped_h100e(c, month, live) == pytest.approx([100.0, 200.0, 300.0, 300.0, 300.0, 0.0, 0.0, 0.0])
+        assert ramped_h100e(c, 1, live[[0, 4]], rows=np.array([0, 4])) == pytest.approx([200.0, 300.0])
     left = kernels.scheduled_months_left(np.array([3, 5, 4, 0]), np.array([12, 12, 12, 12]), np.array([3, 3, 0, 3]))
     assert left == pytest.approx([9.0, 7.0, 8.0, 11.0])
     assert kernels.scheduled_months_left(np.array([1]), np.array([12]), np.array([3]))[0] == pytest.approx(11 - 1 / 3)
+
+
+def test_a_lookup_finds_the_contracts_of_chosen_labs():
+    """Contracts bought by a provider (-1) and by labs 0, 2, 1, 2; labs 2 and 0 chosen: the 2nd, 3rd and 5th."""
+    from model.market_rules import bought_by
+    assert bought_by(np.array([-1, 0, 2, 1, 2]), np.array([2, 0]), 3).tolist() == [False, True, True, False, True]
+    assert not bought_by(np.array([-1, 1]), np.array([], dtype=np.int64), 3).any()
 
 
 def test_grouped_sums_and_concentration_by_group():

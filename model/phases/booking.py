@@ -12,7 +12,7 @@ from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import sum_by
 from ..market_rules import (
-    booked_remaining_value_usd_bn,
+    booked_backlog_usd_bn,
     committed_spending_usd_bn,
     credit_limits,
     load_h100e,
@@ -139,7 +139,7 @@ def booking(state: MarketState, ctx: StepContext) -> None:
     have = p.capacity_h100e + p.pipeline_total_h100e + p.open_orders_h100e + leased_in
     need = kernels.snap_to_zero(target - have, target)
     # what it can finance: cash plus credit left, less what it has committed and not yet paid; chips first, then power
-    limit = credit_limits(state, params, booked_remaining_value_usd_bn(state, ctx))
+    limit = credit_limits(state, params, booked_backlog_usd_bn(state, ctx))
     headroom = (p.cash_usd_bn + np.maximum(limit - p.debt_usd_bn, 0.0)
                 - committed_spending_usd_bn(state, params.power_capex_usd_bn_per_gw))
     chip_cost = need * unit_chip_price_usd(state) / USD_PER_BN

@@ -12,7 +12,7 @@ from ..context import StepContext
 from ..edge_index import follow_inserted_edges
 from ..edges import insert_edges
 from ..event_text import funding_text
-from ..market_rules import committed_cover_and_bills, is_captive
+from ..market_rules import bought_by, committed_cover_and_bills, is_captive
 from ..state import FUNDS, PROVIDER_KINDS, MarketState
 
 
@@ -41,9 +41,7 @@ def largest_suppliers(state: MarketState, labs: np.ndarray) -> np.ndarray:
     """For the labs `labs`, the cloud (hyperscaler or neocloud, not its own fleet, not failed since) that delivered
     each most last month, or -1; ties go to the lower row."""
     c, p, n_labs = state.contracts, state.providers, len(state.labs)
-    asking = np.zeros(n_labs + 1, dtype=bool)
-    asking[labs + 1] = True
-    rows = np.flatnonzero(asking[c.buyer_lab + 1] & (c.this_month_h100e > 0))  # a provider buyer (-1) is no lab
+    rows = np.flatnonzero(bought_by(c.buyer_lab, labs, n_labs) & (c.this_month_h100e > 0))
     kind = p.kind[c.seller[rows]]
     cloud = (kind == PROVIDER_KINDS.index("hyperscaler")) | (kind == PROVIDER_KINDS.index("neocloud"))
     rows = rows[cloud & ~p.defaulted[c.seller[rows]] & ~is_captive(state, c.seller[rows], c.buyer_lab[rows])]

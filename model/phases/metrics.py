@@ -124,7 +124,8 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
     market_q = c.quantity_h100e[active_market]
     residual = residual_providers(state)
     firm = firm_of(p)
-    new = (c.active_step == state.month) & active_market
+    active_now = c.active_step == state.month  # became active this month
+    new = active_now & active_market
     new_1y = new & (c.duration_months <= 12)
     other = p.kind == PROVIDER_KINDS.index("other")
 
@@ -174,7 +175,7 @@ def compute(state: MarketState, ctx: StepContext) -> tuple[dict, dict]:
         "providers_defaulted": int(np.count_nonzero(p.defaulted)),
         "breaches": int(state.breaches),
         "contracts_active": int(np.count_nonzero(c.status == ACTIVE)),
-        "contracts_signed": int(np.count_nonzero(c.active_step == state.month)) if state.month >= 0 else 0,
+        "contracts_signed": int(np.count_nonzero(active_now)) if state.month >= 0 else 0,
         "contracts_under_review": int(np.count_nonzero(c.status == UNDER_REVIEW)),
         "contracts_blocked": int(np.count_nonzero(c.status == BLOCKED)) + state.contract_archive.blocked,
         "commitments_over_revenue_max": float(commitments_over_revenue.max(initial=0.0)),

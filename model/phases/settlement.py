@@ -10,7 +10,7 @@ from .. import kernels
 from ..context import StepContext
 from ..kernels import delivery_ratio, idle_h100e, sum_by
 from ..market_rules import (
-    booked_remaining_value_usd_bn,
+    booked_backlog_usd_bn,
     breach_labs,
     credit_limits,
     default_providers,
@@ -103,12 +103,13 @@ def pay(state: MarketState, ctx: StepContext, contract_due: np.ndarray, contract
     c.this_month_paid_usd_bn[:] = paid
     c.paid_usd_bn += paid
     p.contract_revenue_usd_bn[:] = sum_by(c.seller, weights=paid, minlength=n_providers)
-    p.wholesale_cost_usd_bn[:] = kernels.sum_by_row(c.buyer_provider, paid, n_providers)
+    leases = np.flatnonzero(c.buyer_provider >= 0)  # the few contracts a provider buys: the same sums, fewer rows
+    p.wholesale_cost_usd_bn[:] = sum_by(c.buyer_provider[leases], weights=paid[leases], minlength=n_providers)
     spot_paid = float(np.sum(spot_bill * share))
     sold = p.spot_sold_h100e
     p.spot_revenue_usd_bn[:] = spot_paid * sold / sold.sum() if sold.sum() > 0 else 0.0
     opex = p.capacity_h100e * p.opex_usd_per_h100e_hour * HOURS_PER_MONTH / USD_PER_BN
-    p.credit_limit_usd_bn[:] = credit_limits(state, params, booked_remaining_value_usd_bn(state, ctx))
+    p.credit_limit_usd_bn[:] = credit_limits(state, params, booked_backlog_usd_bn(state, ctx))
     p.interest_usd_bn[:] = p.debt_usd_bn * kernels.interest_rate(p.debt_usd_bn, p.credit_limit_usd_bn,
                                                                  params.debt_base_rate, params.debt_spread_at_limit) / 12
     flow = (p.contract_revenue_usd_bn + p.spot_revenue_usd_bn - p.wholesale_cost_usd_bn

@@ -288,3 +288,17 @@ def test_a_contract_off_the_edges_joins_the_edge_its_lab_discovers():
     assert (state.edges.lab[after[0]], state.edges.provider[after[0]]) == (1, 2)
     assert (state.edges.lab[after[1]], state.edges.provider[after[1]]) == (2, 0)
     assert after[2] == -1
+
+
+def test_a_node_is_found_by_name_in_the_graphs_order():
+    """The hand-built market's nodes: vendor Chips (0), providers A, B, Other (1-3), labs L1, L2 (4, 5), regulator
+    US (6), then the investors: Funds is node 7. A name two nodes share gives the first (a lab also named "A":
+    the provider, 1); an unknown name is refused."""
+    from .tiny import tiny_state
+    state = tiny_state()
+    state.investors = ["Funds"]
+    assert [state.node_index(name) for name in ("Chips", "A", "Other", "L2", "US", "Funds")] == [0, 1, 3, 5, 6, 7]
+    state.labs.name[1] = "A"
+    assert state.node_index("A") == 1
+    with pytest.raises(ValueError, match="no node is named 'Nobody'"):
+        state.node_index("Nobody")

@@ -80,7 +80,7 @@ def raise_funds(state: MarketState, ctx: StepContext) -> None:
     labs.last_round_step[rows] = month
     paid = kernels.sum_by(np.maximum(supplier, 0), weights=from_supplier, minlength=len(p))
     p.cash_usd_bn[:], p.debt_usd_bn[:] = kernels.finance(p.cash_usd_bn, p.debt_usd_bn, -paid)
-    funds = state.node_names().index(FUNDS)
+    funds = state.node_index(FUNDS)
     investor = np.stack([np.where(supplier >= 0, state.node_offset("provider") + supplier, -1),
                          np.full(rows.size, funds)], axis=1).ravel()
     value = np.stack([from_supplier, from_funds], axis=1).ravel()

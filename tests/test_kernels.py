@@ -311,6 +311,9 @@ def test_sums_by_row_leave_out_no_row():
     assert list(kernels.sum_by([2, 0, 2], [1.0, 2.0, 3.0], minlength=4)) == [2.0, 0.0, 4.0, 0.0]
     assert kernels.sum_by(np.array([], dtype=np.int64), np.array([]), minlength=2).dtype == float
     assert list(kernels.sum_by_row(np.array([1, -1, 1, 0]), np.array([1.0, 5.0, 2.0, 4.0]), 3)) == [4.0, 3.0, 0.0]
+    # the last row gets its own entries (1 + 3) and none of the -1 entry's 5; no entries: zeros
+    assert list(kernels.sum_by_row(np.array([2, -1, 2]), np.array([1.0, 5.0, 3.0]), 3)) == [0.0, 0.0, 4.0]
+    assert list(kernels.sum_by_row(np.array([], dtype=np.int64), np.array([]), 2)) == [0.0, 0.0]
 
 
 def test_picks_and_deal_keys():

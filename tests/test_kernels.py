@@ -282,8 +282,10 @@ def test_ramped_load_and_months_left_on_a_ramp():
 
 
 def test_a_lookup_finds_the_contracts_of_chosen_labs():
-    """Contracts bought by a provider (-1) and by labs 0, 2, 1, 2; labs 2 and 0 chosen: the 2nd, 3rd and 5th."""
-    from model.market_rules import bought_by
+    """Rows 2, none (-1), 0 and 2 of a table read 30, the missing value, 10 and 30. Contracts bought by a provider
+    (-1) and by labs 0, 2, 1, 2; labs 2 and 0 chosen: the 2nd, 3rd and 5th."""
+    from model.market_rules import at_rows, bought_by
+    assert at_rows(np.array([10, 20, 30]), np.array([2, -1, 0, 2]), 0).tolist() == [30, 0, 10, 30]
     assert bought_by(np.array([-1, 0, 2, 1, 2]), np.array([2, 0]), 3).tolist() == [False, True, True, False, True]
     assert not bought_by(np.array([-1, 1]), np.array([], dtype=np.int64), 3).any()
 

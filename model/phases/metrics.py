@@ -14,6 +14,7 @@ from ..context import StepContext
 from ..edge_index import contract_edges
 from ..kernels import idle_h100e, sum_by
 from ..market_rules import (
+    at_rows,
     booked_remaining_value_usd_bn,
     firm_of,
     holds,
@@ -214,7 +215,7 @@ def supply_of_named_labs(state: MarketState) -> dict[str, np.ndarray]:
     """
     c, labs = state.contracts, state.labs
     n_p = len(state.providers)
-    rows = np.flatnonzero((c.buyer_lab >= 0) & labs.frontier[np.maximum(c.buyer_lab, 0)])
+    rows = np.flatnonzero(at_rows(labs.frontier, c.buyer_lab, False))  # a provider buyer (-1) is no named lab
     keys = c.buyer_lab[rows] * n_p + c.seller[rows]
     unique = frontier_pairs(state, keys)  # the pairs of archived contracts too
     index = np.searchsorted(unique, keys)

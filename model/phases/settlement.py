@@ -10,6 +10,7 @@ from .. import kernels
 from ..context import StepContext
 from ..kernels import delivery_ratio, idle_h100e, sum_by
 from ..market_rules import (
+    at_rows,
     booked_backlog_usd_bn,
     breach_labs,
     credit_limits,
@@ -99,7 +100,7 @@ def pay(state: MarketState, ctx: StepContext, contract_due: np.ndarray, contract
     labs.cash_usd_bn[:] = np.where(share < 1.0, 0.0, np.maximum(means - due, 0.0))  # short: all cash is spent
     labs.unpaid_usd_bn += due - labs.spend_usd_bn
     labs.arrears_months[:] = np.where((labs.spend_usd_bn < due) & ~labs.defaulted, labs.arrears_months + 1, 0)
-    paid = contract_bill * np.concatenate([[1.0], share])[c.buyer_lab + 1]  # providers buying pay in full
+    paid = contract_bill * at_rows(share, c.buyer_lab, 1.0)  # providers buying pay in full
     c.this_month_paid_usd_bn[:] = paid
     c.paid_usd_bn += paid
     p.contract_revenue_usd_bn[:] = sum_by(c.seller, weights=paid, minlength=n_providers)

@@ -115,7 +115,8 @@ def start_power(state: MarketState, ctx: StepContext, headroom: np.ndarray) -> N
     pay for everything under construction, cost per GW spread over the provider's lead time."""
     p, c, params, month = state.providers, state.contracts, ctx.params, state.month
     # the fleet it is building, or the load its contracts schedule once power started now is on line, if more
-    due = sum_by(c.seller, weights=load_h100e(c, month + p.power_lead_time_months[c.seller]), minlength=len(p))
+    on_line = (month + p.power_lead_time_months).astype(c.start_step.dtype)  # in the contracts' month type: faster
+    due = sum_by(c.seller, weights=load_h100e(c, on_line[c.seller]), minlength=len(p))
     fleet = np.maximum(p.capacity_h100e + p.pipeline_total_h100e + p.open_orders_h100e,
                        due * (1.0 + params.reserve_margin))
     needed_gw = fleet * (1.0 + params.power_headroom_share) / params.h100e_per_gw

@@ -93,7 +93,7 @@ def edge_quotes(state: MarketState, ctx: StepContext, lab: np.ndarray | None = N
     price = np.where(captive, cost, np.maximum(term, cost))
     only = sole_counterparty(labs)[lab]
     # a lab keeping to a replay's scripted history trades only with its own fleet until the history ends
-    in_market = state.month > labs.history_until_step[lab]
+    in_market = (state.month > labs.history_until_step)[lab]  # per lab, then spread: one byte an edge
     tradable = (((only == ANY_PROVIDER) | (provider == only)) & (captive | ((price <= wtp) & in_market))
                 & ~p.defaulted[provider])
     return price, wtp, tradable

@@ -212,8 +212,19 @@ def commitment_discount(duration_months, discount_max, half_months):
 def term_price(contract_price_12m, duration_months, discount_max, half_months):
     """Price of a commitment of `duration_months` at a provider whose 12-month price is `contract_price_12m`:
     scaled by (1 - discount(d)) / (1 - discount(12)), so longer terms are cheaper and 12 months is the going price."""
-    return (contract_price_12m * (1.0 - commitment_discount(duration_months, discount_max, half_months))
-            / (1.0 - commitment_discount(12.0, discount_max, half_months)))
+    return term_price_at_share(contract_price_12m, term_share(duration_months, discount_max, half_months),
+                               term_share(12.0, discount_max, half_months))
+
+
+def term_share(duration_months, discount_max, half_months):
+    """Share of the on-demand price a commitment of `duration_months` pays: 1 - discount(d)."""
+    return 1.0 - commitment_discount(duration_months, discount_max, half_months)
+
+
+def term_price_at_share(contract_price_12m, share, share_12m):
+    """`term_price` from the term's `term_share` and the 12-month one's (a lab's share is the same at every
+    provider, so a market computes it once per lab)."""
+    return contract_price_12m * share / share_12m
 
 
 def offer_utility(price, reservation_price, reliability, relationship, own_share, aversion, weights):

@@ -83,6 +83,10 @@ def test_term_structure_of_contract_prices():
     assert kernels.term_price(2.5, 12, 0.5, 24) == pytest.approx(2.5)  # 12 months is the going price
     assert kernels.term_price(2.5, 48, 0.5, 24) == pytest.approx(2.5 * (2 / 3) / (5 / 6))  # $2.00
     assert kernels.term_price(2.5, 0, 0.5, 24) == pytest.approx(2.5 / (5 / 6))  # on demand: $3.00
+    # 48 months pay 1 - 0.5 x 48 / 72 = 2/3 of on demand, 12 months 1 - 0.5 x 12 / 36 = 5/6: $2.00 from $2.50
+    assert kernels.term_share(48, 0.5, 24) == pytest.approx(2 / 3) and kernels.term_share(12, 0.5, 24) == \
+        pytest.approx(5 / 6)
+    assert kernels.term_price_at_share(2.5, 2 / 3, 5 / 6) == pytest.approx(2.0)
 
 
 def test_list_price_is_the_contract_price_with_its_premium_and_a_cut_lowers_it():

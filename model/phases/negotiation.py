@@ -88,8 +88,10 @@ def edge_quotes(state: MarketState, ctx: StepContext, lab: np.ndarray | None = N
     captive = labs.self_provider[lab] == provider
     cost = p.unit_cost_usd_per_h100e_hour[provider]
     wtp = labs.wtp_usd_per_h100e_hour[lab]
-    term = kernels.term_price(p.contract_price_usd_per_h100e_hour[provider], labs.contract_months[lab],
-                              params.commitment_discount_max, params.commitment_discount_half_months)
+    discount = (params.commitment_discount_max, params.commitment_discount_half_months)
+    term = kernels.term_price_at_share(p.contract_price_usd_per_h100e_hour[provider],
+                                       kernels.term_share(labs.contract_months, *discount)[lab],
+                                       kernels.term_share(12.0, *discount))  # kernels.term_price, per lab first
     price = np.where(captive, cost, np.maximum(term, cost))
     only = sole_counterparty(labs)[lab]
     # a lab keeping to a replay's scripted history trades only with its own fleet until the history ends

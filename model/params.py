@@ -183,6 +183,8 @@ class Params:
 ANY_NON_NEGATIVE = (0.0, math.inf, False)
 MAX_HORIZON_MONTHS = 240  # a run's longest horizon: 20 years from the start. The calibration and the scenarios
 # reach 2030; past that the market is extrapolated, and a run of 10^5 months would only grow memory for hours
+MAX_CONTRACT_MONTHS = 600  # a contract's longest term (and ramp): 50 years. The longest compute deals of
+# deals.csv run 7-15 years; contracts keep their months as int32 (schema.py), which this keeps far from overflowing
 POSITIVE = (0.0, math.inf, True)
 SHARE = (0.0, 1.0, False)
 VALID_RANGES = {
@@ -201,6 +203,7 @@ VALID_RANGES = {
     "commitment_discount_max": (0.0, 0.99, False),
     "demand_signal_smoothing": (0.0, 1.0, True),
     "vendor_expansion_lead_months": (1, VENDOR_PIPELINE_MONTHS - 1, False),
+    "ramp_months": (0, MAX_CONTRACT_MONTHS, False),
 }
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .params import MAX_HORIZON_MONTHS, Params, check_overrides
+from .params import MAX_CONTRACT_MONTHS, MAX_HORIZON_MONTHS, Params, check_overrides
 from .units import month_to_index
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -176,7 +176,7 @@ class ContractEvent(EventBase):
     seller: str
     buyer: str
     start: str | None = None
-    duration_months: int = Field(ge=1)
+    duration_months: int = Field(ge=1, le=MAX_CONTRACT_MONTHS)
     ramp_months: int = Field(default=0, ge=0)
     quantity_h100e: float | None = Field(default=None, gt=0)
     power_gw: float | None = Field(default=None, gt=0)

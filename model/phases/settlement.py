@@ -25,10 +25,11 @@ from ..units import HOURS_PER_MONTH, USD_PER_BN, usd_bn
 
 
 def settlement(state: MarketState, ctx: StepContext) -> None:
-    contract_bill = deliver_contracts(state)
+    leases = np.flatnonzero(state.contracts.buyer_provider >= 0)  # the few contracts a provider buys
+    contract_bill = deliver_contracts(state, leases)
     contract_due = kernels.sum_by_row(state.contracts.buyer_lab, contract_bill, len(state.labs))
     spot_bill = clear_spot_market(state, ctx, contract_due)
-    pay(state, ctx, contract_due, contract_bill, spot_bill)
+    pay(state, ctx, contract_due, contract_bill, spot_bill, leases)
     breach_labs(state, ctx.log, np.flatnonzero(state.labs.arrears_months >= ctx.params.breach_after_months))
     default_providers(state, ctx.log, np.flatnonzero(state.providers.over_limit_months
                                                      >= ctx.params.provider_default_after_months), ctx.params)
@@ -36,15 +37,15 @@ def settlement(state: MarketState, ctx: StepContext) -> None:
     recount_commitments(state)
 
 
-def deliver_contracts(state: MarketState) -> np.ndarray:
-    """Deliver active contracts (pro rata where capacity falls short); returns each contract's bill, USD bn."""
+def deliver_contracts(state: MarketState, leased: np.ndarray) -> np.ndarray:
+    """Deliver active contracts (pro rata where capacity falls short; `leased`: the rows a provider buys); returns
+    each contract's bill, USD bn."""
     c, p, labs, month = state.contracts, state.providers, state.labs, state.month
     n_providers, n_labs = len(p), len(labs)
     scheduled = scheduled_h100e(c, month)
     available = p.capacity_h100e * (1.0 - p.outage_share)
     scheduled_of = sum_by(c.seller, weights=scheduled, minlength=n_providers)
     # Leased capacity (a provider buying from another) is delivered first and adds to the buyer's capacity.
-    leased = np.flatnonzero(c.buyer_provider >= 0)
     first = delivery_ratio(available, scheduled_of)
     leased_in = sum_by(c.buyer_provider[leased], weights=scheduled[leased] * first[c.seller[leased]],
                        minlength=n_providers)
@@ -86,7 +87,7 @@ def clear_spot_market(state: MarketState, ctx: StepContext, contract_due: np.nda
 
 
 def pay(state: MarketState, ctx: StepContext, contract_due: np.ndarray, contract_bill: np.ndarray,
-        spot_bill: np.ndarray) -> None:
+        spot_bill: np.ndarray, leases: np.ndarray) -> None:
     """Labs pay their bills from cash plus revenue (what they cannot pay accrues as arrears); providers earn
     what labs actually pay, pay for leased capacity, earn non-AI margin, pay opex and interest, and borrow when
     short; a provider's months with debt over its credit limit are counted."""
@@ -104,7 +105,7 @@ def pay(state: MarketState, ctx: StepContext, contract_due: np.ndarray, contract
     c.this_month_paid_usd_bn[:] = paid
     c.paid_usd_bn += paid
     p.contract_revenue_usd_bn[:] = sum_by(c.seller, weights=paid, minlength=n_providers)
-    leases = np.flatnonzero(c.buyer_provider >= 0)  # the few contracts a provider buys: the same sums, fewer rows
+    # the lease rows only: the same sums as over every contract, fewer rows
     p.wholesale_cost_usd_bn[:] = sum_by(c.buyer_provider[leases], weights=paid[leases], minlength=n_providers)
     spot_paid = float(np.sum(spot_bill * share))
     sold = p.spot_sold_h100e

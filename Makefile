@@ -5,6 +5,9 @@ STAMP  := $(VENV)/.installed
 STEPS  ?= 72
 SEED   ?= 42
 OUT    ?= runs/baseline
+# one pytest worker per core; a test file stays on one worker, in order (test_equivalence_extended's last test
+# reads what the earlier ones saw, and module fixtures are built once). PARALLEL= runs the suite in one process.
+PARALLEL ?= -n auto --dist loadfile
 
 .PHONY: run test test-fast app bench venv clean
 
@@ -30,11 +33,11 @@ run: $(STAMP)
 test: $(STAMP)
 	@scripts/ensure-chromium.sh
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PARALLEL)
 
 test-fast: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -q -m "not extended"
+	$(PY) -m pytest -q -m "not extended" $(PARALLEL)
 
 bench: $(STAMP)
 	$(PY) benchmarks/step_benchmark.py

@@ -103,6 +103,39 @@ def test_a_malformed_data_file_is_refused_with_file_row_field_and_value(tmp_path
         build_start_state(Params(), np.random.default_rng(0), data_dir=data)
 
 
+BAD_DATA_VALUES = [  # (file, field, value written into the first data row, what the message must say)
+    ("providers.csv", "capacity_h100e", "nan", "has value 'nan', not a finite number"),
+    ("labs.csv", "cash_usd_bn", "inf", "has value 'inf', not a finite number"),
+    ("labs.csv", "demand_h100e", "-5", "has value '-5', outside its valid range 0 to inf"),
+    ("providers.csv", "reliability", "1.2", "has value '1.2', outside its valid range 0 to 1"),
+    ("regulators.csv", "hhi_threshold", "12000", "has value '12000', outside its valid range 0 to 10000"),
+    ("vendors.csv", "production_growth_per_month", "-2", "has value '-2', outside its valid range -1 to 1"),
+    ("labs.csv", "contract_months", "0", "has value '0', outside its valid range 1 to 600"),
+    ("contracts.csv", "duration_months", "601", "has value '601', outside its valid range 1 to 600"),
+    ("contracts.csv", "ramp_months", "2.5", "has value '2.5', not a whole number of months"),
+    ("providers.csv", "useful_life_years", "0", "has value '0', outside its valid range 1 to 50"),
+    ("providers.csv", "non_ai_growth_per_month", "nan", "has value 'nan', not a finite number"),
+]
+
+
+@pytest.mark.parametrize("name, field, value, message", BAD_DATA_VALUES, ids=lambda v: str(v)[:24])
+def test_a_data_value_that_is_not_finite_or_out_of_range_is_refused_by_file_line_and_field(tmp_path, name, field,
+                                                                                          value, message):
+    """NaN, infinities, negative amounts, shares above 1, terms outside 1-600 months and fractional months in the
+    calibration files are refused before a state is built (before, float() took them and NaN spread through the
+    run)."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    with open(data / name, newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][rows[0].index(field)] = value
+    with open(data / name, "w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    with pytest.raises(DataFileError) as refused:
+        build_start_state(Params(), np.random.default_rng(0), data_dir=data)
+    assert str(refused.value) == f"{data / name}:2: field {field!r} {message}"
+
+
 def test_a_data_row_without_source_is_refused(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)

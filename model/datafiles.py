@@ -6,7 +6,7 @@ import csv
 import math
 from pathlib import Path
 
-from .params import MAX_CONTRACT_MONTHS
+from .params import ANY_NON_NEGATIVE, MAX_CONTRACT_MONTHS, SHARE, in_range
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -15,26 +15,24 @@ class DataFileError(ValueError):
     """A calibration file is malformed; the message names the file, row, field and value."""
 
 
-_AMOUNT = (0.0, math.inf)  # quantities, money and prices: not negative
-_SHARE = (0.0, 1.0)
-_RATE_PER_MONTH = (-1.0, 1.0)  # a growth rate a month: -100 % to +100 %
-_MONTHS = (0.0, float(MAX_CONTRACT_MONTHS))
+_MONTHS = (0.0, float(MAX_CONTRACT_MONTHS), False)
 
-# The valid range (inclusive) of every numeric field of the calibration files; every value must also be finite, and
-# a field in WHOLE_FIELDS a whole number. One declaration, read by every file that has the field.
-FIELD_RANGES: dict[str, tuple[float, float]] = {
+# The valid range of every numeric field of the calibration files, as params.VALID_RANGES gives a parameter's
+# (lowest, highest, lowest excluded); every value must also be finite, and a field in WHOLE_FIELDS a whole number.
+# One declaration, read by every file that has the field and by the scenarios' start overrides.
+FIELD_RANGES: dict[str, tuple[float, float, bool]] = {
     **dict.fromkeys(("capacity_h100e", "under_construction_h100e", "demand_h100e", "production_h100e_per_month",
                      "quantity_h100e", "cloud_revenue_usd_bn_per_month", "revenue_usd_bn_per_month", "cash_usd_bn",
                      "value_usd_bn", "value_threshold_usd_bn", "capex_usd_per_h100e", "price_usd_per_h100e",
                      "opex_usd_per_h100e_hour", "contract_price_usd_per_h100e_hour", "price_usd_per_h100e_hour",
-                     "wtp_usd_per_h100e_hour", "markup", "diversification_aversion"), _AMOUNT),
-    **dict.fromkeys(("cost_of_capital", "reliability", "share", "share_threshold", "weight", "strictness"), _SHARE),
+                     "wtp_usd_per_h100e_hour", "markup", "diversification_aversion"), ANY_NON_NEGATIVE),
+    **dict.fromkeys(("cost_of_capital", "reliability", "share", "share_threshold", "weight", "strictness"), SHARE),
     **dict.fromkeys(("demand_growth_per_month", "revenue_growth_per_month", "production_growth_per_month",
-                     "non_ai_growth_per_month"), _RATE_PER_MONTH),
+                     "non_ai_growth_per_month"), (-1.0, 1.0, False)),  # a month: -100 % to +100 %
     **dict.fromkeys(("lead_time_months", "site_lead_time_months", "review_lag_months", "ramp_months"), _MONTHS),
-    **dict.fromkeys(("contract_months", "duration_months"), (1.0, float(MAX_CONTRACT_MONTHS))),
-    "useful_life_years": (1.0, 50.0),
-    **dict.fromkeys(("hhi_threshold", "delta_hhi_threshold"), (0.0, 10_000.0)),  # HHI points
+    **dict.fromkeys(("contract_months", "duration_months"), (1.0, float(MAX_CONTRACT_MONTHS), False)),
+    "useful_life_years": (1.0, 50.0, False),
+    **dict.fromkeys(("hhi_threshold", "delta_hhi_threshold"), (0.0, 10_000.0, False)),  # HHI points
 }
 WHOLE_FIELDS = frozenset({"lead_time_months", "site_lead_time_months", "review_lag_months", "ramp_months",
                           "contract_months", "duration_months"})
@@ -68,8 +66,8 @@ def parse_number(path, line, column, value) -> float:
         raise DataFileError(f"{path}:{line}: field {column!r} has value {value!r}, not a number") from None
     if not math.isfinite(number):
         raise DataFileError(f"{path}:{line}: field {column!r} has value {value!r}, not a finite number")
-    low, high = FIELD_RANGES.get(column, (-math.inf, math.inf))
-    if not low <= number <= high:
+    if column in FIELD_RANGES and not in_range(number, FIELD_RANGES[column]):
+        low, high, _ = FIELD_RANGES[column]
         raise DataFileError(f"{path}:{line}: field {column!r} has value {value!r}, outside its valid range "
                             f"{low:g} to {high:g}")
     if column in WHOLE_FIELDS and not number.is_integer():

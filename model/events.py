@@ -5,7 +5,6 @@ Each event type has one `apply_<type>` function; `APPLY` maps the type name to i
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from . import kernels
 from .datafiles import FIELD_RANGES
 from .event_text import POLICY_FIELDS, describe
 from .market_rules import breach_labs, firm_of
+from .params import in_range
 from .records import ORDER_CANCELLED, ORDER_OPEN, ORIGIN_SCRIPTED, PROPOSED
 from .scenario import Scenario, ScenarioError
 from .state import EXCLUSIVITY_MODES, FUNDS, MarketState
@@ -140,8 +140,8 @@ def apply_start_overrides(scenario: Scenario, state: MarketState) -> None:
                     raise ScenarioError(f"{where}: field {field!r} has value {value!r}, which is not a whole number")
                 if array.dtype.kind == "b" and value not in (0, 1):
                     raise ScenarioError(f"{where}: field {field!r} has value {value!r} (a yes/no field: 0 or 1)")
-                low, high = FIELD_RANGES.get(field, (0.0, math.inf))  # the range the data files hold it to
-                if not low <= value <= high:
+                if field in FIELD_RANGES and not in_range(value, FIELD_RANGES[field]):  # as the data files hold it
+                    low, high, _ = FIELD_RANGES[field]
                     raise ScenarioError(f"{where}: field {field!r} has value {value!r}, outside its valid range "
                                         f"{low:g} to {high:g}")
                 array[row] = value

@@ -238,11 +238,17 @@ def check_overrides(overrides: dict) -> dict:
     return checked
 
 
+def in_range(value, bounds: tuple[float, float, bool]) -> bool:
+    """Whether `value` lies within (lowest, highest, lowest excluded), the form of VALID_RANGES."""
+    low, high, low_excluded = bounds
+    return low <= value <= high and not (low_excluded and value == low)
+
+
 def check_range(name: str, value) -> None:
     if not math.isfinite(value):
         raise ValueError(f"parameter {name!r} must be a finite number, got {value!r}")
-    low, high, low_excluded = valid_range(name)
-    if value < low or (low_excluded and value == low) or value > high:
+    if not in_range(value, valid_range(name)):
+        low, high, low_excluded = valid_range(name)
         bounds = f"{'above' if low_excluded else 'at least'} {low:g}" + (f" and at most {high:g}"
                                                                           if math.isfinite(high) else "")
         raise ValueError(f"parameter {name!r} must be {bounds}, got {value!r}")

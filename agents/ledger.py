@@ -195,6 +195,9 @@ def remaining_value_usd_bn(c, i: int, month: int) -> float:
     if not holds(c.status[i]):
         return 0.0
     elapsed = min(max(month + 1 - c.start_step[i], 0), c.duration_months[i]) if c.status[i] == ACTIVE else 0
-    left = kernels.scheduled_months(c.duration_months[i], c.ramp_months[i]) - kernels.scheduled_months_elapsed(
-        elapsed, c.ramp_months[i])
+    if elapsed >= c.ramp_months[i]:  # past its ramp (or without one): exactly the months left, as the terms are
+        left = c.duration_months[i] - elapsed  # whole and half months, which floats hold exactly
+    else:
+        left = kernels.scheduled_months(c.duration_months[i], c.ramp_months[i]) - kernels.scheduled_months_elapsed(
+            elapsed, c.ramp_months[i])
     return float(kernels.usd_bn(c.quantity_h100e[i], c.price_usd_per_h100e_hour[i], max(float(left), 0.0)))

@@ -24,8 +24,9 @@ class ArrayField:
     def __get__(self, agent, owner=None):
         if agent is None:
             return self
-        value = getattr(getattr(agent.model.state, self.attribute), self.name)[agent.row]
-        return value.item() if hasattr(value, "item") else value
+        column = getattr(getattr(agent.model.state, self.attribute), self.name)
+        # text columns are lists; the rest are arrays, whose .item(row) gives the Python number in one call
+        return column[agent.row] if self.read_only else column.item(agent.row)
 
     def __set__(self, agent, value):
         if self.read_only:

@@ -5,10 +5,12 @@ STAMP  := $(VENV)/.installed
 STEPS  ?= 72
 SEED   ?= 42
 OUT    ?= runs/baseline
-# the suite runs in one process; PARALLEL="-n auto --dist loadfile" spreads its files over the cores (a file stays
-# on one worker, in order: test_equivalence_extended's last test reads what the earlier ones saw). Not the default:
-# on a loaded 2-core machine a closing tab's close beacon was once not delivered (docs/testing.md).
-PARALLEL ?=
+# The suite runs in two parts: every file but the browser tests spread over the cores (pytest-xdist; a file stays on
+# one worker, in order: test_equivalence_extended's last test reads what the earlier ones saw), then the browser
+# tests alone, so a page under test has the machine to itself (beside another worker's tests a closing tab's beacon
+# was once lost: docs/testing.md). PARALLEL= runs the first part in one process.
+PARALLEL ?= -n auto --dist loadfile
+BROWSER_TESTS := tests/test_viz_browser.py
 
 .PHONY: run test test-fast app bench venv clean
 
@@ -34,11 +36,13 @@ run: $(STAMP)
 test: $(STAMP)
 	@scripts/ensure-chromium.sh
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -q $(PARALLEL)
+	$(PY) -m pytest -q $(PARALLEL) --ignore=$(BROWSER_TESTS)
+	$(PY) -m pytest -q $(BROWSER_TESTS)
 
 test-fast: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -q -m "not extended" $(PARALLEL)
+	$(PY) -m pytest -q -m "not extended" $(PARALLEL) --ignore=$(BROWSER_TESTS)
+	$(PY) -m pytest -q -m "not extended" $(BROWSER_TESTS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/step_benchmark.py

@@ -14,7 +14,7 @@ from . import kernels
 from .datafiles import FIELD_RANGES
 from .event_text import POLICY_FIELDS, describe
 from .market_rules import breach_labs, firm_of
-from .params import in_range
+from .params import ANY_NON_NEGATIVE, in_range
 from .records import ORDER_CANCELLED, ORDER_OPEN, ORIGIN_SCRIPTED, PROPOSED
 from .scenario import Scenario, ScenarioError
 from .state import EXCLUSIVITY_MODES, FUNDS, MarketState
@@ -134,14 +134,15 @@ def apply_start_overrides(scenario: Scenario, state: MarketState) -> None:
                 array = getattr(table, field, None)
                 if not isinstance(array, np.ndarray) or array.ndim != 1 or array.dtype.kind not in "fiub":
                     raise ScenarioError(f"{where}: field {field!r} is not a numeric field of {kind}")
-                if value < 0:
+                bounds = FIELD_RANGES.get(field, ANY_NON_NEGATIVE)  # as the data files hold it; else not negative
+                if value < 0 <= bounds[0]:
                     raise ScenarioError(f"{where}: field {field!r} has value {value!r}, which is negative")
                 if array.dtype.kind in "iub" and value != int(value):
                     raise ScenarioError(f"{where}: field {field!r} has value {value!r}, which is not a whole number")
                 if array.dtype.kind == "b" and value not in (0, 1):
                     raise ScenarioError(f"{where}: field {field!r} has value {value!r} (a yes/no field: 0 or 1)")
-                if field in FIELD_RANGES and not in_range(value, FIELD_RANGES[field]):  # as the data files hold it
-                    low, high, _ = FIELD_RANGES[field]
+                if not in_range(value, bounds):
+                    low, high, _ = bounds
                     raise ScenarioError(f"{where}: field {field!r} has value {value!r}, outside its valid range "
                                         f"{low:g} to {high:g}")
                 array[row] = value

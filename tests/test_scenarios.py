@@ -232,6 +232,22 @@ def test_a_start_override_must_be_a_finite_number_of_the_fields_kind(tmp_path, l
         ComputeMarket(scenario=str(path), rng=1)
 
 
+def test_a_start_override_may_be_negative_where_the_field_may_be(tmp_path):
+    """A shrinking lab (demand -2 % a month, revenue -100 % at the floor of the data files' -1..1 range) is a start a
+    stress test needs; a growth rate below -100 % a month, or negative cash, is not."""
+    path = tmp_path / "start.toml"
+    path.write_text('name = "start"\ndescription = "d"\nsteps = 3\n[start.labs.OpenAI]\n'
+                    'demand_growth_per_month = -0.02\nrevenue_growth_per_month = -1\n')
+    model = ComputeMarket(scenario=str(path), rng=1)
+    row = model.state.labs.name.index("OpenAI")
+    assert model.state.labs.demand_growth_per_month[row] == -0.02
+    assert model.state.labs.revenue_growth_per_month[row] == -1.0
+    path.write_text('name = "start"\ndescription = "d"\nsteps = 3\n[start.labs.OpenAI]\n'
+                    'demand_growth_per_month = -1.5\n')
+    with pytest.raises(ScenarioError, match=r"'demand_growth_per_month' has value -1.5, outside its valid range -1 to 1"):
+        ComputeMarket(scenario=str(path), rng=1)
+
+
 def test_unknown_agent_in_a_scenario_is_refused_when_the_model_is_built(tmp_path):
     path = broken_copy(tmp_path, 'seller = "AWS"', 'seller = "Amazing Cloud"')
     with pytest.raises(ScenarioError, match=r"event 'openai-aws-2025-11': field 'seller' has value 'Amazing Cloud'"):

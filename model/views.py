@@ -18,18 +18,18 @@ class ArrayField:
 
     def __init__(self, attribute: str, column: schema.Column):
         self.attribute, self.name = attribute, column.name
-        self.read_only = column.dtype == "str"
+        self.text = column.dtype == "str"  # a list in AgentTable, and read-only (names, regions)
         self.__doc__ = column.meaning
 
     def __get__(self, agent, owner=None):
         if agent is None:
             return self
         column = getattr(getattr(agent.model.state, self.attribute), self.name)
-        # text columns are lists; the rest are arrays, whose .item(row) gives the Python number in one call
-        return column[agent.row] if self.read_only else column.item(agent.row)
+        # an array's .item(row) gives the Python number in one call
+        return column[agent.row] if self.text else column.item(agent.row)
 
     def __set__(self, agent, value):
-        if self.read_only:
+        if self.text:
             raise AttributeError(f"{self.name} is read-only")
         getattr(getattr(agent.model.state, self.attribute), self.name)[agent.row] = value
 

@@ -31,6 +31,10 @@ def test_agents_read_and_write_their_rows():
     # two live models do not share arrays
     other = ComputeMarket(rng=1)
     assert other.agent("AWS").capacity_h100e != 123.0
+    # an attribute reads as a plain Python value, as Mesa's tools expect; a name is read-only
+    assert type(aws.capacity_h100e) is float and type(aws.defaulted) is bool and aws.name == "AWS"
+    with pytest.raises(AttributeError, match="name is read-only"):
+        aws.name = "Amazing Cloud"
 
 
 def test_agents_sit_on_the_network_space_and_selection_works():

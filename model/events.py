@@ -135,7 +135,7 @@ def apply_start_overrides(scenario: Scenario, state: MarketState) -> None:
                 if not isinstance(array, np.ndarray) or array.ndim != 1 or array.dtype.kind not in "fiub":
                     raise ScenarioError(f"{where}: field {field!r} is not a numeric field of {kind}")
                 bounds = FIELD_RANGES.get(field, ANY_NON_NEGATIVE)  # as the data files hold it; else not negative
-                if value < 0 <= bounds[0]:
+                if value < 0 and bounds[0] >= 0:  # the plainer message where no negative value is allowed
                     raise ScenarioError(f"{where}: field {field!r} has value {value!r}, which is negative")
                 if array.dtype.kind in "iub" and value != int(value):
                     raise ScenarioError(f"{where}: field {field!r} has value {value!r}, which is not a whole number")

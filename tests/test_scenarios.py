@@ -234,7 +234,7 @@ def test_a_start_override_must_be_a_finite_number_of_the_fields_kind(tmp_path, l
 
 def test_a_start_override_may_be_negative_where_the_field_may_be(tmp_path):
     """A shrinking lab (demand -2 % a month, revenue -100 % at the floor of the data files' -1..1 range) is a start a
-    stress test needs; a growth rate below -100 % a month, or negative cash, is not."""
+    stress test needs; a growth rate below -100 % a month is not (negative cash: tests/test_bad_input.py)."""
     path = tmp_path / "start.toml"
     path.write_text('name = "start"\ndescription = "d"\nsteps = 3\n[start.labs.OpenAI]\n'
                     'demand_growth_per_month = -0.02\nrevenue_growth_per_month = -1\n')
